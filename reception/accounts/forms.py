@@ -1,0 +1,118 @@
+"""Account forms. Every message goes through gettext."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, TelField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..core.i18n import LANGUAGE_NAMES, LANGUAGES
+from ..core.permissions import ROLE_LABELS, STAFF_ROLES
+from .services import IIN_MESSAGES
+from .validation import EmailError, PhoneError, iin_error, normalize_email, normalize_kz_mobile
+
+REQUIRED = _l("This field is required.")
+MIN_PASSWORD = 10
+
+
+def _too_long(n: int):
+    return Length(max=n, message=_l("Too long: at most %(max)d characters.", max=n))
+
+
+def validate_iin(form, field):
+    err = iin_error(field.data or "")
+    if err:
+        raise ValidationError(str(IIN_MESSAGES[err]))
+
+
+def validate_mobile(form, field):
+    if not field.data:
+        return
+    try:
+        field.data = normalize_kz_mobile(field.data)
+    except PhoneError:
+        raise ValidationError(str(_l("Enter a Kazakh mobile number, e.g. +7 701 234 5678."))) from None
+
+
+def validate_email_address(form, field):
+    try:
+        field.data = normalize_email(field.data or "")
+    except EmailError:
+        raise ValidationError(str(_l("Enter a valid e-mail address."))) from None
+
+
+def _password_field(label):
+    return PasswordField(label, validators=[
+        DataRequired(message=REQUIRED),
+        Length(min=MIN_PASSWORD, max=128,
+               message=_l("The password must be %(min)d to %(max)d characters long.", min=MIN_PASSWORD, max=128)),
+    ])
+
+
+def language_choices():
+    return [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+
+
+class RegisterForm(FlaskForm):
+    iin = StringField(_l("IIN (12 digits)"), validators=[DataRequired(message=REQUIRED), validate_iin],
+                      filters=[lambda v: v.strip() if v else v],
+                      render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 12})
+    full_name = StringField(_l("Full name"), validators=[DataRequired(message=REQUIRED), _too_long(200)],
+                            render_kw={"autocomplete": "name"})
+    phone = TelField(_l("Mobile phone"), validators=[DataRequired(message=REQUIRED), _too_long(32), validate_mobile],
+                     render_kw={"autocomplete": "tel", "placeholder": "+7 7XX XXX XX XX"})
+    email = EmailField(_l("E-mail"), validators=[DataRequired(message=REQUIRED), _too_long(254),
+                                                 validate_email_address],
+                       render_kw={"autocomplete": "email"})
+    region_id = SelectField(_l("Region"), coerce=int, validators=[InputRequired(message=REQUIRED)],
+                            validate_choice=True)
+    language = SelectField(_l("Preferred language"), choices=language_choices, validators=[DataRequired(REQUIRED)])
+    password = _password_field(_l("Password"))
+    password_confirm = PasswordField(_l("Repeat the password"), validators=[
+        DataRequired(message=REQUIRED), EqualTo("password", message=_l("The passwords do not match."))])
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("E-mail or IIN"), validators=[DataRequired(message=REQUIRED), _too_long(254)],
+                        render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(message=REQUIRED), _too_long(128)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class ForgotPasswordForm(FlaskForm):
+    login = StringField(_l("E-mail or IIN"), validators=[DataRequired(message=REQUIRED), _too_long(254)],
+                        render_kw={"autocomplete": "username"})
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _password_field(_l("New password"))
+    password_confirm = PasswordField(_l("Repeat the password"), validators=[
+        DataRequired(message=REQUIRED), EqualTo("password", message=_l("The passwords do not match."))])
+
+
+class ProfileForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(message=REQUIRED), _too_long(200)])
+    phone = TelField(_l("Mobile phone"), validators=[Optional(), _too_long(32), validate_mobile])
+    region_id = SelectField(_l("Region"), coerce=int, validators=[Optional()], validate_choice=True)
+    language = SelectField(_l("Preferred language"), choices=language_choices, validators=[DataRequired(REQUIRED)])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class StaffForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(message=REQUIRED), _too_long(200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(message=REQUIRED), _too_long(254),
+                                                 validate_email_address])
+    phone = TelField(_l("Mobile phone"), validators=[Optional(), _too_long(32), validate_mobile])
+    language = SelectField(_l("Preferred language"), choices=language_choices, validators=[DataRequired(REQUIRED)])
+    body_id = SelectField(_l("Body"), coerce=int, validate_choice=True)
+    roles = MultiCheckboxField(_l("Roles"), choices=lambda: [(r.value, ROLE_LABELS[r]) for r in STAFF_ROLES],
+                               validators=[DataRequired(message=_l("Give the account at least one role."))])
+    is_active = BooleanField(_l("Account is active"), default=True)
+    password = PasswordField(_l("Password"), validators=[
+        Optional(), Length(min=MIN_PASSWORD, max=128, message=_l(
+            "The password must be %(min)d to %(max)d characters long.", min=MIN_PASSWORD, max=128))])

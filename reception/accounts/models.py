@@ -1,0 +1,86 @@
+"""User accounts and their roles."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.permissions import Permission, Role, permissions_for
+from ..core.types import UTCDateTime, str_enum, utcnow
+from ..directory.models import Body, Region
+from ..extensions import db
+from .validation import mask_iin
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in: a citizen (IIN, region) or a staff member (tied to a body)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    iin: Mapped[Optional[str]] = mapped_column(String(12), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    phone: Mapped[Optional[str]] = mapped_column(String(16))  # E.164
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(2), default="kk")
+    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
+    body_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+
+    region: Mapped[Optional[Region]] = relationship()
+    body: Mapped[Optional[Body]] = relationship()
+    role_rows: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+
+    # Flask-Login: the session stores the id; a deactivated account is logged out.
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(r.role for r in self.role_rows)
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    def can(self, permission: Permission) -> bool:
+        return permission in permissions_for(self.roles)
+
+    def can_in_body(self, permission: Permission, body_id: int | None) -> bool:
+        """The permission for every body, or its ``:own`` form for the user's own body."""
+        if self.can(permission):
+            return True
+        own = Permission.__members__.get(permission.name + "_OWN")
+        return own is not None and self.can(own) and body_id is not None and body_id == self.body_id
+
+    @property
+    def is_staff(self) -> bool:
+        return any(r is not Role.CITIZEN for r in self.roles)
+
+    @property
+    def masked_iin(self) -> str:
+        return mask_iin(self.iin) if self.iin else ""
+
+    @property
+    def primary_role(self) -> Role | None:
+        """The role whose home page the user lands on: the most specific one."""
+        for role in (Role.ADMIN, Role.MONITOR, Role.OFFICIAL, Role.ASSISTANT, Role.LEGAL_CONSULTANT,
+                     Role.AGENCY_REP, Role.STUDIO_OPERATOR, Role.CITIZEN):
+            if role in self.roles:
+                return role
+        return None
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")

@@ -1,0 +1,235 @@
+"""Account changes: registration, login, password reset, staff accounts, preferences."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from ..core.errors import Conflict, Invalid, NotAllowed
+from ..core.i18n import LANGUAGES
+from ..core.permissions import STAFF_ROLES, Permission, Role
+from ..core.types import utcnow
+from ..directory.models import Body, Region
+from ..extensions import db
+from ..notifications.services import enqueue_email
+from .models import User, UserRole
+from .passwords import hash_password, needs_rehash, verify_password
+from .validation import EmailError, PhoneError, iin_error, normalize_email, normalize_kz_mobile
+
+_RESET_SALT = "password-reset"
+
+
+def _email(raw: str) -> str:
+    try:
+        return normalize_email(raw)
+    except EmailError:
+        raise Invalid(_l("Enter a valid e-mail address."), field="email") from None
+
+
+def _mobile(raw: str) -> str:
+    try:
+        return normalize_kz_mobile(raw)
+    except PhoneError:
+        raise Invalid(_l("Enter a Kazakh mobile number, e.g. +7 701 234 5678."), field="phone") from None
+
+IIN_MESSAGES = {
+    "format": _l("The IIN must be exactly 12 digits."),
+    "date": _l("The first six digits of the IIN must be a real date of birth."),
+    "checksum": _l("This IIN is not valid: its check digit does not match."),
+}
+
+
+@dataclass
+class Registration:
+    iin: str
+    full_name: str
+    phone: str
+    email: str
+    password: str
+    language: str
+    region_id: int
+
+
+def _check_unique(email: str, iin: str | None, exclude_id: int | None = None) -> None:
+    q = select(User.id).where(func.lower(User.email) == email)
+    if exclude_id:
+        q = q.where(User.id != exclude_id)
+    if db.session.scalar(q) is not None:
+        raise Conflict(_l("An account with this e-mail already exists."), field="email")
+    if iin:
+        q = select(User.id).where(User.iin == iin)
+        if exclude_id:
+            q = q.where(User.id != exclude_id)
+        if db.session.scalar(q) is not None:
+            raise Conflict(_l("An account with this IIN already exists."), field="iin")
+
+
+def register_citizen(data: Registration) -> User:
+    """Create a citizen account. Raises Invalid for bad data, Conflict for a taken IIN or e-mail.
+
+    The unique indexes on ``users.iin`` and ``users.email`` are the final
+    guard; a race that passes the check surfaces as IntegrityError at flush.
+    """
+    err = iin_error(data.iin)
+    if err:
+        raise Invalid(IIN_MESSAGES[err], field="iin")
+    if data.language not in LANGUAGES:
+        raise Invalid(_l("Choose one of the offered languages."), field="language")
+    if db.session.get(Region, data.region_id) is None:
+        raise Invalid(_l("Choose a region from the list."), field="region_id")
+    email = _email(data.email)
+    phone = _mobile(data.phone)
+    _check_unique(email, data.iin)
+    user = User(iin=data.iin, full_name=data.full_name.strip(), phone=phone, email=email,
+                password_hash=hash_password(data.password), language=data.language,
+                region_id=data.region_id)
+    user.role_rows.append(UserRole(role=Role.CITIZEN))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def find_user_for_login(login: str) -> User | None:
+    """The account whose e-mail or IIN is ``login``."""
+    login = login.strip()
+    if login.isdigit():
+        return db.session.scalar(select(User).where(User.iin == login))
+    return db.session.scalar(select(User).where(func.lower(User.email) == login.lower()))
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """The active user with these credentials, or None. Upgrades an outdated hash."""
+    user = find_user_for_login(login)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if not user.is_active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
+
+
+def make_reset_token(user: User) -> str:
+    # The hash fragment makes the link single-use: it stops matching once the password changes.
+    return _serializer().dumps({"uid": user.id, "h": user.password_hash[-16:]})
+
+
+def request_password_reset(login: str) -> None:
+    """If an active account matches, queue an e-mail with a signed, expiring reset link.
+
+    Says nothing about whether the account exists.
+    """
+    user = find_user_for_login(login)
+    if user is None or not user.is_active:
+        return
+    token = make_reset_token(user)
+    link = current_app.config["BASE_URL"].rstrip("/") + url_for("accounts.reset_password", token=token)
+    max_age_min = int(current_app.config["PASSWORD_RESET_MAX_AGE"]) // 60
+    enqueue_email(user, "password_reset", _l("Reset your password"), "password_reset",
+                  link=link, minutes=max_age_min)
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a reset link. Raises Invalid for a bad, used or expired link."""
+    try:
+        data = _serializer().loads(token, max_age=int(current_app.config["PASSWORD_RESET_MAX_AGE"]))
+    except SignatureExpired:
+        raise Invalid(_l("This link has expired. Ask for a new one.")) from None
+    except BadSignature:
+        raise Invalid(_l("This link is not valid. Ask for a new one.")) from None
+    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or not user.is_active or user.password_hash[-16:] != data.get("h"):
+        raise Invalid(_l("This link has already been used. Ask for a new one."))
+    user.password_hash = hash_password(new_password)
+    return user
+
+
+def set_language(user: User | None, language: str) -> None:
+    if language not in LANGUAGES:
+        raise Invalid(_l("Choose one of the offered languages."))
+    if user is not None and user.is_authenticated:
+        user.language = language
+
+
+@dataclass
+class StaffData:
+    full_name: str
+    email: str
+    phone: str | None
+    language: str
+    body_id: int | None
+    roles: list[str]
+    is_active: bool = True
+    password: str | None = None
+
+
+def _validate_staff(data: StaffData) -> tuple[str, str | None, set[Role]]:
+    roles = set()
+    for r in data.roles:
+        try:
+            role = Role(r)
+        except ValueError:
+            raise Invalid(_l("Unknown role."), field="roles") from None
+        if role not in STAFF_ROLES:
+            raise Invalid(_l("Unknown role."), field="roles")
+        roles.add(role)
+    if not roles:
+        raise Invalid(_l("Give the account at least one role."), field="roles")
+    body_bound = roles - {Role.ADMIN, Role.MONITOR}
+    if body_bound and data.body_id is None:
+        raise Invalid(_l("Staff in this role must belong to a body."), field="body_id")
+    if data.body_id is not None and db.session.get(Body, data.body_id) is None:
+        raise Invalid(_l("Choose a body from the list."), field="body_id")
+    if data.language not in LANGUAGES:
+        raise Invalid(_l("Choose one of the offered languages."), field="language")
+    email = _email(data.email)
+    phone = _mobile(data.phone) if data.phone else None
+    return email, phone, roles
+
+
+def create_staff(actor: User, data: StaffData) -> User:
+    """Create a staff account tied to a body with the given roles (administrators only)."""
+    if not actor.can(Permission.STAFF_MANAGE):
+        raise NotAllowed(_l("You may not manage staff accounts."))
+    email, phone, roles = _validate_staff(data)
+    _check_unique(email, None)
+    if not data.password:
+        raise Invalid(_l("Set an initial password."), field="password")
+    user = User(full_name=data.full_name.strip(), email=email, phone=phone, language=data.language,
+                body_id=data.body_id, is_active=data.is_active, password_hash=hash_password(data.password))
+    user.role_rows = [UserRole(role=r) for r in sorted(roles)]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_staff(actor: User, user: User, data: StaffData) -> User:
+    """Change a staff account's details, body, roles and active flag (administrators only)."""
+    if not actor.can(Permission.STAFF_MANAGE):
+        raise NotAllowed(_l("You may not manage staff accounts."))
+    if user.has_role(Role.CITIZEN):
+        raise NotAllowed(_l("Citizen accounts are not managed here."))
+    email, phone, roles = _validate_staff(data)
+    _check_unique(email, None, exclude_id=user.id)
+    if user.id == actor.id and (Role.ADMIN not in roles or not data.is_active):
+        raise Invalid(_l("You cannot remove your own administrator access."), field="roles")
+    user.full_name = data.full_name.strip()
+    user.email = email
+    user.phone = phone
+    user.language = data.language
+    user.body_id = data.body_id
+    user.is_active = data.is_active
+    current = {r.role: r for r in user.role_rows}
+    user.role_rows = [current.get(r) or UserRole(role=r) for r in sorted(roles)]
+    if data.password:
+        user.password_hash = hash_password(data.password)
+    db.session.flush()
+    return user

@@ -1,0 +1,191 @@
+"""Registration, login, logout, password reset, profile, and staff administration."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..core.errors import DomainError
+from ..core.permissions import Permission, require
+from ..core.web import attach_error, commit, render_form
+from ..extensions import db, limiter
+from ..main.views import safe_next
+from . import services
+from .forms import (ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm,
+                    StaffForm)
+from .models import User
+from .queries import body_choices, list_staff, region_choices
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_key() -> str:
+    return "login:" + (request.form.get("login") or "").strip().lower()[:254]
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_ATTEMPTS"]
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegisterForm()
+    form.region_id.choices = region_choices()
+    if request.method == "GET":
+        form.language.data = str(_current_lang())
+    if form.validate_on_submit():
+        try:
+            user = services.register_citizen(services.Registration(
+                iin=form.iin.data, full_name=form.full_name.data, phone=form.phone.data, email=form.email.data,
+                password=form.password.data, language=form.language.data, region_id=form.region_id.data))
+            commit(_l("An account with this IIN or e-mail already exists."))
+        except DomainError as exc:
+            attach_error(form, exc)
+            return render_form("accounts/register.html", form, exc.status)
+        login_user(user)
+        flash(_l("Welcome! Your account has been created."), "success")
+        return redirect(url_for("main.home"))
+    return render_form("accounts/register.html", form)
+
+
+def _current_lang():
+    from ..core.i18n import current_language
+    return current_language()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, key_func=_login_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: "30 per 15 minutes", methods=["POST"], deduct_when=_failed)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is not None:
+            db.session.commit()
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+        form.form_errors.append(str(_l("Wrong e-mail, IIN or password.")))
+        return render_form("accounts/login.html", form, 401)
+    return render_form("accounts/login.html", form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_l("You have logged out."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: "10 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.login.data)
+        db.session.commit()
+        flash(_l("If an account matches, we have sent a link to reset the password. "
+                 "Check your e-mail."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_form("accounts/forgot.html", form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+            db.session.commit()
+        except DomainError as exc:
+            attach_error(form, exc)
+            return render_form("accounts/reset.html", form, exc.status)
+        flash(_l("Your password has been changed. You can log in now."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_form("accounts/reset.html", form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    form.region_id.choices = [(0, "—")] + region_choices()
+    if request.method == "GET":
+        form.region_id.data = current_user.region_id or 0
+    if form.validate_on_submit():
+        current_user.full_name = form.full_name.data.strip()
+        if form.phone.data:
+            current_user.phone = form.phone.data
+        if form.region_id.data:
+            current_user.region_id = form.region_id.data
+        current_user.language = form.language.data
+        db.session.commit()
+        flash(_l("Your profile has been saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_form("accounts/profile.html", form)
+
+
+# --- staff administration ----------------------------------------------------
+
+def _staff_form(user: User | None = None) -> StaffForm:
+    form = StaffForm(obj=user)
+    form.body_id.choices = body_choices(_l("— no body (administrator, monitor) —"))
+    if user is not None and request.method == "GET":
+        form.body_id.data = user.body_id or 0
+        form.roles.data = [r.value for r in user.roles]
+    return form
+
+
+def _staff_data(form: StaffForm) -> services.StaffData:
+    return services.StaffData(
+        full_name=form.full_name.data, email=form.email.data, phone=form.phone.data or None,
+        language=form.language.data, body_id=form.body_id.data or None, roles=form.roles.data or [],
+        is_active=form.is_active.data, password=form.password.data or None)
+
+
+@bp.get("/admin/staff")
+@require(Permission.STAFF_MANAGE)
+def staff_list():
+    return render_template("accounts/staff_list.html", staff=list_staff())
+
+
+@bp.route("/admin/staff/new", methods=["GET", "POST"])
+@require(Permission.STAFF_MANAGE)
+def staff_new():
+    form = _staff_form()
+    if form.validate_on_submit():
+        try:
+            services.create_staff(current_user, _staff_data(form))
+            commit(_l("An account with this e-mail already exists."))
+        except DomainError as exc:
+            attach_error(form, exc)
+            return render_form("accounts/staff_form.html", form, exc.status, staff=None)
+        flash(_l("The staff account has been created."), "success")
+        return redirect(url_for("accounts.staff_list"))
+    return render_form("accounts/staff_form.html", form, staff=None)
+
+
+@bp.route("/admin/staff/<int:user_id>", methods=["GET", "POST"])
+@require(Permission.STAFF_MANAGE)
+def staff_edit(user_id: int):
+    staff = db.session.get(User, user_id)
+    if staff is None or not staff.is_staff:
+        abort(404)
+    form = _staff_form(staff)
+    if form.validate_on_submit():
+        try:
+            services.update_staff(current_user, staff, _staff_data(form))
+            commit(_l("An account with this e-mail already exists."))
+        except DomainError as exc:
+            attach_error(form, exc)
+            return render_form("accounts/staff_form.html", form, exc.status, staff=staff)
+        flash(_l("The staff account has been saved."), "success")
+        return redirect(url_for("accounts.staff_list"))
+    return render_form("accounts/staff_form.html", form, staff=staff)

@@ -1,0 +1,55 @@
+"""Flask commands: reference data, demo data, the notification dispatcher."""
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import AppGroup
+
+from ..extensions import db
+
+
+def register_commands(app):
+    reference = AppGroup("reference", help="Reference data: regions and topics.")
+    demo = AppGroup("demo", help="Demo data for trying the system.")
+    notifications = AppGroup("notifications", help="The notification outbox.")
+
+    @reference.command("load")
+    def reference_load():
+        """Load or update the 20 regions and the topic tree (idempotent)."""
+        from ..directory.reference import load_reference_data
+
+        counts = load_reference_data()
+        db.session.commit()
+        click.echo(f"regions: {counts['regions']}, topics: {counts['topics']}")
+
+    @demo.command("load")
+    def demo_load():
+        """Load demo bodies, officials, studios and one account per role (idempotent)."""
+        from ..directory.reference import load_reference_data
+        from .demo import DEMO_PASSWORD, load_demo_data
+
+        load_reference_data()
+        accounts = load_demo_data()
+        db.session.commit()
+        click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        for role, email in accounts:
+            click.echo(f"  {role:<18} {email}")
+
+    @notifications.command("dispatch")
+    @click.option("--loop", is_flag=True, help="Keep running, polling the outbox.")
+    @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls with --loop.")
+    def dispatch(loop: bool, interval: float):
+        """Send due messages from the outbox (once, or continuously with --loop)."""
+        from ..notifications.services import dispatch_due
+
+        while True:
+            sent = dispatch_due()
+            if sent or not loop:
+                click.echo(f"sent {sent} message(s)")
+            if not loop:
+                break
+            time.sleep(interval)
+
+    for group in (reference, demo, notifications):
+        app.cli.add_command(group)

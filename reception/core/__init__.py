@@ -1,0 +1,1 @@
+"""Shared foundations: column types, errors, permissions, time and languages."""

@@ -1,0 +1,44 @@
+"""Languages: locale selection and localized column access."""
+from __future__ import annotations
+
+from flask import current_app, has_request_context, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+LANGUAGES = ("kk", "ru", "en")
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+LANG_COOKIE = "lang"
+# When a translation is missing in the data, this is the order we fall back in.
+_FALLBACK = {"kk": ("kk", "ru", "en"), "ru": ("ru", "kk", "en"), "en": ("en", "ru", "kk")}
+
+
+def select_locale() -> str:
+    """Account preference, else the cookie, else Accept-Language, else the default (Kazakh)."""
+    if has_request_context():
+        user_lang = getattr(current_user, "language", None) if current_user else None
+        if user_lang in LANGUAGES:
+            return user_lang
+        cookie = request.cookies.get(LANG_COOKIE)
+        if cookie in LANGUAGES:
+            return cookie
+        best = request.accept_languages.best_match(LANGUAGES)
+        if best:
+            return best
+    return current_app.config.get("DEFAULT_LOCALE", "kk")
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "kk"
+
+
+def localized(obj, field: str, lang: str | None = None) -> str:
+    """Value of ``field_<lang>`` on ``obj``, falling back to the other languages."""
+    if obj is None:
+        return ""
+    lang = lang or current_language()
+    for code in _FALLBACK.get(lang, LANGUAGES):
+        value = getattr(obj, f"{field}_{code}", None)
+        if value:
+            return value
+    return ""

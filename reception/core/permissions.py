@@ -1,0 +1,114 @@
+"""Roles and permissions: named ``scope:resource:action`` constants mapped to roles.
+
+A permission ending in ``:own`` is limited to the staff member's own body;
+the same permission without it applies to every body.
+"""
+from __future__ import annotations
+
+import enum
+from functools import wraps
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+
+class Role(enum.StrEnum):
+    CITIZEN = "citizen"
+    OFFICIAL = "official"
+    ASSISTANT = "assistant"
+    AGENCY_REP = "agency_rep"
+    LEGAL_CONSULTANT = "legal_consultant"
+    STUDIO_OPERATOR = "studio_operator"
+    MONITOR = "monitor"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.CITIZEN: _l("Citizen"),
+    Role.OFFICIAL: _l("Official"),
+    Role.ASSISTANT: _l("Reception assistant"),
+    Role.AGENCY_REP: _l("Agency representative"),
+    Role.LEGAL_CONSULTANT: _l("Legal consultant"),
+    Role.STUDIO_OPERATOR: _l("Studio operator"),
+    Role.MONITOR: _l("Monitor"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+STAFF_ROLES = tuple(r for r in Role if r is not Role.CITIZEN)
+
+
+class Permission(enum.StrEnum):
+    # Directory
+    REGION_MANAGE = "directory:region:manage"
+    TOPIC_MANAGE = "directory:topic:manage"
+    BODY_MANAGE = "directory:body:manage"
+    OFFICIAL_MANAGE = "directory:official:manage"
+    OFFICIAL_MANAGE_OWN = "directory:official:manage:own"
+    VENUE_MANAGE = "directory:venue:manage"
+    VENUE_MANAGE_OWN = "directory:venue:manage:own"
+    # Accounts
+    STAFF_MANAGE = "accounts:staff:manage"
+    STAFF_VIEW_OWN = "accounts:staff:view:own"
+    # Notifications
+    OUTBOX_VIEW = "notifications:outbox:view"
+    # Monitoring
+    MONITORING_VIEW = "monitoring:report:view"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CITIZEN: frozenset(),
+    Role.OFFICIAL: frozenset({Permission.STAFF_VIEW_OWN}),
+    Role.ASSISTANT: frozenset({Permission.OFFICIAL_MANAGE_OWN, Permission.VENUE_MANAGE_OWN,
+                               Permission.STAFF_VIEW_OWN}),
+    Role.AGENCY_REP: frozenset(),
+    Role.LEGAL_CONSULTANT: frozenset(),
+    Role.STUDIO_OPERATOR: frozenset(),
+    Role.MONITOR: frozenset({Permission.MONITORING_VIEW}),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+def permissions_for(roles) -> frozenset[Permission]:
+    result: set[Permission] = set()
+    for role in roles:
+        result |= ROLE_PERMISSIONS.get(Role(role), frozenset())
+    return frozenset(result)
+
+
+def require(permission: Permission):
+    """View decorator: 401 for visitors (login redirect), 403 without the permission."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from ..extensions import login_manager
+                return login_manager.unauthorized()
+            if not current_user.can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permission
+        return wrapped
+
+    return decorator
+
+
+def require_any(*permissions: Permission):
+    """Like :func:`require`, satisfied by any of ``permissions`` (body scoping is checked in the view)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from ..extensions import login_manager
+                return login_manager.unauthorized()
+            if not any(current_user.can(p) for p in permissions):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permissions
+        return wrapped
+
+    return decorator

@@ -1,0 +1,29 @@
+"""Time at the edges: stored UTC shown in a region's IANA zone."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_datetime as babel_format_datetime
+
+
+def to_local(value: datetime, tz_name: str) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime")
+    return value.astimezone(ZoneInfo(tz_name))
+
+
+def local_to_utc(value: datetime, tz_name: str) -> datetime:
+    """Interpret a naive wall-clock time in ``tz_name`` and return it in UTC."""
+    if value.tzinfo is not None:
+        return value.astimezone(timezone.utc)
+    return value.replace(tzinfo=ZoneInfo(tz_name)).astimezone(timezone.utc)
+
+
+def format_local(value: datetime | None, tz_name: str, fmt: str = "medium") -> str:
+    """Localized date and time in the given zone, with the zone named (e.g. "Asia/Aqtobe")."""
+    if value is None:
+        return ""
+    local = to_local(value, tz_name)
+    offset = local.strftime("%z")
+    return f"{babel_format_datetime(local.replace(tzinfo=None), fmt)} ({tz_name}, UTC{offset[:3]}:{offset[3:]})"

@@ -1,0 +1,35 @@
+"""Helpers for thin views: map domain errors onto forms and commit one unit of work."""
+from __future__ import annotations
+
+from flask import render_template
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from .errors import Conflict, DomainError
+
+
+def form_status(form) -> int:
+    """200 for a fresh form, 422 when a submitted form failed validation."""
+    return 422 if form.is_submitted() and form.errors else 200
+
+
+def render_form(template: str, form, status: int | None = None, **context):
+    return render_template(template, form=form, **context), status or form_status(form)
+
+
+def attach_error(form, exc: DomainError) -> None:
+    """Show a domain error next to its field, or at the top of the form."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(exc.message)]
+    else:
+        form.form_errors.append(str(exc.message))
+
+
+def commit(conflict_message) -> None:
+    """Commit the request's unit of work; a unique-constraint race becomes a Conflict."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(conflict_message) from None

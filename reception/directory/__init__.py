@@ -1,0 +1,1 @@
+"""The directory of the state: regions, bodies, topics, officials, venues and studios."""

@@ -1,0 +1,206 @@
+"""Directory models."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.i18n import localized
+from ..core.types import UTCDateTime, str_enum, utcnow
+from ..extensions import db
+
+
+class Localized:
+    """Models with ``name_kk``, ``name_ru``, ``name_en`` columns."""
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+
+class RegionKind(enum.StrEnum):
+    REGION = "region"
+    CITY = "city"
+
+
+class Region(Localized, db.Model):
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)  # ISO 3166-2, e.g. KZ-15
+    kind: Mapped[RegionKind] = mapped_column(str_enum(RegionKind, "region_kind"))
+    name_kk: Mapped[str] = mapped_column(String(120))
+    name_ru: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    centre_kk: Mapped[str] = mapped_column(String(120))
+    centre_ru: Mapped[str] = mapped_column(String(120))
+    centre_en: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA zone name
+
+    @property
+    def centre(self) -> str:
+        return localized(self, "centre")
+
+    def __repr__(self) -> str:
+        return f"<Region {self.code}>"
+
+
+class Topic(Localized, db.Model):
+    """A subject of appeals; topics form a tree (a parent and its subtopics)."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("topics.id", ondelete="RESTRICT"), index=True)
+    name_kk: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    parent: Mapped[Optional["Topic"]] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Topic"]] = relationship(back_populates="parent", order_by="Topic.position")
+
+
+class BodyLevel(enum.StrEnum):
+    PRESIDENTIAL = "presidential"
+    CENTRAL = "central"
+    REGIONAL = "regional"
+    CITY = "city"
+    DISTRICT = "district"
+    OTHER = "other"  # e.g. a chamber of legal consultants
+
+
+BODY_LEVEL_LABELS = {
+    BodyLevel.PRESIDENTIAL: _l("Presidential Administration"),
+    BodyLevel.CENTRAL: _l("Central government body"),
+    BodyLevel.REGIONAL: _l("Regional akimat"),
+    BodyLevel.CITY: _l("City akimat"),
+    BodyLevel.DISTRICT: _l("District akimat"),
+    BodyLevel.OTHER: _l("Other organisation"),
+}
+
+body_topics = Table(
+    "body_topics",
+    db.metadata,
+    Column("body_id", ForeignKey("bodies.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Body(Localized, db.Model):
+    """A government body. Its competences are the topics it is competent for."""
+
+    __tablename__ = "bodies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    level: Mapped[BodyLevel] = mapped_column(str_enum(BodyLevel, "body_level"), index=True)
+    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"), index=True)
+    name_kk: Mapped[str] = mapped_column(String(255))
+    name_ru: Mapped[str] = mapped_column(String(255))
+    name_en: Mapped[str] = mapped_column(String(255))
+    address_kk: Mapped[Optional[str]] = mapped_column(String(255))
+    address_ru: Mapped[Optional[str]] = mapped_column(String(255))
+    address_en: Mapped[Optional[str]] = mapped_column(String(255))
+    phone: Mapped[Optional[str]] = mapped_column(String(20))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    region: Mapped[Optional[Region]] = relationship()
+    parent: Mapped[Optional["Body"]] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Body"]] = relationship(back_populates="parent")
+    topics: Mapped[list[Topic]] = relationship(secondary=body_topics, order_by=Topic.position)
+    officials: Mapped[list["Official"]] = relationship(back_populates="body", order_by="Official.is_head.desc()")
+    venues: Mapped[list["Venue"]] = relationship(back_populates="body")
+
+    @property
+    def address(self) -> str:
+        return localized(self, "address")
+
+    @property
+    def level_label(self) -> str:
+        return str(BODY_LEVEL_LABELS[self.level])
+
+    @property
+    def timezone(self) -> str:
+        """The zone the body works in: its region's, else the capital's (central bodies)."""
+        return self.region.timezone if self.region else "Asia/Almaty"
+
+
+class Official(db.Model):
+    """A person who holds receptions, e.g. the akim of a region or a minister."""
+
+    __tablename__ = "officials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    position_kk: Mapped[str] = mapped_column(String(255))
+    position_ru: Mapped[str] = mapped_column(String(255))
+    position_en: Mapped[str] = mapped_column(String(255))
+    is_head: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    body: Mapped[Body] = relationship(back_populates="officials")
+    user: Mapped[Optional["User"]] = relationship()  # noqa: F821
+
+    @property
+    def position(self) -> str:
+        return localized(self, "position")
+
+
+class VenueKind(enum.StrEnum):
+    OFFICE = "office"      # front office / reception room
+    HALL = "hall"          # a hall for visiting receptions
+    STUDIO = "studio"      # a video studio in an akimat: a reservable resource
+
+
+VENUE_KIND_LABELS = {
+    VenueKind.OFFICE: _l("Reception office"),
+    VenueKind.HALL: _l("Hall"),
+    VenueKind.STUDIO: _l("Video studio"),
+}
+
+
+class Venue(Localized, db.Model):
+    """Where receptions happen; a studio is the video room of an akimat."""
+
+    __tablename__ = "venues"
+    __table_args__ = (UniqueConstraint("body_id", "name_ru"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[VenueKind] = mapped_column(str_enum(VenueKind, "venue_kind"))
+    name_kk: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    address_kk: Mapped[str] = mapped_column(String(255))
+    address_ru: Mapped[str] = mapped_column(String(255))
+    address_en: Mapped[str] = mapped_column(String(255))
+    floor: Mapped[Optional[str]] = mapped_column(String(40))
+    phone: Mapped[Optional[str]] = mapped_column(String(20))  # E.164; for a studio, its operator's phone
+    capacity: Mapped[Optional[int]] = mapped_column(Integer)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    body: Mapped[Body] = relationship(back_populates="venues")
+    region: Mapped[Region] = relationship()
+
+    @property
+    def address(self) -> str:
+        return localized(self, "address")
+
+    @property
+    def kind_label(self) -> str:
+        return str(VENUE_KIND_LABELS[self.kind])
+
+    @property
+    def is_studio(self) -> bool:
+        return self.kind is VenueKind.STUDIO

@@ -1,0 +1,1 @@
+"""Site-wide pages: the home page, role home pages, language choice, errors."""

@@ -1,0 +1,29 @@
+"""Template filters and globals: local times, phones, languages, labels."""
+from __future__ import annotations
+
+from flask_login import current_user
+
+from ..accounts.validation import format_phone
+from ..core.i18n import LANGUAGE_NAMES, LANGUAGES, current_language
+from ..core.permissions import ROLE_LABELS, Permission, Role
+from ..core.timeutil import format_local
+from ..directory.models import BODY_LEVEL_LABELS, VENUE_KIND_LABELS
+
+
+def register_template_helpers(app):
+    app.jinja_env.filters["local_dt"] = format_local
+    app.jinja_env.filters["phone"] = format_phone
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        current_language=current_language,
+        ROLE_LABELS=ROLE_LABELS,
+        Permission=Permission,
+        Role=Role,
+        level_labels=BODY_LEVEL_LABELS,
+        venue_kind_labels=VENUE_KIND_LABELS,
+    )
+
+    @app.context_processor
+    def inject_user():
+        return {"user": current_user}

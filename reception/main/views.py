@@ -1,0 +1,57 @@
+"""Home page, role home pages, language choice and the health check."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..core.i18n import LANG_COOKIE, LANGUAGES
+from ..core.permissions import Role
+from ..accounts.services import set_language
+from ..extensions import db
+from . import queries
+
+bp = Blueprint("main", __name__)
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only same-site relative paths are followed after a form (no open redirects)."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+@bp.get("/")
+def index():
+    return render_template("main/index.html", stats=queries.public_stats())
+
+
+@bp.get("/healthz")
+def health():
+    return jsonify(status="ok")
+
+
+@bp.post("/language")
+def choose_language():
+    lang = request.form.get("lang", "")
+    if lang not in LANGUAGES:
+        lang = current_app.config["DEFAULT_LOCALE"]
+    set_language(current_user if current_user.is_authenticated else None, lang)
+    db.session.commit()
+    response = make_response(redirect(safe_next(request.form.get("next"), url_for("main.index"))))
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+    return response
+
+
+@bp.get("/home")
+@login_required
+def home():
+    """Each role's own page of what to do next."""
+    role = current_user.primary_role or Role.CITIZEN
+    context = queries.home_context(current_user, role)
+    return render_template(f"main/home_{role.value}.html", role=role, **context)

@@ -1,0 +1,1 @@
+"""Notifications: the transactional outbox, its dispatcher and the delivery channels."""

@@ -1,0 +1,231 @@
+"""Test fixtures: a real database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
+a per-test transaction rolled back through a savepoint, clients, factories and login_as(role)."""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from reception import create_app
+from reception.accounts.models import User, UserRole
+from reception.accounts.passwords import hash_password
+from reception.core.permissions import Role
+from reception.directory.models import Body, BodyLevel, Official, Region, Venue, VenueKind
+from reception.directory.reference import load_reference_data
+from reception.extensions import db as _db
+from reception.extensions import limiter
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = hash_password(PASSWORD)  # hashing is slow on purpose: do it once per run
+_seq = itertools.count(1)
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def _reset_database(url: str) -> None:
+    """Start from nothing so that the suite can run twice in a row on the same database."""
+    if url.startswith("postgresql"):
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    _reset_database(database_url)
+    app = create_app({
+        "ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "BASE_URL": "http://reception.test",
+        "SERVER_NAME": None,
+    })
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(directory=str(ROOT / "migrations"))
+        load_reference_data()
+        _db.session.commit()
+        _db.session.remove()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+    _reset_database(database_url)
+
+
+class _TestSession(scoped_session):
+    """One session for the whole test, shared by the test and every request it makes.
+
+    Requests end with ``db.session.remove()``; here that must not close the
+    session, or the test's objects would be detached between requests.
+    """
+
+    def remove(self):
+        pass
+
+
+@pytest.fixture
+def db(app):
+    """The database, isolated: everything a test writes is rolled back afterwards.
+
+    No application context stays pushed during the test (requests get their
+    own, as in production); use the ``ctx`` fixture to call services directly.
+    """
+    with app.app_context():
+        connection = _db.engine.connect()
+    transaction = connection.begin()
+    original = _db.session
+    # A plain Session: Flask-SQLAlchemy's own would pick the app's engine, not this connection.
+    _db.session = _TestSession(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    try:
+        yield _db
+    finally:
+        _db.session.registry().close()
+        _db.session.registry.clear()
+        _db.session = original
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def ctx(app, db):
+    """A request context, for calling services and queries directly."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def client(app, db):
+    limiter.reset()
+    return app.test_client()
+
+
+_CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(client, url: str = "/") -> str:
+    """A CSRF token as a browser gets it: from a rendered form."""
+    page = client.get(url)
+    match = _CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} (status {page.status_code})"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict | None = None, *, form_url: str | None = None, **kwargs):
+    """Submit a form the way a browser does: GET the page, then POST with its CSRF token."""
+    token = csrf_from(client, form_url or url)
+    return client.post(url, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+
+@pytest.fixture
+def submit(client):
+    return lambda url, data=None, **kw: post_form(client, url, data, **kw)
+
+
+# --- factories ------------------------------------------------------------------
+
+def region(code: str = "KZ-71") -> Region:
+    return _db.session.scalars(select(Region).where(Region.code == code)).one()
+
+
+@pytest.fixture
+def make_body(db):
+    def make(**overrides) -> Body:
+        n = next(_seq)
+        region_obj = overrides.pop("region", None)
+        if region_obj is None and overrides.get("level", BodyLevel.REGIONAL) not in (BodyLevel.CENTRAL,
+                                                                                    BodyLevel.PRESIDENTIAL):
+            region_obj = region("KZ-71")
+        values = dict(code=f"body-{n}", level=BodyLevel.REGIONAL, name_kk=f"Орган {n}",
+                      name_ru=f"Орган {n}", name_en=f"Body {n}", region=region_obj)
+        values.update(overrides)
+        body = Body(**values)
+        _db.session.add(body)
+        _db.session.flush()
+        return body
+    return make
+
+
+@pytest.fixture
+def make_user(db, make_body):
+    def make(*roles: Role | str, body: Body | None = None, **overrides) -> User:
+        n = next(_seq)
+        roles = tuple(Role(r) for r in roles) or (Role.CITIZEN,)
+        if body is None and any(r not in (Role.CITIZEN, Role.ADMIN, Role.MONITOR) for r in roles):
+            body = make_body()
+        values = dict(email=f"user{n}@example.kz", full_name=f"Test User {n}", password_hash=_PASSWORD_HASH,
+                      language="en", phone="+77010000000", body_id=body.id if body else None)
+        if Role.CITIZEN in roles:
+            values.update(iin=None, region_id=region("KZ-71").id)
+        values.update(overrides)
+        user = User(**values)
+        user.role_rows = [UserRole(role=r) for r in roles]
+        _db.session.add(user)
+        _db.session.flush()
+        return user
+    return make
+
+
+@pytest.fixture
+def make_official(db, make_body):
+    def make(body: Body | None = None, **overrides) -> Official:
+        n = next(_seq)
+        values = dict(body=body or make_body(), full_name=f"Official {n}", position_kk=f"Лауазым {n}",
+                      position_ru=f"Должность {n}", position_en=f"Position {n}", is_head=False)
+        values.update(overrides)
+        official = Official(**values)
+        _db.session.add(official)
+        _db.session.flush()
+        return official
+    return make
+
+
+@pytest.fixture
+def make_venue(db, make_body):
+    def make(body: Body | None = None, **overrides) -> Venue:
+        n = next(_seq)
+        body = body or make_body()
+        values = dict(body=body, region_id=body.region_id or region("KZ-71").id, kind=VenueKind.OFFICE,
+                      name_kk=f"Бөлме {n}", name_ru=f"Кабинет {n}", name_en=f"Room {n}",
+                      address_kk="Мекенжай", address_ru="Адрес", address_en="Address")
+        values.update(overrides)
+        venue = Venue(**values)
+        _db.session.add(venue)
+        _db.session.flush()
+        return venue
+    return make
+
+
+def login(client, user: User, password: str = PASSWORD):
+    response = post_form(client, "/login", {"login": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Log the test client in as a new user with ``role`` (and optionally a body); returns the user."""
+    def do(role: Role | str = Role.CITIZEN, **kwargs) -> User:
+        user = make_user(role, **kwargs)
+        _db.session.commit()  # releases the savepoint; the outer transaction is still rolled back
+        login(client, user)
+        return user
+    return do
