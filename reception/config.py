@@ -52,8 +52,8 @@ def build_config(instance_path: str, test_config: dict | None = None, environ=No
         raw = environ.get(ENV_PREFIX + key)
         if raw is not None and raw != "":
             values[key] = _parse(key, raw)
-    if test_config:
-        values.update(test_config)
+    test_config = test_config or {}
+    values.update({k: v for k, v in test_config.items() if k in SETTINGS})
 
     env = str(values["ENV"])
     if env not in {"development", "testing", "production"}:
@@ -89,8 +89,7 @@ def build_config(instance_path: str, test_config: dict | None = None, environ=No
         "RATELIMIT_HEADERS_ENABLED": False,
         "LANGUAGES": ("kk", "ru", "en"),
     }
-    if test_config:
-        config.update({k: v for k, v in test_config.items() if k not in values})
+    config.update({k: v for k, v in test_config.items() if k not in SETTINGS})
     return config
 
 

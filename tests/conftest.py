@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from reception import create_app
+from reception.config import engine_options
 from reception.accounts.models import User, UserRole
 from reception.accounts.passwords import hash_password
 from reception.core.permissions import Role
@@ -33,14 +34,26 @@ def _database_url(tmp_path_factory) -> str:
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 
-def _reset_database(url: str) -> None:
-    """Start from nothing so that the suite can run twice in a row on the same database."""
+def _pg_schema() -> str:
+    # One schema per test run, so concurrent runs against one database never meet.
+    return f"test_{os.getpid()}"
+
+
+def _reset_database(url: str, *, create: bool) -> None:
+    """Start from nothing, and leave nothing behind (the suite can run twice in a row)."""
     if url.startswith("postgresql"):
         engine = create_engine(url, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {_pg_schema()} CASCADE"))
+            if create:
+                conn.execute(text(f"CREATE SCHEMA {_pg_schema()}"))
         engine.dispose()
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("postgresql"):
+        return {"connect_args": {"options": f"-csearch_path={_pg_schema()}"}, "pool_pre_ping": True}
+    return engine_options(url)
 
 
 @pytest.fixture(scope="session")
@@ -50,13 +63,14 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
-    _reset_database(database_url)
+    _reset_database(database_url, create=True)
     app = create_app({
         "ENV": "testing",
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": database_url,
         "BASE_URL": "http://reception.test",
         "SERVER_NAME": None,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
     })
     with app.app_context():
         from flask_migrate import upgrade
@@ -68,7 +82,7 @@ def app(database_url, tmp_path_factory):
     yield app
     with app.app_context():
         _db.engine.dispose()
-    _reset_database(database_url)
+    _reset_database(database_url, create=False)
 
 
 class _TestSession(scoped_session):
