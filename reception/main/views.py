@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..core.i18n import LANG_COOKIE, LANGUAGES
@@ -23,6 +23,15 @@ def safe_next(target: str | None, fallback: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return fallback
     return target
+
+
+@bp.before_app_request
+def refuse_nul_bytes():
+    """NUL characters are never legitimate form input, and PostgreSQL text columns refuse them."""
+    if request.method == "POST" and any("\x00" in v for v in request.form.values()):
+        abort(400)
+    if any("\x00" in v for v in request.args.values()):
+        abort(400)
 
 
 @bp.get("/")

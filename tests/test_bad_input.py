@@ -1,0 +1,130 @@
+"""Garbage posted to every form: a clear 4xx answer, never a 500, and nothing written."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import func, select
+
+from reception import create_app
+from reception.core.permissions import Role
+from reception.extensions import db as _db
+from tests.conftest import csrf_from
+
+# Forms whose POST changes nothing worth guarding against garbage, checked elsewhere.
+SKIP = {"main.choose_language", "accounts.logout"}
+# Answers the same whatever is asked, so as not to tell which accounts exist.
+SAME_ANSWER_FORMS = {"accounts.forgot_password"}
+VISITOR_FORMS = {"accounts.register", "accounts.login", "accounts.forgot_password", "accounts.reset_password"}
+
+
+def _post_rules():
+    app = create_app({"ENV": "testing", "DATABASE_URL": "sqlite://", "SECRET_KEY": "x"})
+    return [pytest.param(rule.rule, rule.endpoint, sorted(rule.arguments), id=rule.endpoint)
+            for rule in app.url_map.iter_rules() if "POST" in rule.methods and rule.endpoint not in SKIP]
+
+
+POST_RULES = _post_rules()
+
+
+class _FormFields(HTMLParser):
+    """Names and kinds of the fields of the first POST form in <main>."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self.in_main = False
+        self.done = False
+        self.in_form = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "main":
+            self.in_main = True
+        elif tag == "form" and self.in_main and not self.done and (a.get("method") or "").lower() == "post":
+            self.in_form = True
+        elif self.in_form and tag in ("input", "select", "textarea") and a.get("name"):
+            kind = a.get("type", tag) if tag == "input" else tag
+            self.fields.setdefault(a["name"], kind)
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.in_form:
+            self.in_form, self.done = False, True
+
+
+def _garbage(fields: dict[str, str], variant: str) -> dict:
+    data = {}
+    for name, kind in fields.items():
+        if name == "csrf_token":
+            continue
+        if kind in ("select", "checkbox", "radio"):
+            data[name] = "999999999" if variant == "overlong" else "-1"
+        elif kind == "email":
+            data[name] = "not-an-email@" + "x" * 300 if variant == "overlong" else "@@"
+        else:
+            data[name] = "Ж" * 5000 if variant == "overlong" else "1 OR 1=1; <script>"
+    return data
+
+
+def _row_count() -> int:
+    return sum(_db.session.scalar(select(func.count()).select_from(t)) for t in _db.metadata.sorted_tables)
+
+
+@pytest.fixture
+def world(db, make_body, make_official, make_venue, make_user):
+    body = make_body()
+    values = {"official_id": make_official(body=body).id, "venue_id": make_venue(body=body).id,
+              "body_id": body.id, "user_id": make_user(Role.ASSISTANT, body=body).id, "region_id": 1,
+              "topic_id": 1, "code": "KZ-15", "token": "not-a-token"}
+    db.session.commit()
+    return values
+
+
+def _url(rule, arguments, values):
+    for arg in arguments:
+        rule = re.sub(rf"<(?:\w+:)?{arg}>", str(values[arg]), rule)
+    return rule
+
+
+@pytest.mark.parametrize("variant", ["overlong", "wrong"])
+@pytest.mark.parametrize("rule,endpoint,arguments", POST_RULES)
+def test_garbage_is_refused_with_4xx_and_nothing_is_written(client, login_as, world, db, rule, endpoint,
+                                                             arguments, variant):
+    if endpoint not in VISITOR_FORMS:
+        login_as(Role.ADMIN)
+    url = _url(rule, arguments, world)
+    page = client.get(url)
+    assert page.status_code == 200, f"GET {url} gave {page.status_code}"
+    parser = _FormFields()
+    parser.feed(page.get_data(as_text=True))
+    assert parser.fields, f"no form on {url}"
+    before = _row_count()
+    r = client.post(url, data={**_garbage(parser.fields, variant), "csrf_token": csrf_from(client, url)})
+    if endpoint in SAME_ANSWER_FORMS and variant == "wrong":
+        assert r.status_code == 302
+    else:
+        assert 400 <= r.status_code < 500, f"{endpoint} answered {r.status_code} to {variant} input"
+    assert _row_count() == before
+
+
+@pytest.mark.parametrize("rule,endpoint,arguments", POST_RULES)
+def test_form_without_csrf_token_is_refused_and_writes_nothing(client, login_as, world, db, rule, endpoint,
+                                                               arguments):
+    if endpoint not in VISITOR_FORMS:
+        login_as(Role.ADMIN)
+    before = _row_count()
+    r = client.post(_url(rule, arguments, world), data={"anything": "x"})
+    assert r.status_code == 400
+    assert "did not come from this site" in r.get_data(as_text=True)
+    assert _row_count() == before
+
+
+def test_nul_bytes_in_a_form_are_refused(client, db):
+    r = client.post("/login", data={"login": "a\x00b", "password": "x", "csrf_token": csrf_from(client, "/login")})
+    assert r.status_code == 400
+
+
+def test_oversized_request_body_is_refused_with_413(client, db):
+    r = client.post("/login", data={"login": "x" * (3 * 1024 * 1024)})
+    assert r.status_code == 413
