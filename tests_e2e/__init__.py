@@ -1,0 +1,1 @@
+"""Browser tests: the real application served over HTTP, driven by Chromium through Playwright."""
