@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     _init_extensions(app)
+    _import_models()
     _register_blueprints(app)
     _register_cli(app)
     return app
@@ -58,6 +59,15 @@ def _init_extensions(app: Flask) -> None:
 
     from flask_babel import lazy_gettext as _l
     login_manager.login_message = _l("Please log in to open this page.")
+
+
+def _import_models() -> None:
+    """Every model module, so that the metadata (and Alembic) sees the whole schema."""
+    from .accounts import models as _accounts  # noqa: F401
+    from .booking import models as _booking  # noqa: F401
+    from .directory import models as _directory  # noqa: F401
+    from .notifications import models as _notifications  # noqa: F401
+    from .schedule import models as _schedule  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

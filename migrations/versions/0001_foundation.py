@@ -1,6 +1,6 @@
 """foundation: directory, accounts, outbox
 
-Revision ID: 504e32ffc1be
+Revision ID: 0001
 Revises: 
 Create Date: 2026-11-23 08:27:01.528142
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '504e32ffc1be'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None

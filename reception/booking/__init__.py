@@ -1,0 +1,1 @@
+"""Booking: appointments, requests and screening, waitlist, talons, resource reservations."""

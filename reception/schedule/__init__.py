@@ -1,0 +1,1 @@
+"""Reception time: schedules, sessions, slots, unified reception days, visiting receptions."""

@@ -1,0 +1,143 @@
+"""Schedules (recurring reception hours), sessions (one concrete reception) and their slots."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, Time,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.types import UTCDateTime, str_enum, utcnow
+from ..directory.models import Official, Region, Topic, Venue
+from ..extensions import db
+
+
+class BookingMode(enum.StrEnum):
+    SELF = "self"          # citizens book a free slot directly
+    REQUEST = "request"    # citizens send a request that staff pre-screen
+
+
+class AttendanceFormat(enum.StrEnum):
+    IN_PERSON = "in_person"        # at the venue of the session
+    VIDEO_STUDIO = "video_studio"  # by video from the studio of the citizen's regional akimat
+
+
+FORMAT_LABELS = {
+    AttendanceFormat.IN_PERSON: _l("In person"),
+    AttendanceFormat.VIDEO_STUDIO: _l("By video from the akimat studio"),
+}
+
+
+class SessionKind(enum.StrEnum):
+    REGULAR = "regular"        # generated from a schedule
+    ONE_OFF = "one_off"        # added by hand
+    UNIFIED_DAY = "unified_day"
+    VISITING = "visiting"
+
+
+class SessionStatus(enum.StrEnum):
+    PLANNED = "planned"
+    HELD = "held"
+    NOT_HELD = "not_held"
+    CANCELLED = "cancelled"
+
+
+schedule_topics = Table(
+    "schedule_topics",
+    db.metadata,
+    Column("schedule_id", ForeignKey("schedules.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Schedule(db.Model):
+    """An official's recurring reception hours (RFC 5545 RRULE), in the venue's local time."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"), index=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="RESTRICT"))
+    rrule: Mapped[str] = mapped_column(String(500))  # e.g. FREQ=WEEKLY;BYDAY=TU
+    starts_on: Mapped[date] = mapped_column(Date)
+    until_on: Mapped[Optional[date]] = mapped_column(Date)
+    start_time: Mapped[time] = mapped_column(Time)  # local wall-clock time at the venue
+    end_time: Mapped[time] = mapped_column(Time)
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    allow_in_person: Mapped[bool] = mapped_column(Boolean, default=True)
+    allow_video_studio: Mapped[bool] = mapped_column(Boolean, default=False)
+    booking_mode: Mapped[BookingMode] = mapped_column(str_enum(BookingMode, "booking_mode"),
+                                                      default=BookingMode.SELF)
+    opens_days_ahead: Mapped[int] = mapped_column(Integer, default=30)
+    closes_hours_before: Mapped[int] = mapped_column(Integer, default=24)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    official: Mapped[Official] = relationship()
+    venue: Mapped[Venue] = relationship()
+    topics: Mapped[list[Topic]] = relationship(secondary=schedule_topics)
+
+
+class ReceptionSession(db.Model):
+    """One concrete reception: a date and hours of one official at one venue.
+
+    Never deleted: a cancelled or not-held session is a fact monitoring counts.
+    """
+
+    __tablename__ = "reception_sessions"
+    __table_args__ = (
+        # Generating a schedule twice must not create a second session for the same day.
+        UniqueConstraint("schedule_id", "local_date"),
+        Index("ix_reception_sessions_official_id_starts_at", "official_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"))
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="RESTRICT"), index=True)
+    schedule_id: Mapped[Optional[int]] = mapped_column(ForeignKey("schedules.id", ondelete="RESTRICT"))
+    kind: Mapped[SessionKind] = mapped_column(str_enum(SessionKind, "session_kind"), default=SessionKind.REGULAR)
+    local_date: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Only citizens of this region may book (visiting receptions); None: anyone.
+    restricted_region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"))
+    allow_in_person: Mapped[bool] = mapped_column(Boolean, default=True)
+    allow_video_studio: Mapped[bool] = mapped_column(Boolean, default=False)
+    booking_mode: Mapped[BookingMode] = mapped_column(str_enum(BookingMode, "booking_mode"),
+                                                      default=BookingMode.SELF)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())   # booking window
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[SessionStatus] = mapped_column(str_enum(SessionStatus, "session_status"),
+                                                  default=SessionStatus.PLANNED, index=True)
+    status_reason: Mapped[Optional[str]] = mapped_column(Text)
+    status_changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    official: Mapped[Official] = relationship()
+    venue: Mapped[Venue] = relationship()
+    schedule: Mapped[Optional[Schedule]] = relationship()
+    restricted_region: Mapped[Optional[Region]] = relationship()
+    slots: Mapped[list["Slot"]] = relationship(back_populates="session", order_by="Slot.starts_at",
+                                               cascade="all, delete-orphan")
+
+    @property
+    def timezone(self) -> str:
+        return self.venue.region.timezone
+
+
+class Slot(db.Model):
+    """A bookable interval of a session (precomputed rows)."""
+
+    __tablename__ = "slots"
+    __table_args__ = (UniqueConstraint("session_id", "starts_at"),
+                      Index("ix_slots_starts_at", "starts_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("reception_sessions.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    session: Mapped[ReceptionSession] = relationship(back_populates="slots")
