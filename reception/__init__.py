@@ -77,13 +77,17 @@ def _register_blueprints(app: Flask) -> None:
     from .main.errors import register_error_handlers
     from .main.templating import register_template_helpers
     from .main.views import bp as main_bp
+    from .booking.views import bp as booking_bp
     from .notifications.views import bp as notifications_bp
+    from .schedule.views import bp as schedule_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(directory_admin_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(schedule_bp)
+    app.register_blueprint(booking_bp)
     register_error_handlers(app)
     register_template_helpers(app)
 
