@@ -1,0 +1,225 @@
+"""Demo data for ``flask demo load``: bodies, officials, venues and studios, one account per role.
+
+The data itself is in :mod:`.demo_data`. Loading is idempotent by lookup: bodies by
+code, officials by (body, full name), venues by (body, Russian name), accounts by
+e-mail. A row that already exists is left exactly as it is, because an administrator
+may have edited it since (renamed a body, changed competences, reset a password);
+only missing rows are created. Running the load again therefore creates nothing and
+changes nothing, and the demo passwords of existing accounts are not reset.
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ..accounts.models import User, UserRole
+from ..accounts.passwords import hash_password
+from ..accounts.validation import normalize_kz_mobile, normalize_phone
+from ..core.permissions import Role
+from ..directory.models import (
+    Body,
+    BodyLevel,
+    Official,
+    Region,
+    RegionKind,
+    Topic,
+    Venue,
+    VenueKind,
+)
+from ..extensions import db
+from .demo_data import (
+    ACCOUNTS,
+    AKIMATS,
+    CITIZEN,
+    DEPUTIES,
+    DISTRICTS,
+    LEGAL_CHAMBER,
+    LOCAL_TOPICS,
+    MINISTRIES,
+    OFFICE_CAPACITY,
+    OFFICE_FLOOR,
+    OFFICE_NAME,
+    PA_RECEPTION,
+    STUDIO_CAPACITY,
+    STUDIO_NAME,
+    Akimat,
+    Text,
+)
+
+DEMO_PASSWORD = "demo-password-2026"
+
+_CAPITAL = "KZ-71"  # where central bodies' venues are
+
+
+def load_demo_data() -> list[tuple[str, str]]:
+    """Create whatever demo rows are missing; returns (role, e-mail) of every demo account.
+
+    Adds and flushes, never commits (the caller does). Expects the regions and
+    topics of ``load_reference_data()`` to be present.
+    """
+    loader = _Loader()
+    loader.load_bodies()
+    db.session.flush()
+    loader.load_officials()
+    loader.load_venues()
+    db.session.flush()
+    accounts = loader.load_accounts()
+    db.session.flush()
+    return accounts
+
+
+def akimat_code(region_code: str) -> str:
+    return "akimat-" + region_code.lower()
+
+
+def _names(prefix: str, text: Text) -> dict[str, str]:
+    return {f"{prefix}_{lang}": value for lang, value in zip(("kk", "ru", "en"), text)}
+
+
+def _akimat_name(akimat: Akimat, region: Region) -> Text:
+    if region.kind is RegionKind.CITY:
+        return f"{region.name_kk} қаласының әкімдігі", akimat.name_ru, f"Akimat of {region.name_en}"
+    oblys = region.name_kk.removesuffix(" облысы")
+    return f"{oblys} облысының әкімдігі", akimat.name_ru, f"Akimat of {region.name_en}"
+
+
+def _akim_position(akimat_name: Text) -> Text:
+    """"Акимат Актюбинской области" -> "Аким Актюбинской области", likewise in kk and en."""
+    kk, ru, en = akimat_name
+    return (kk.removesuffix("әкімдігі") + "әкімі", ru.replace("Акимат", "Аким", 1), en.replace("Akimat", "Akim", 1))
+
+
+def _akimat_address(akimat: Akimat, region: Region) -> Text:
+    kk, ru, en = akimat.street
+    return (f"{region.centre_kk} қ., {kk}, {akimat.house}",
+            f"г. {region.centre_ru}, {ru}, {akimat.house}",
+            f"{akimat.house} {en}, {region.centre_en}")
+
+
+class _Loader:
+    def __init__(self):
+        self.regions = {r.code: r for r in db.session.scalars(select(Region))}
+        self.topics = {t.code: t for t in db.session.scalars(select(Topic))}
+        self.existing_bodies = {b.code: b for b in db.session.scalars(select(Body))}
+        self.bodies: dict[str, Body] = {}  # the demo bodies by code, found or created
+        # (body code, full name, position, is head) in creation order
+        self.people: list[tuple[str, str, Text, bool]] = []
+        self.studios: set[str] = set()  # codes of bodies that get a studio
+        self.offices: list[str] = []    # codes of bodies that get a reception office
+
+    # --- bodies -------------------------------------------------------------------------
+
+    def _body(self, code: str, level: BodyLevel, name: Text, address: Text, phone: str, *,
+              region: str | None = None, parent: str | None = None, topics=()) -> Body:
+        body = self.existing_bodies.get(code)
+        if body is None:
+            body = Body(code=code, level=level, **_names("name", name), **_names("address", address),
+                        phone=normalize_phone(phone),
+                        region=self.regions[region] if region else None,
+                        parent=self.bodies[parent] if parent else None,
+                        topics=[self.topics[t] for t in topics])
+            db.session.add(body)
+        self.bodies[code] = body
+        return body
+
+    def load_bodies(self) -> None:
+        pa = PA_RECEPTION
+        top_level = [code for code, topic in self.topics.items() if topic.parent_id is None]
+        self._body(pa["code"], BodyLevel.PRESIDENTIAL, pa["name"], pa["address"], pa["phone"], topics=top_level)
+        self.people.append((pa["code"], pa["head"], pa["head_position"], True))
+        self.offices.append(pa["code"])
+
+        for m in MINISTRIES:
+            self._body(m.code, BodyLevel.CENTRAL, m.name, m.address, m.phone, topics=m.topics)
+            self.people.append((m.code, m.head, m.minister, True))
+            self.offices.append(m.code)
+
+        for a in AKIMATS:
+            region = self.regions[a.region]
+            level = BodyLevel.CITY if region.kind is RegionKind.CITY else BodyLevel.REGIONAL
+            code = akimat_code(a.region)
+            name = _akimat_name(a, region)
+            self._body(code, level, name, _akimat_address(a, region), a.phone, region=a.region, topics=LOCAL_TOPICS)
+            self.people.append((code, a.head, _akim_position(name), True))
+            self.offices.append(code)
+            self.studios.add(code)
+
+        for d in DISTRICTS:
+            self._body(d.code, BodyLevel.DISTRICT, d.name, d.address, d.phone, region=d.region,
+                       parent=akimat_code(d.region), topics=LOCAL_TOPICS)
+            self.people.append((d.code, d.head, _akim_position(d.name), True))
+            self.offices.append(d.code)
+
+        for deputy in DEPUTIES:
+            self.people.append((deputy.body, deputy.full_name, deputy.position, False))
+
+        c = LEGAL_CHAMBER
+        self._body(c["code"], BodyLevel.OTHER, c["name"], c["address"], c["phone"], region=c["region"])
+
+    # --- officials and venues ---------------------------------------------------------------
+
+    def load_officials(self) -> None:
+        body_ids = [b.id for b in self.bodies.values()]
+        existing = {(o.body_id, o.full_name)
+                    for o in db.session.scalars(select(Official).where(Official.body_id.in_(body_ids)))}
+        for code, full_name, position, is_head in self.people:
+            body = self.bodies[code]
+            if (body.id, full_name) in existing:
+                continue
+            db.session.add(Official(body=body, full_name=full_name, is_head=is_head, **_names("position", position)))
+
+    def load_venues(self) -> None:
+        body_ids = [b.id for b in self.bodies.values()]
+        existing = {(v.body_id, v.name_ru)
+                    for v in db.session.scalars(select(Venue).where(Venue.body_id.in_(body_ids)))}
+        studio_phones = {akimat_code(a.region): (a.studio_phone, a.studio_floor) for a in AKIMATS}
+        capital = self.regions[_CAPITAL]
+        for code in self.offices:
+            body = self.bodies[code]
+            if (body.id, OFFICE_NAME[1]) not in existing:
+                self._venue(body, VenueKind.OFFICE, OFFICE_NAME, OFFICE_FLOOR, body.phone, OFFICE_CAPACITY, capital)
+            if code in self.studios and (body.id, STUDIO_NAME[1]) not in existing:
+                phone, floor = studio_phones[code]
+                self._venue(body, VenueKind.STUDIO, STUDIO_NAME, floor, normalize_phone(phone), STUDIO_CAPACITY,
+                            capital)
+
+    @staticmethod
+    def _venue(body: Body, kind: VenueKind, name: Text, floor: str, phone: str | None, capacity: int,
+               capital: Region) -> None:
+        db.session.add(Venue(
+            body=body, region_id=body.region_id or capital.id, kind=kind, **_names("name", name),
+            address_kk=body.address_kk, address_ru=body.address_ru, address_en=body.address_en,
+            floor=floor, phone=phone, capacity=capacity))
+
+    # --- accounts ---------------------------------------------------------------------------
+
+    def load_accounts(self) -> list[tuple[str, str]]:
+        password_hash = None  # Argon2 is slow on purpose: hash once, and only if an account is missing
+        result = []
+        for account in ACCOUNTS:
+            role = Role(account.role)
+            result.append((role.value, account.email))
+            if db.session.scalar(select(User.id).where(func.lower(User.email) == account.email)) is not None:
+                continue
+            if password_hash is None:
+                password_hash = hash_password(DEMO_PASSWORD)
+            body = self.bodies[account.body] if account.body else None
+            user = User(email=account.email, full_name=account.full_name, language=account.language,
+                        password_hash=password_hash, body=body)
+            if role is Role.CITIZEN:
+                taken = db.session.scalar(select(User.id).where(User.iin == CITIZEN["iin"])) is not None
+                user.iin = None if taken else CITIZEN["iin"]  # someone registered it for real: keep theirs
+                user.phone = normalize_kz_mobile(CITIZEN["phone"])
+                user.region = self.regions[CITIZEN["region"]]
+            user.role_rows = [UserRole(role=role)]
+            db.session.add(user)
+            if role is Role.OFFICIAL:
+                self._link_official(user, body)
+        return result
+
+    @staticmethod
+    def _link_official(user: User, body: Body) -> None:
+        """Tie a newly created official account to the head of its body, if nobody holds that row."""
+        head = db.session.scalar(select(Official).where(Official.body_id == body.id,
+                                                        Official.full_name == user.full_name))
+        if head is not None and head.user_id is None:
+            head.user = user

@@ -1,0 +1,190 @@
+"""`flask demo load`: a realistic directory, one working account per role, safe to run again."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from reception.accounts.models import User, UserRole
+from reception.accounts.validation import is_valid_iin, normalize_phone
+from reception.cli.demo import DEMO_PASSWORD, load_demo_data
+from reception.core.permissions import Role
+from reception.directory.models import (
+    Body,
+    BodyLevel,
+    Official,
+    Region,
+    Topic,
+    Venue,
+    VenueKind,
+    body_topics,
+)
+from reception.extensions import db as _db
+from tests.conftest import post_form
+
+AKIMAT_LEVELS = (BodyLevel.REGIONAL, BodyLevel.CITY, BodyLevel.DISTRICT)
+KAZAKH_LETTERS = set("әғқңөұүһі")
+
+
+def _count(model_or_table) -> int:
+    return _db.session.scalar(select(func.count()).select_from(model_or_table))
+
+
+def _bodies(*levels: BodyLevel) -> list[Body]:
+    return list(_db.session.scalars(select(Body).where(Body.level.in_(levels))))
+
+
+def _counts() -> dict[str, int]:
+    return {name: _count(t) for name, t in [("bodies", Body), ("officials", Official), ("venues", Venue),
+                                            ("users", User), ("user_roles", UserRole),
+                                            ("body_topics", body_topics)]}
+
+
+@pytest.fixture
+def demo(ctx):
+    accounts = load_demo_data()
+    _db.session.flush()
+    return accounts
+
+
+def test_demo_has_the_pa_reception_ministries_and_all_akimats(demo):
+    levels = dict(_db.session.execute(select(Body.level, func.count()).group_by(Body.level)).all())
+    assert levels[BodyLevel.PRESIDENTIAL] == 1
+    assert levels[BodyLevel.CENTRAL] >= 12
+    assert levels[BodyLevel.REGIONAL] == 17
+    assert levels[BodyLevel.CITY] == 3
+    assert levels[BodyLevel.DISTRICT] >= 10
+    first_level = _bodies(BodyLevel.REGIONAL, BodyLevel.CITY)
+    assert {b.region.code for b in first_level} == set(_db.session.scalars(select(Region.code)))
+    pa = _db.session.scalars(select(Body).where(Body.code == "pa-reception")).one()
+    assert pa.level is BodyLevel.PRESIDENTIAL and pa.region is None
+
+
+def test_district_akimats_belong_to_a_first_level_akimat_in_five_regions(demo):
+    districts = _bodies(BodyLevel.DISTRICT)
+    assert len({d.region_id for d in districts}) >= 5
+    for d in districts:
+        assert d.parent.level in (BodyLevel.REGIONAL, BodyLevel.CITY)
+        assert d.parent.region_id == d.region_id
+
+
+def test_every_akimat_and_ministry_has_a_head_and_an_office(demo):
+    for body in _bodies(BodyLevel.PRESIDENTIAL, BodyLevel.CENTRAL, *AKIMAT_LEVELS):
+        assert sum(o.is_head for o in body.officials) == 1, body.code
+        assert [v.kind for v in body.venues].count(VenueKind.OFFICE) == 1, body.code
+
+
+def test_every_first_level_akimat_has_one_studio_with_floor_and_phone(demo):
+    studios = list(_db.session.scalars(select(Venue).where(Venue.kind == VenueKind.STUDIO)))
+    assert len(studios) == 20
+    assert {s.body.level for s in studios} == {BodyLevel.REGIONAL, BodyLevel.CITY}
+    assert len({s.body_id for s in studios}) == 20
+    for s in studios:
+        assert s.floor and s.phone and s.region_id == s.body.region_id
+
+
+def test_every_phone_is_valid_e164(demo):
+    phones = [*_db.session.scalars(select(Body.phone).where(Body.phone.is_not(None))),
+              *_db.session.scalars(select(Venue.phone).where(Venue.phone.is_not(None))),
+              *_db.session.scalars(select(User.phone).where(User.phone.is_not(None)))]
+    assert len(phones) > 100
+    for phone in phones:
+        assert normalize_phone(phone) == phone
+
+
+def test_ministries_and_akimats_have_competences(demo):
+    for body in _bodies(BodyLevel.CENTRAL):
+        assert body.topics, body.code
+    health = _db.session.scalars(select(Body).where(Body.code == "min-health")).one()
+    assert [t.code for t in health.topics] == ["health"]
+    labour = _db.session.scalars(select(Body).where(Body.code == "min-labour")).one()
+    assert {t.code for t in labour.topics} == {"social", "social.benefits", "social.disability", "employment"}
+    for body in _bodies(*AKIMAT_LEVELS):
+        assert {"housing", "land", "social", "health", "other"} <= {t.code for t in body.topics}, body.code
+    pa = _db.session.scalars(select(Body).where(Body.code == "pa-reception")).one()
+    top_level = set(_db.session.scalars(select(Topic.code).where(Topic.parent_id.is_(None))))
+    assert {t.code for t in pa.topics} == top_level
+
+
+def test_names_are_given_in_three_languages_with_kazakh_letters(demo):
+    akimat = _db.session.scalars(select(Body).where(Body.code == "akimat-kz-15")).one()
+    assert (akimat.name_kk, akimat.name_ru, akimat.name_en) == (
+        "Ақтөбе облысының әкімдігі", "Акимат Актюбинской области", "Akimat of Aktobe Region")
+    akim = next(o for o in akimat.officials if o.is_head)
+    assert (akim.position_kk, akim.position_ru, akim.position_en) == (
+        "Ақтөбе облысының әкімі", "Аким Актюбинской области", "Akim of Aktobe Region")
+    assert akimat.address_ru.startswith("г. Актобе, ")
+    for body in _bodies(*BodyLevel):
+        assert body.name_kk and body.name_ru and body.name_en and body.address_kk
+    assert all(KAZAKH_LETTERS & set(b.name_kk) for b in _bodies(BodyLevel.CENTRAL))
+
+
+def test_every_role_has_exactly_one_demo_account(demo):
+    assert sorted(role for role, _ in demo) == sorted(r.value for r in Role)
+    for role, email in demo:
+        users = list(_db.session.scalars(select(User).join(UserRole).where(UserRole.role == Role(role),
+                                                                           User.email.like("%@demo.kz"))))
+        assert [u.email for u in users] == [email]
+    assert {u.language for u in _db.session.scalars(select(User))} >= {"kk", "ru"}
+
+
+def test_staff_accounts_belong_to_their_bodies(demo):
+    by_role = {role: _db.session.scalars(select(User).where(User.email == email)).one() for role, email in demo}
+    for role in ("official", "assistant", "studio_operator"):
+        assert by_role[role].body.code == "akimat-kz-15"
+    assert by_role["agency_rep"].body.level in (BodyLevel.CENTRAL, BodyLevel.DISTRICT)
+    assert by_role["legal_consultant"].body.level is BodyLevel.OTHER
+    assert by_role["admin"].body is None and by_role["monitor"].body is None
+    akim = _db.session.scalars(select(Official).where(Official.user_id == by_role["official"].id)).one()
+    assert akim.is_head and akim.body.code == "akimat-kz-15"
+    citizen = by_role["citizen"]
+    assert is_valid_iin(citizen.iin) and citizen.phone == "+77011234567"
+    assert citizen.region.code == "KZ-15" and citizen.language == "ru" and citizen.body is None
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_demo_account_can_log_in(demo, client, role):
+    email = dict(demo)[role.value]
+    _db.session.commit()  # releases the savepoint; the outer transaction is still rolled back
+    response = post_form(client, "/login", {"login": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_loading_twice_creates_and_changes_nothing(demo):
+    before = _counts()
+    password_hash = _db.session.scalar(select(User.password_hash).where(User.email == "admin@demo.kz"))
+    assert load_demo_data() == demo
+    _db.session.flush()
+    assert _counts() == before
+    assert _db.session.scalar(select(User.password_hash).where(User.email == "admin@demo.kz")) == password_hash
+
+
+def test_loading_again_keeps_what_an_administrator_edited(demo):
+    body = _db.session.scalars(select(Body).where(Body.code == "min-health")).one()
+    body.name_en = "Ministry of Health"
+    body.topics = []
+    _db.session.flush()
+    load_demo_data()
+    _db.session.flush()
+    assert body.name_en == "Ministry of Health" and body.topics == []
+
+
+def test_loading_restores_a_deleted_demo_row(demo):
+    studio = _db.session.scalars(select(Venue).join(Body).where(Body.code == "akimat-kz-15",
+                                                                Venue.kind == VenueKind.STUDIO)).one()
+    _db.session.delete(studio)
+    _db.session.flush()
+    load_demo_data()
+    _db.session.flush()
+    assert _count(select(Venue).where(Venue.kind == VenueKind.STUDIO).subquery()) == 20
+
+
+def test_cli_command_loads_and_prints_the_logins(app, db):
+    # With the `db` fixture active the command's commit only releases a savepoint: nothing persists.
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["demo", "load"])
+        assert result.exit_code == 0, result.output
+        assert DEMO_PASSWORD in result.output
+        for email in ("citizen@demo.kz", "official@demo.kz", "admin@demo.kz", "lawyer@demo.kz"):
+            assert email in result.output
+    assert _count(select(Venue).where(Venue.kind == VenueKind.STUDIO).subquery()) == 20
