@@ -20,11 +20,12 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "MAIL_TRANSPORT": ("console", "how e-mail leaves; only console (the dispatcher prints each message) so far"),
     "MAX_CONTENT_LENGTH": (2 * 1024 * 1024, "largest request body accepted, in bytes"),
     "SESSION_COOKIE_SECURE": (None, "send the session cookie over HTTPS only (default: on in production)"),
+    "MAX_ACTIVE_APPOINTMENTS": (3, "active appointments one citizen may hold at once"),
     "HOLIDAY_TRANSFERS": ("", "decreed days off, comma-separated ISO dates, e.g. 2026-01-05"),
     "EXTRA_WORKING_DAYS": ("", "decreed working Saturdays, comma-separated ISO dates"),
 }
 
-_INT_KEYS = {"PASSWORD_RESET_MAX_AGE", "MAX_CONTENT_LENGTH"}
+_INT_KEYS = {"PASSWORD_RESET_MAX_AGE", "MAX_CONTENT_LENGTH", "MAX_ACTIVE_APPOINTMENTS"}
 _BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
 
 

@@ -1,28 +1,28 @@
 """Garbage posted to every form: a clear 4xx answer, never a 500, and nothing written."""
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
 
-from reception import create_app
 from reception.core.permissions import Role
 from reception.extensions import db as _db
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, login
+from tests.routes import CITIZEN_ONLY, app_rules, fill
+from tests.routes import world  # noqa: F401  (fixture)
 
-# Forms whose POST changes nothing worth guarding against garbage, checked elsewhere.
-SKIP = {"main.choose_language", "accounts.logout"}
+# Forms whose POST changes nothing worth guarding against garbage, or whose form lives on another
+# page (a button), checked in their own tests.
+SKIP = {"main.choose_language", "accounts.logout", "booking.cancel"}
 # Answers the same whatever is asked, so as not to tell which accounts exist.
 SAME_ANSWER_FORMS = {"accounts.forgot_password"}
 VISITOR_FORMS = {"accounts.register", "accounts.login", "accounts.forgot_password", "accounts.reset_password"}
 
 
 def _post_rules():
-    app = create_app({"ENV": "testing", "DATABASE_URL": "sqlite://", "SECRET_KEY": "x"})
     return [pytest.param(rule.rule, rule.endpoint, sorted(rule.arguments), id=rule.endpoint)
-            for rule in app.url_map.iter_rules() if "POST" in rule.methods and rule.endpoint not in SKIP]
+            for rule in app_rules() if "POST" in rule.methods and rule.endpoint not in SKIP]
 
 
 POST_RULES = _post_rules()
@@ -67,33 +67,23 @@ def _garbage(fields: dict[str, str], variant: str) -> dict:
     return data
 
 
+def _log_in_for(endpoint, client, login_as, world):
+    if endpoint in CITIZEN_ONLY:
+        login(client, world["citizen"])
+    elif endpoint not in VISITOR_FORMS:
+        login_as(Role.ADMIN)
+
+
 def _row_count() -> int:
     return sum(_db.session.scalar(select(func.count()).select_from(t)) for t in _db.metadata.sorted_tables)
-
-
-@pytest.fixture
-def world(db, make_body, make_official, make_venue, make_user):
-    body = make_body()
-    values = {"official_id": make_official(body=body).id, "venue_id": make_venue(body=body).id,
-              "body_id": body.id, "user_id": make_user(Role.ASSISTANT, body=body).id, "region_id": 1,
-              "topic_id": 1, "code": "KZ-15", "token": "not-a-token"}
-    db.session.commit()
-    return values
-
-
-def _url(rule, arguments, values):
-    for arg in arguments:
-        rule = re.sub(rf"<(?:\w+:)?{arg}>", str(values[arg]), rule)
-    return rule
 
 
 @pytest.mark.parametrize("variant", ["overlong", "wrong"])
 @pytest.mark.parametrize("rule,endpoint,arguments", POST_RULES)
 def test_garbage_is_refused_with_4xx_and_nothing_is_written(client, login_as, world, db, rule, endpoint,
                                                              arguments, variant):
-    if endpoint not in VISITOR_FORMS:
-        login_as(Role.ADMIN)
-    url = _url(rule, arguments, world)
+    _log_in_for(endpoint, client, login_as, world)
+    url = fill(rule, arguments, world["values"])
     page = client.get(url)
     assert page.status_code == 200, f"GET {url} gave {page.status_code}"
     parser = _FormFields()
@@ -111,10 +101,9 @@ def test_garbage_is_refused_with_4xx_and_nothing_is_written(client, login_as, wo
 @pytest.mark.parametrize("rule,endpoint,arguments", POST_RULES)
 def test_form_without_csrf_token_is_refused_and_writes_nothing(client, login_as, world, db, rule, endpoint,
                                                                arguments):
-    if endpoint not in VISITOR_FORMS:
-        login_as(Role.ADMIN)
+    _log_in_for(endpoint, client, login_as, world)
     before = _row_count()
-    r = client.post(_url(rule, arguments, world), data={"anything": "x"})
+    r = client.post(fill(rule, arguments, world["values"]), data={"anything": "x"})
     assert r.status_code == 400
     assert "did not come from this site" in r.get_data(as_text=True)
     assert _row_count() == before

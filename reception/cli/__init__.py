@@ -51,5 +51,7 @@ def register_commands(app):
                 break
             time.sleep(interval)
 
-    for group in (reference, demo, notifications):
+    from ..schedule.cli import schedule_cli
+
+    for group in (reference, demo, notifications, schedule_cli):
         app.cli.add_command(group)

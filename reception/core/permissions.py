@@ -54,13 +54,16 @@ class Permission(enum.StrEnum):
     OUTBOX_VIEW = "notifications:outbox:view"
     # Monitoring
     MONITORING_VIEW = "monitoring:report:view"
+    # Schedule
+    SCHEDULE_MANAGE = "schedule:schedule:manage"
+    SCHEDULE_MANAGE_OWN = "schedule:schedule:manage:own"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CITIZEN: frozenset(),
     Role.OFFICIAL: frozenset({Permission.STAFF_VIEW_OWN}),
     Role.ASSISTANT: frozenset({Permission.OFFICIAL_MANAGE_OWN, Permission.VENUE_MANAGE_OWN,
-                               Permission.STAFF_VIEW_OWN}),
+                               Permission.STAFF_VIEW_OWN, Permission.SCHEDULE_MANAGE_OWN}),
     Role.AGENCY_REP: frozenset(),
     Role.LEGAL_CONSULTANT: frozenset(),
     Role.STUDIO_OPERATOR: frozenset(),

@@ -1,0 +1,61 @@
+"""Booking forms: the public slot search (GET) and the booking form. Every message goes through gettext."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, Form, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from ..accounts.forms import REQUIRED
+from ..schedule.models import FORMAT_LABELS, AttendanceFormat
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _too_long(n: int):
+    return Length(max=n, message=_l("Too long: at most %(max)d characters.", max=n))
+
+
+def format_choices(formats=tuple(AttendanceFormat)):
+    return [(f.value, FORMAT_LABELS[f]) for f in formats]
+
+
+class SlotSearchForm(Form):
+    """Filters of the public search; read from the query string, so no CSRF token."""
+
+    region = SelectField(_l("Region"), validate_choice=True, validators=[Optional()])
+    body = SelectField(_l("Body"), coerce=int, validate_choice=True, validators=[Optional()])
+    official = SelectField(_l("Official"), coerce=int, validate_choice=True, validators=[Optional()])
+    topic = SelectField(_l("Topic"), coerce=int, validate_choice=True, validators=[Optional()])
+    date_from = DateField(_l("From date"), validators=[Optional()])
+    date_to = DateField(_l("To date"), validators=[Optional()])
+    format = SelectField(_l("Format"), validate_choice=True, validators=[Optional()])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(str(_l("The end date is before the start date.")))
+
+
+class BookingForm(FlaskForm):
+    format = RadioField(_l("How will you attend?"), validate_choice=True,
+                        validators=[DataRequired(message=REQUIRED)])
+    studio_id = SelectField(_l("Video studio (akimat of your region)"), coerce=int, validate_choice=True,
+                            validators=[Optional()])
+    topic_id = SelectField(_l("Topic of your issue"), coerce=int, validate_choice=True,
+                           validators=[DataRequired(message=REQUIRED)])
+    summary = TextAreaField(_l("Your issue in brief"), filters=[_strip],
+                            validators=[DataRequired(message=REQUIRED), _too_long(4000)])
+    appeal_numbers = StringField(_l("Numbers of earlier appeals (e-Otinish), if any"), filters=[_strip],
+                                 validators=[Optional(), _too_long(255)])
+    needs_wheelchair = BooleanField(_l("I use a wheelchair"))
+    needs_sign_language = BooleanField(_l("I need a sign-language interpreter"))
+    co_applicants = TextAreaField(_l("Co-applicants of a collective appeal, one name per line"), filters=[_strip],
+                                  validators=[Optional(), _too_long(2000)])
+    idempotency_key = HiddenField(validators=[DataRequired(message=REQUIRED), Regexp(
+        r"^[A-Za-z0-9_-]{16,48}$", message=_l("The form is damaged. Reload the page and send it again."))])
+
+    def validate_studio_id(self, field):
+        if self.format.data == AttendanceFormat.VIDEO_STUDIO.value and not field.data:
+            raise ValidationError(str(_l("Choose a video studio of an akimat in your region.")))

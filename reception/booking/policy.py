@@ -1,0 +1,52 @@
+"""Booking rules without the database: may this slot be booked now, may this appointment be cancelled."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from ..core.errors import Invalid
+from ..schedule.models import AttendanceFormat, BookingMode, SessionStatus
+from .models import Appointment
+
+
+def check_slot_bookable(slot, citizen, now: datetime) -> None:
+    """Raise :class:`Invalid` with the citizen-facing reason when ``slot`` cannot be booked at ``now``."""
+    session = slot.session
+    if session.status is not SessionStatus.PLANNED:
+        raise Invalid(_l("This reception has been cancelled or has already taken place."))
+    if slot.starts_at <= now:
+        raise Invalid(_l("This time has already passed."))
+    if now < session.opens_at:
+        raise Invalid(_l("Booking is not open yet."))
+    if now >= session.closes_at:
+        raise Invalid(_l("Booking has closed."))
+    if session.booking_mode is not BookingMode.SELF:
+        raise Invalid(_l("This official takes requests: time is given after a review of the request."))
+    if session.restricted_region_id is not None and citizen.region_id != session.restricted_region_id:
+        raise Invalid(_l("This visiting reception is only for residents of %(region)s.",
+                         region=session.restricted_region.name))
+
+
+def allowed_formats(session) -> list[AttendanceFormat]:
+    formats = []
+    if session.allow_in_person:
+        formats.append(AttendanceFormat.IN_PERSON)
+    if session.allow_video_studio:
+        formats.append(AttendanceFormat.VIDEO_STUDIO)
+    return formats
+
+
+def is_usable_studio(studio, citizen) -> bool:
+    """A studio the citizen may book: an active studio in the citizen's own region."""
+    return (studio is not None and studio.is_studio and studio.is_active
+            and citizen.region_id is not None and studio.region_id == citizen.region_id)
+
+
+def can_view_appointment(user, appointment: Appointment) -> bool:
+    return user.is_authenticated and appointment.citizen_id == user.id
+
+
+def can_cancel(user, appointment: Appointment, now: datetime) -> bool:
+    return (can_view_appointment(user, appointment) and appointment.is_active
+            and (appointment.session is None or now < appointment.session.closes_at))

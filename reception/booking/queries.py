@@ -1,0 +1,162 @@
+"""Booking reads: free slots for the public search, a citizen's appointments, talons, form choices."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from ..accounts.models import User, UserRole
+from ..core.permissions import Role
+from ..directory.models import Body, Official, Region, Topic, Venue, VenueKind, body_topics
+from ..directory.queries import MAX_ID
+from ..extensions import db
+from ..schedule.models import AttendanceFormat, ReceptionSession, SessionStatus, Slot
+from .models import ACTIVE_STATUSES, Appointment
+
+DEFAULT_LIMIT = 50
+
+
+def _free_slots_stmt(now: datetime):
+    """Slots of planned sessions whose booking window is open, in the future, held by no active appointment."""
+    taken = exists().where(Appointment.slot_id == Slot.id, Appointment.status.in_(ACTIVE_STATUSES))
+    return (
+        select(Slot)
+        .join(Slot.session)
+        .join(ReceptionSession.official)
+        .join(Official.body)
+        .join(ReceptionSession.venue)
+        .join(Venue.region)
+        .where(ReceptionSession.status == SessionStatus.PLANNED,
+               ReceptionSession.opens_at <= now, ReceptionSession.closes_at > now,
+               Slot.starts_at > now, Official.is_active, Body.is_active, ~taken)
+    )
+
+
+def _eager(stmt):
+    session = contains_eager(Slot.session)
+    return stmt.options(
+        session.contains_eager(ReceptionSession.official).contains_eager(Official.body),
+        session.contains_eager(ReceptionSession.venue).contains_eager(Venue.region),
+    )
+
+
+def search_free_slots(region_code: str | None = None, body_id: int | None = None, official_id: int | None = None,
+                      topic_id: int | None = None, date_from: date | None = None, date_to: date | None = None,
+                      format: AttendanceFormat | None = None, *, now: datetime,
+                      limit: int = DEFAULT_LIMIT) -> list[Slot]:
+    """Free slots, soonest first, with session, official, body, venue and region loaded, in one query.
+
+    ``region_code`` is the region where the reception takes place; dates are the session's local dates.
+    """
+    stmt = _free_slots_stmt(now)
+    if region_code:
+        stmt = stmt.where(Region.code == region_code)
+    if body_id:
+        stmt = stmt.where(Official.body_id == body_id)
+    if official_id:
+        stmt = stmt.where(ReceptionSession.official_id == official_id)
+    if topic_id:
+        stmt = stmt.where(exists().where(body_topics.c.body_id == Official.body_id,
+                                         body_topics.c.topic_id == topic_id))
+    if date_from:
+        stmt = stmt.where(ReceptionSession.local_date >= date_from)
+    if date_to:
+        stmt = stmt.where(ReceptionSession.local_date <= date_to)
+    if format is AttendanceFormat.IN_PERSON:
+        stmt = stmt.where(ReceptionSession.allow_in_person)
+    elif format is AttendanceFormat.VIDEO_STUDIO:
+        stmt = stmt.where(ReceptionSession.allow_video_studio)
+    stmt = _eager(stmt).order_by(Slot.starts_at, Slot.id).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def next_free_slot_per_official(official_ids, now: datetime) -> dict[int, Slot]:
+    """The soonest free slot of each official (officials with none are absent), in one query."""
+    official_ids = list(official_ids)
+    if not official_ids:
+        return {}
+    ranked = (
+        _free_slots_stmt(now)
+        .where(ReceptionSession.official_id.in_(official_ids))
+        .with_only_columns(Slot.id.label("slot_id"), func.row_number().over(
+            partition_by=ReceptionSession.official_id, order_by=(Slot.starts_at, Slot.id)).label("rank"))
+        .subquery()
+    )
+    stmt = _eager(
+        select(Slot).join(Slot.session).join(ReceptionSession.official).join(Official.body)
+        .join(ReceptionSession.venue).join(Venue.region)
+        .where(Slot.id.in_(select(ranked.c.slot_id).where(ranked.c.rank == 1)))
+    )
+    return {slot.session.official_id: slot for slot in db.session.scalars(stmt)}
+
+
+def get_slot(slot_id: int) -> Slot | None:
+    """A slot with everything the booking page shows, or None (also for ids no row can have)."""
+    if not isinstance(slot_id, int) or not 0 < slot_id <= MAX_ID:
+        return None
+    stmt = _eager(select(Slot).join(Slot.session).join(ReceptionSession.official).join(Official.body)
+                  .join(ReceptionSession.venue).join(Venue.region).where(Slot.id == slot_id))
+    return db.session.scalar(stmt)
+
+
+def count_active_appointments(citizen_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Appointment).where(
+        Appointment.citizen_id == citizen_id, Appointment.status.in_(ACTIVE_STATUSES)))
+
+
+def responsible_assistant_name(body: Body) -> str:
+    """Who accepts the booking on the talon: the body's first active reception assistant, else the body."""
+    name = db.session.scalar(
+        select(User.full_name).join(UserRole, UserRole.user_id == User.id)
+        .where(User.body_id == body.id, User.is_active, UserRole.role == Role.ASSISTANT)
+        .order_by(User.id).limit(1))
+    return name or body.name
+
+
+def _appointment_stmt():
+    return select(Appointment).options(
+        joinedload(Appointment.official).joinedload(Official.body),
+        joinedload(Appointment.session).joinedload(ReceptionSession.venue).joinedload(Venue.region),
+        joinedload(Appointment.slot), joinedload(Appointment.studio), joinedload(Appointment.topic))
+
+
+def list_my_appointments(citizen_id: int) -> list[Appointment]:
+    stmt = _appointment_stmt().where(Appointment.citizen_id == citizen_id).order_by(Appointment.id.desc())
+    return list(db.session.scalars(stmt))
+
+
+def get_own_appointment(citizen_id: int, appointment_id: int) -> Appointment | None:
+    """The citizen's appointment, or None: another citizen's appointment is indistinguishable from none."""
+    if not isinstance(appointment_id, int) or not 0 < appointment_id <= MAX_ID:
+        return None
+    return db.session.scalar(_appointment_stmt().where(Appointment.id == appointment_id,
+                                                       Appointment.citizen_id == citizen_id))
+
+
+def get_by_talon(number: str) -> Appointment | None:
+    if not number or len(number) > 32:
+        return None
+    return db.session.scalar(_appointment_stmt().where(Appointment.talon_number == number))
+
+
+# --- form choices ---------------------------------------------------------------------
+
+def studio_choices(region_id: int | None) -> list[tuple[int, str]]:
+    if region_id is None:
+        return []
+    studios = db.session.scalars(select(Venue).where(Venue.region_id == region_id, Venue.kind == VenueKind.STUDIO,
+                                                     Venue.is_active).order_by(Venue.id))
+    return [(s.id, f"{s.name}, {s.address}") for s in studios]
+
+
+def topic_choices_for(body: Body) -> list[tuple[int, str]]:
+    """The body's competences; every topic when it has none recorded."""
+    topics = list(body.topics) or list(db.session.scalars(select(Topic).order_by(Topic.position, Topic.id)))
+    return [(t.id, t.name) for t in topics]
+
+
+def official_choices() -> list[tuple[int, str]]:
+    officials = db.session.scalars(select(Official).join(Official.body).options(contains_eager(Official.body))
+                                   .where(Official.is_active, Body.is_active).order_by(Official.full_name))
+    return [(o.id, f"{o.full_name} ({o.body.name})") for o in officials]

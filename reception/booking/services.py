@@ -1,0 +1,179 @@
+"""Booking changes: book a slot and cancel an appointment. The database, not Python, decides races."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+
+from ..core.errors import Conflict, Invalid, NotFound
+from ..directory.models import Topic, Venue
+from ..directory.queries import get
+from ..extensions import db
+from ..schedule.models import AttendanceFormat
+from . import policy, queries
+from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Reservation, ReservationResource
+from .talon import talon_number
+
+DEFAULT_MAX_ACTIVE_APPOINTMENTS = 3
+
+MSG_SLOT_TAKEN = _l("This time has just been taken.")
+MSG_SAME_OFFICIAL = _l("You already have an active appointment with this official.")
+MSG_CITIZEN_BUSY = _l("You already have another reception at this time.")
+MSG_STUDIO_BUSY = _l("The studio is already reserved at this time.")
+
+
+class SlotTaken(Conflict):
+    """The database refused the booking: the slot, the citizen's time or the studio is held by another booking.
+
+    ``alternatives`` are the nearest free slots of the same official (up to 3).
+    """
+
+    def __init__(self, message, *, alternatives=(), field: str | None = None):
+        super().__init__(message, field=field)
+        self.alternatives = list(alternatives)
+
+
+@dataclass
+class BookingData:
+    format: AttendanceFormat
+    topic_id: int
+    summary: str
+    studio_id: int | None = None
+    appeal_numbers: str | None = None
+    needs_wheelchair: bool = False
+    needs_sign_language: bool = False
+    co_applicants: str | None = None
+
+
+def _idempotency_key(citizen, key: str | None) -> str | None:
+    # Scoped to the citizen, so nobody can block or reach another citizen's booking with a copied key.
+    return f"{citizen.id}:{key}"[:64] if key else None
+
+
+def _insert_or_none(model, values: dict) -> int | None:
+    """Insert one row; None when a unique index or the overlap guarantee refuses it.
+
+    PostgreSQL: ON CONFLICT DO NOTHING (plain INSERTs deadlock under overlap races on the
+    exclusion constraint). SQLite: a savepoint around a plain INSERT (one writer at a time).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = pg_insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+        return db.session.execute(stmt).scalar()
+    try:
+        with db.session.begin_nested():
+            return db.session.execute(insert(model).values(**values)).inserted_primary_key[0]
+    except IntegrityError:
+        return None
+
+
+def _alternatives(official_id: int, now: datetime):
+    return queries.search_free_slots(official_id=official_id, now=now, limit=3)
+
+
+def _validate(citizen, slot, data: BookingData, now: datetime, config) -> Venue | None:
+    session = slot.session
+    policy.check_slot_bookable(slot, citizen, now)
+    if data.format not in policy.allowed_formats(session):
+        raise Invalid(_l("This reception cannot be attended in the chosen format."), field="format")
+    studio = None
+    if data.format is AttendanceFormat.VIDEO_STUDIO:
+        studio = get(Venue, data.studio_id) if data.studio_id else None
+        if not policy.is_usable_studio(studio, citizen):
+            raise Invalid(_l("Choose a video studio of an akimat in your region."), field="studio_id")
+    if get(Topic, data.topic_id) is None:
+        raise Invalid(_l("Choose the topic of your issue."), field="topic_id")
+    if not (data.summary or "").strip():
+        raise Invalid(_l("Describe your issue briefly."), field="summary")
+    cap = int(config.get("MAX_ACTIVE_APPOINTMENTS", DEFAULT_MAX_ACTIVE_APPOINTMENTS))
+    if queries.count_active_appointments(citizen.id) >= cap:
+        raise Invalid(_l("You already have %(n)d active appointments, the most allowed. "
+                         "Cancel one or wait until it has taken place.", n=cap))
+    return studio
+
+
+def _lost_race_message(citizen, slot) -> str:
+    """Which unique index refused the appointment (the rival has committed by now)."""
+    active = Appointment.status.in_(ACTIVE_STATUSES)
+    if db.session.scalar(select(exists().where(Appointment.citizen_id == citizen.id,
+                                               Appointment.official_id == slot.session.official_id, active))):
+        return MSG_SAME_OFFICIAL
+    return MSG_SLOT_TAKEN
+
+
+def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | None, now: datetime,
+              config) -> Appointment:
+    """Book ``slot_id`` for ``citizen`` and issue the talon; adds and flushes, the caller commits.
+
+    Writes the appointment (scheduled, with talon number, acceptance time and the accepting
+    assistant's name) and its reservations: the citizen's time and, for video, the studio.
+    The same ``idempotency_key`` from the same citizen returns the appointment already booked.
+    Raises NotFound (no such slot), Invalid (a rule is broken, see :mod:`.policy`) and
+    SlotTaken (the database refused: slot, official, citizen's time or studio already held).
+    """
+    key = _idempotency_key(citizen, idempotency_key)
+    if key is not None:
+        existing = db.session.scalar(select(Appointment).where(Appointment.idempotency_key == key))
+        if existing is not None:
+            return existing
+    slot = queries.get_slot(slot_id)
+    if slot is None:
+        raise NotFound(_l("This reception time does not exist."))
+    studio = _validate(citizen, slot, data, now, config)
+    session = slot.session
+    official = session.official
+
+    try:
+        with db.session.begin_nested():
+            appointment_id = _insert_or_none(Appointment, dict(
+                citizen_id=citizen.id, official_id=official.id, session_id=session.id, slot_id=slot.id,
+                format=data.format, studio_id=studio.id if studio else None, topic_id=data.topic_id,
+                summary=data.summary.strip(), appeal_numbers=(data.appeal_numbers or "").strip() or None,
+                needs_wheelchair=bool(data.needs_wheelchair), needs_sign_language=bool(data.needs_sign_language),
+                co_applicants=(data.co_applicants or "").strip() or None, status=AppointmentStatus.SCHEDULED,
+                accepted_at=now, accepted_by_name=queries.responsible_assistant_name(official.body)[:200],
+                idempotency_key=key, created_at=now))
+            if appointment_id is None:
+                raise SlotTaken(MSG_SLOT_TAKEN)
+            interval = dict(appointment_id=appointment_id, starts_at=slot.starts_at, ends_at=slot.ends_at)
+            if _insert_or_none(Reservation, dict(resource=ReservationResource.CITIZEN, resource_id=citizen.id,
+                                                  **interval)) is None:
+                raise SlotTaken(MSG_CITIZEN_BUSY)
+            if studio is not None and _insert_or_none(Reservation, dict(
+                    resource=ReservationResource.STUDIO, resource_id=studio.id, **interval)) is None:
+                raise SlotTaken(MSG_STUDIO_BUSY, field="studio_id")
+            db.session.execute(update(Appointment).where(Appointment.id == appointment_id).values(
+                talon_number=talon_number(session.venue.region.code, now, session.timezone, appointment_id)))
+    except SlotTaken as exc:
+        message = exc.message
+        if message is MSG_SLOT_TAKEN:
+            if key is not None:
+                # A double submit that raced itself: the twin won, which is what the citizen wanted.
+                twin = db.session.scalar(select(Appointment).where(Appointment.idempotency_key == key))
+                if twin is not None:
+                    return twin
+            message = _lost_race_message(citizen, slot)
+        raise SlotTaken(message, alternatives=_alternatives(official.id, now), field=exc.field) from None
+    return db.session.get(Appointment, appointment_id)
+
+
+def cancel_appointment(citizen, appointment: Appointment, now: datetime) -> None:
+    """Cancel the citizen's own active appointment until the booking window closes; frees slot and studio.
+
+    Sets status cancelled and cancelled_at, releases the reservations. Raises NotFound for
+    another citizen's appointment and Invalid when it is no longer active or too late.
+    """
+    if appointment.citizen_id != citizen.id:
+        raise NotFound(_l("The page or record you asked for does not exist."))
+    if not appointment.is_active:
+        raise Invalid(_l("This appointment is no longer active."))
+    if appointment.session is not None and now >= appointment.session.closes_at:
+        raise Invalid(_l("It is too late to cancel online. Call the reception office."))
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelled_at = now
+    db.session.execute(update(Reservation).where(Reservation.appointment_id == appointment.id,
+                                                 Reservation.released_at.is_(None)).values(released_at=now))
+    db.session.flush()

@@ -1,0 +1,19 @@
+"""Talons: the human-readable number and the QR code that points to the public verification page."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import segno
+
+from ..core.timeutil import to_local
+
+
+def talon_number(region_code: str, accepted_at: datetime, tz_name: str, appointment_id: int) -> str:
+    """E.g. ``KZ15-20261124-000123``: region, local date of acceptance, appointment id (unique by the id)."""
+    local_date = to_local(accepted_at, tz_name).strftime("%Y%m%d")
+    return f"{region_code.replace('-', '')}-{local_date}-{appointment_id:06d}"
+
+
+def qr_svg(url: str) -> str:
+    """An inline SVG QR code (no external requests); the caller marks it safe."""
+    return segno.make(url, error="m").svg_inline(scale=4, border=2, title=url)

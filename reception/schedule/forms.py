@@ -1,0 +1,155 @@
+"""Schedule forms: recurring hours, one-off sessions, cancelling and moving a session. Messages go through gettext."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..accounts.forms import REQUIRED, MultiCheckboxField
+from .models import FORMAT_LABELS, AttendanceFormat, BookingMode, SessionStatus
+from .rules import MAX_RRULE_LENGTH
+from .services import (MAX_CLOSES_HOURS_BEFORE, MAX_OPENS_DAYS_AHEAD, MAX_REASON_LENGTH, MAX_SLOT_MINUTES,
+                       MIN_SLOT_MINUTES, REASON_REQUIRED)
+
+CUSTOM = "custom"
+#: Preset recurrences offered in the form; "custom" uses the advanced RRULE field.
+RRULE_PRESETS = {
+    "MO": "FREQ=WEEKLY;BYDAY=MO",
+    "TU": "FREQ=WEEKLY;BYDAY=TU",
+    "WE": "FREQ=WEEKLY;BYDAY=WE",
+    "TH": "FREQ=WEEKLY;BYDAY=TH",
+    "FR": "FREQ=WEEKLY;BYDAY=FR",
+    "weekdays": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+}
+PRESET_LABELS = {
+    "MO": _l("Every Monday"),
+    "TU": _l("Every Tuesday"),
+    "WE": _l("Every Wednesday"),
+    "TH": _l("Every Thursday"),
+    "FR": _l("Every Friday"),
+    "weekdays": _l("Every working day (Monday to Friday)"),
+    CUSTOM: _l("Advanced: the rule below"),
+}
+SESSION_STATUS_LABELS = {
+    SessionStatus.PLANNED: _l("Planned"),
+    SessionStatus.HELD: _l("Held"),
+    SessionStatus.NOT_HELD: _l("Not held"),
+    SessionStatus.CANCELLED: _l("Cancelled"),
+}
+BOOKING_MODE_LABELS = {
+    BookingMode.SELF: _l("Citizens book a free slot themselves"),
+    BookingMode.REQUEST: _l("Citizens send a request; staff pre-screen it and give a slot"),
+}
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _select_id(label) -> SelectField:
+    """A select of database ids: an id that is not offered is a form error, never a database lookup."""
+    return SelectField(label, coerce=int, validate_choice=True, validators=[InputRequired(message=REQUIRED)])
+
+
+def _int(label, low: int, high: int, default: int) -> IntegerField:
+    return IntegerField(label, default=default, validators=[
+        InputRequired(message=REQUIRED),
+        NumberRange(min=low, max=high, message=_l("Enter a number from %(min)d to %(max)d.", min=low, max=high))],
+        render_kw={"min": low, "max": high})
+
+
+def _date(label, required: bool = True) -> DateField:
+    return DateField(label, validators=[InputRequired(message=REQUIRED) if required else Optional()],
+                     render_kw={"autocomplete": "off"})
+
+
+def _time(label) -> TimeField:
+    return TimeField(label, validators=[InputRequired(message=REQUIRED)])
+
+
+def _formats() -> MultiCheckboxField:
+    return MultiCheckboxField(_l("Formats"), choices=lambda: [(f.value, FORMAT_LABELS[f]) for f in AttendanceFormat],
+                              default=[AttendanceFormat.IN_PERSON.value],
+                              validators=[DataRequired(message=_l("Choose at least one format."))])
+
+
+def _booking_mode() -> SelectField:
+    return SelectField(_l("Booking"), choices=lambda: [(m.value, BOOKING_MODE_LABELS[m]) for m in BookingMode],
+                       default=BookingMode.SELF.value, validate_choice=True)
+
+
+def _reason(label) -> TextAreaField:
+    return TextAreaField(label, filters=[_strip], validators=[
+        DataRequired(message=REASON_REQUIRED),
+        Length(max=MAX_REASON_LENGTH, message=_l("Too long: at most %(max)d characters.", max=MAX_REASON_LENGTH))])
+
+
+class _HoursForm(FlaskForm):
+    """Fields shared by recurring schedules and one-off sessions."""
+
+    start_time = _time(_l("Start (local time at the venue)"))
+    end_time = _time(_l("End (local time at the venue)"))
+    slot_minutes = _int(_l("Slot length, minutes"), MIN_SLOT_MINUTES, MAX_SLOT_MINUTES, 20)
+    formats = _formats()
+    booking_mode = _booking_mode()
+    opens_days_ahead = _int(_l("Booking opens, days ahead"), 1, MAX_OPENS_DAYS_AHEAD, 30)
+    closes_hours_before = _int(_l("Booking closes, hours before"), 0, MAX_CLOSES_HOURS_BEFORE, 24)
+
+
+class ScheduleForm(_HoursForm):
+    official_id = _select_id(_l("Official"))
+    venue_id = _select_id(_l("Venue"))
+    preset = SelectField(_l("Repeats"), choices=lambda: list(PRESET_LABELS.items()), default="TU",
+                         validate_choice=True)
+    rrule = StringField(_l("Advanced rule (RFC 5545 RRULE)"), filters=[_strip], validators=[
+        Optional(), Length(max=MAX_RRULE_LENGTH, message=_l("Too long: at most %(max)d characters.",
+                                                            max=MAX_RRULE_LENGTH))],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "placeholder": "FREQ=MONTHLY;BYDAY=1MO"})
+    starts_on = _date(_l("First day"))
+    until_on = _date(_l("Last day (optional)"), required=False)
+    topic_ids = MultiCheckboxField(_l("Topics"), coerce=int, validate_choice=True)
+
+    # Field order on the page: who, where, when, how.
+    field_order = ("csrf_token", "official_id", "venue_id", "preset", "rrule", "starts_on", "until_on",
+                   "start_time", "end_time", "slot_minutes", "formats", "booking_mode", "opens_days_ahead",
+                   "closes_hours_before", "topic_ids")
+
+    def __iter__(self):
+        return iter([self[name] for name in self.field_order])
+
+    def validate_rrule(self, field):
+        if self.preset.data == CUSTOM and not field.data:
+            raise ValidationError(str(_l("Enter the rule, or choose the days above.")))
+
+    def rrule_text(self) -> str:
+        return self.rrule.data if self.preset.data == CUSTOM else RRULE_PRESETS.get(self.preset.data, "")
+
+
+class SessionForm(_HoursForm):
+    official_id = _select_id(_l("Official"))
+    venue_id = _select_id(_l("Venue"))
+    local_date = _date(_l("Date"))
+
+    field_order = ("csrf_token", "official_id", "venue_id", "local_date", "start_time", "end_time", "slot_minutes",
+                   "formats", "booking_mode", "opens_days_ahead", "closes_hours_before")
+
+    def __iter__(self):
+        return iter([self[name] for name in self.field_order])
+
+
+class CancelSessionForm(FlaskForm):
+    reason = _reason(_l("Reason (citizens will read it)"))
+    # The count the page showed: if more citizens booked meanwhile, the staff member confirms again.
+    expected_count = HiddenField(validators=[InputRequired(message=REQUIRED)])
+
+    def validate_expected_count(self, field):
+        if not (field.data or "").isdigit() or len(field.data) > 6:
+            raise ValidationError(str(_l("The form is damaged; reload the page.")))
+
+
+class MoveSessionForm(FlaskForm):
+    local_date = _date(_l("New date"))
+    start_time = _time(_l("New start (local time at the venue)"))
+    end_time = _time(_l("New end (local time at the venue)"))
+    reason = _reason(_l("Reason"))

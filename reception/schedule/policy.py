@@ -1,0 +1,39 @@
+"""Who may manage reception time: ``can_*`` predicates used by views, services and templates.
+
+Administrators manage every body's schedules and sessions; reception
+assistants only those of their own body's officials (the ``:own`` permission).
+"""
+from __future__ import annotations
+
+from ..core.permissions import Permission
+from ..directory.policy import managed_body_ids
+
+
+def schedule_scope(user) -> frozenset[int] | None:
+    """The bodies whose schedules ``user`` manages: None means every body."""
+    return managed_body_ids(user, Permission.SCHEDULE_MANAGE)
+
+
+def can_manage_schedules(user) -> bool:
+    """May open the schedule pages and add schedules (for at least one body)."""
+    scope = schedule_scope(user)
+    return scope is None or bool(scope)
+
+
+def can_manage_schedules_of(user, body_id: int | None) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or body_id is None:
+        return False
+    return user.can_in_body(Permission.SCHEDULE_MANAGE, body_id)
+
+
+def can_manage_session(user, session) -> bool:
+    return can_manage_schedules_of(user, session.official.body_id)
+
+
+def can_cancel_session(user, session) -> bool:
+    from .models import SessionStatus
+    return session.status is SessionStatus.PLANNED and can_manage_session(user, session)
+
+
+def can_move_session(user, session) -> bool:
+    return can_cancel_session(user, session)

@@ -1,0 +1,225 @@
+"""Booking pages: search, booking form, talon, cancel, public talon check; bad input answered with 4xx."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from reception.booking.models import Appointment, AppointmentStatus
+from reception.core.permissions import Role
+from reception.core.types import utcnow
+from reception.schedule.models import SessionStatus
+from tests.conftest import login, post_form, region
+
+KEY_RE = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"')
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def appointments(db, **where) -> int:
+    stmt = select(func.count()).select_from(Appointment)
+    for name, value in where.items():
+        stmt = stmt.where(getattr(Appointment, name) == value)
+    return db.session.scalar(stmt)
+
+
+@pytest.fixture
+def book(client, topic):
+    """Open the booking page of ``slot`` and submit it (with the page's idempotency key)."""
+    def do(slot, **overrides):
+        url = f"/reception/slots/{slot.id}/book"
+        page = client.get(url)
+        assert page.status_code == 200, text(page)
+        data = {"format": "in_person", "studio_id": "0", "topic_id": str(topic.id),
+                "summary": "The road to my village is broken.", "idempotency_key": KEY_RE.search(text(page))[1]}
+        data.update(overrides)
+        return post_form(client, url, data)
+    return do
+
+
+@pytest.fixture
+def session(db, make_session):
+    s = make_session(slots=4)
+    db.session.commit()
+    return s
+
+
+def test_search_lists_free_slots_and_each_officials_next_free_time(client, db, session):
+    r = client.get(f"/reception/?official={session.official_id}")
+    assert r.status_code == 200
+    body = text(r)
+    assert session.official.full_name in body
+    assert f"/reception/slots/{session.slots[0].id}/book" in body
+    assert "Asia/Almaty" in body  # the venue region's zone is named
+
+
+def test_search_hides_taken_and_cancelled_time(client, db, login_as, book, session, make_session):
+    cancelled = make_session(status=SessionStatus.CANCELLED)
+    db.session.commit()
+    login_as(Role.CITIZEN)
+    assert book(session.slots[0]).status_code == 302
+    body = text(client.get("/reception/"))
+    assert f"/reception/slots/{session.slots[0].id}/book" not in body
+    assert f"/reception/slots/{session.slots[1].id}/book" in body
+    assert f"/reception/slots/{cancelled.slots[0].id}/book" not in body
+
+
+def test_search_with_garbage_filters_answers_422(client, db):
+    assert client.get("/reception/?region=XX&date_from=nope").status_code == 422
+
+
+def test_booking_redirects_to_a_printable_talon_with_qr_code(client, db, login_as, book, session, make_user):
+    make_user(Role.ASSISTANT, body=session.official.body, full_name="Gulnar Reception")
+    db.session.commit()
+    citizen = login_as(Role.CITIZEN)
+    r = book(session.slots[0])
+    assert r.status_code == 302
+    appointment = db.session.scalars(select(Appointment).where(Appointment.citizen_id == citizen.id)).one()
+    assert r.headers["Location"].endswith(f"/my/appointments/{appointment.id}")
+    body = text(client.get(r.headers["Location"]))
+    assert appointment.talon_number in body
+    assert "Gulnar Reception" in body
+    assert "Asia/Almaty" in body
+    assert session.venue.address_en in body
+    assert "<svg" in body and f"http://reception.test/talons/{appointment.talon_number}" in body
+    svg = body.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "href" not in svg and "<image" not in svg  # inline, no external requests
+
+
+def test_talon_of_a_video_booking_shows_the_studio(client, db, login_as, book, session, make_studio):
+    studio = make_studio()
+    db.session.commit()
+    login_as(Role.CITIZEN)
+    r = book(session.slots[0], format="video_studio", studio_id=str(studio.id))
+    assert r.status_code == 302
+    body = text(client.get(r.headers["Location"]))
+    assert studio.name_en in body and "2, room 204" in body
+
+
+@pytest.mark.parametrize("case", ["past", "not_open", "closed", "cancelled_session", "visiting_other_region"])
+def test_slot_that_cannot_be_booked_is_refused_with_422_and_nothing_written(client, db, login_as, make_session,
+                                                                            topic, case):
+    now = utcnow()
+    kwargs = {
+        "past": dict(start=(now - timedelta(hours=2)).replace(microsecond=0), closes_at=now + timedelta(days=1)),
+        "not_open": dict(opens_at=now + timedelta(days=1)),
+        "closed": dict(closes_at=now - timedelta(minutes=5)),
+        "cancelled_session": dict(status=SessionStatus.CANCELLED),
+        "visiting_other_region": dict(restricted_region=region("KZ-15")),
+    }[case]
+    slot = make_session(**kwargs).slots[0]
+    db.session.commit()
+    login_as(Role.CITIZEN)
+    url = f"/reception/slots/{slot.id}/book"
+    assert client.get(url).status_code == 422
+    r = client.post(url, data={"csrf_token": _csrf(client), "format": "in_person", "topic_id": topic.id,
+                               "summary": "x", "idempotency_key": "a" * 32})
+    assert r.status_code == 422
+    assert appointments(db) == 0
+
+
+def _csrf(client):
+    from tests.conftest import csrf_from
+    return csrf_from(client, "/reception/")
+
+
+def test_forged_slot_id_is_404(client, db, login_as):
+    login_as(Role.CITIZEN)
+    assert client.get("/reception/slots/2147483647/book").status_code == 404
+    assert client.get("/reception/slots/99999999999/book").status_code == 404
+
+
+def test_studio_of_another_region_is_refused_and_nothing_written(client, db, login_as, book, session, make_studio,
+                                                                 make_body):
+    foreign = make_studio(body=make_body(region=region("KZ-15")))
+    db.session.commit()
+    login_as(Role.CITIZEN)
+    r = book(session.slots[0], format="video_studio", studio_id=str(foreign.id))
+    assert r.status_code == 422  # not among the choices of the citizen's region
+    assert appointments(db) == 0
+
+
+def test_just_taken_slot_answers_409_with_the_nearest_alternatives(client, db, login_as, book, session, make_user,
+                                                                   booking_data):
+    from reception.booking.services import book_slot
+    citizen = login_as(Role.CITIZEN)
+    url = f"/reception/slots/{session.slots[0].id}/book"
+    page = client.get(url)
+    key = KEY_RE.search(text(page))[1]
+    rival = make_user(Role.CITIZEN)
+    with client.application.test_request_context():
+        book_slot(rival, session.slots[0].id, booking_data(), None, utcnow(), {})
+    db.session.commit()
+    r = post_form(client, url, {"format": "in_person", "studio_id": "0", "topic_id": str(booking_data().topic_id),
+                                "summary": "late", "idempotency_key": key})
+    assert r.status_code == 409
+    body = text(r)
+    assert "This time has just been taken." in body
+    assert f"/reception/slots/{session.slots[1].id}/book" in body
+    assert appointments(db, citizen_id=citizen.id) == 0
+
+
+def test_double_submit_of_one_form_books_once(client, db, login_as, session, topic):
+    citizen = login_as(Role.CITIZEN)
+    url = f"/reception/slots/{session.slots[0].id}/book"
+    key = KEY_RE.search(text(client.get(url)))[1]
+    data = {"format": "in_person", "studio_id": "0", "topic_id": str(topic.id), "summary": "twice",
+            "idempotency_key": key}
+    first, second = post_form(client, url, data), post_form(client, url, data)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert appointments(db, citizen_id=citizen.id) == 1
+
+
+def test_cancel_frees_the_slot_for_another_citizen(client, db, login_as, book, session, make_user):
+    login_as(Role.CITIZEN)
+    talon_url = book(session.slots[0]).headers["Location"]
+    r = post_form(client, talon_url + "/cancel", form_url=talon_url)
+    assert r.status_code == 302
+    assert appointments(db, status=AppointmentStatus.CANCELLED) == 1
+    client.post("/logout", data={"csrf_token": _csrf(client)})
+    login_as(Role.CITIZEN)
+    assert book(session.slots[0]).status_code == 302
+
+
+def test_another_citizens_appointment_is_not_found(client, db, login_as, book, session, make_user):
+    login_as(Role.CITIZEN)
+    talon_url = book(session.slots[0]).headers["Location"]
+    client.post("/logout", data={"csrf_token": _csrf(client)})
+    login_as(Role.CITIZEN)
+    assert client.get(talon_url).status_code == 404
+    assert client.post(talon_url + "/cancel", data={"csrf_token": _csrf(client)}).status_code == 404
+    assert appointments(db, status=AppointmentStatus.SCHEDULED) == 1
+
+
+def test_my_appointments_lists_only_my_own(client, db, login_as, book, session):
+    login_as(Role.CITIZEN)
+    book(session.slots[0])
+    mine = db.session.scalars(select(Appointment)).one()
+    client.post("/logout", data={"csrf_token": _csrf(client)})
+    login_as(Role.CITIZEN)
+    assert mine.talon_number not in text(client.get("/my/appointments/"))
+
+
+def test_public_talon_check_shows_validity_without_personal_data(client, db, login_as, book, session):
+    citizen = login_as(Role.CITIZEN)
+    book(session.slots[0], summary="Secret family matter")
+    number = db.session.scalars(select(Appointment.talon_number)).one()
+    client.post("/logout", data={"csrf_token": _csrf(client)})
+    body = text(client.get(f"/talons/{number}"))
+    assert "Valid talon" in body and session.official.full_name in body
+    assert citizen.full_name not in body and "Secret family matter" not in body
+    assert client.get("/talons/KZ71-00000000-000000").status_code == 404
+
+
+def test_visitor_is_sent_to_login_and_staff_cannot_book(client, db, login_as, session):
+    url = f"/reception/slots/{session.slots[0].id}/book"
+    r = client.get(url)
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+    login_as(Role.ASSISTANT)
+    assert client.get(url).status_code == 403
+    assert client.get("/my/appointments/").status_code == 403
