@@ -121,15 +121,18 @@ def db(app):
 
 @pytest.fixture
 def ctx(app, db):
-    """A request context, for calling services and queries directly."""
-    with app.test_request_context():
+    """A request context (in English), for calling services and queries directly."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         yield
 
 
 @pytest.fixture
 def client(app, db):
     limiter.reset()
-    return app.test_client()
+    test_client = app.test_client()
+    # Tests read English unless they choose a language (the default for a browser without one is Kazakh).
+    test_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return test_client
 
 
 _CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -10,6 +10,7 @@ def _lang(response) -> str:
 
 
 def test_kazakh_is_the_default_without_any_preference(client):
+    client.environ_base.pop("HTTP_ACCEPT_LANGUAGE")
     assert _lang(client.get("/")) == "kk"
 
 
@@ -34,6 +35,7 @@ def test_account_preference_wins_over_cookie_and_is_updated_by_the_switch(client
 
 
 def test_unknown_language_falls_back_to_kazakh_and_offsite_next_is_ignored(client):
+    client.environ_base.pop("HTTP_ACCEPT_LANGUAGE")
     r = post_form(client, "/language", {"lang": "xx", "next": "//evil.example/"})
     assert r.status_code == 302 and r.headers["Location"] == "/"
     assert _lang(client.get("/")) == "kk"
