@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import DomainError
+from ..core.i18n import current_language
 from ..core.permissions import Permission, require
 from ..core.web import attach_error, commit, render_form
 from ..extensions import db, limiter
@@ -38,7 +39,7 @@ def register():
     form = RegisterForm()
     form.region_id.choices = region_choices()
     if request.method == "GET":
-        form.language.data = str(_current_lang())
+        form.language.data = current_language()
     if form.validate_on_submit():
         try:
             user = services.register_citizen(services.Registration(
@@ -52,11 +53,6 @@ def register():
         flash(_l("Welcome! Your account has been created."), "success")
         return redirect(url_for("main.home"))
     return render_form("accounts/register.html", form)
-
-
-def _current_lang():
-    from ..core.i18n import current_language
-    return current_language()
 
 
 @bp.route("/login", methods=["GET", "POST"])
