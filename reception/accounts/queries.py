@@ -3,20 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..directory.models import Body, Region
+from ..core.permissions import Role
 from ..extensions import db
 from .models import User, UserRole
-from ..core.permissions import Role
-
-
-def region_choices() -> list[tuple[int, str]]:
-    regions = db.session.scalars(select(Region)).all()
-    return sorted(((r.id, r.name) for r in regions), key=lambda c: c[1])
-
-
-def body_choices(blank_label) -> list[tuple[int, str]]:
-    bodies = db.session.scalars(select(Body).where(Body.is_active)).all()
-    return [(0, str(blank_label))] + sorted(((b.id, b.name) for b in bodies), key=lambda c: c[1])
 
 
 def list_staff() -> list[User]:

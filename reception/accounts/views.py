@@ -15,7 +15,8 @@ from . import services
 from .forms import (ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm,
                     StaffForm)
 from .models import User
-from .queries import body_choices, list_staff, region_choices
+from ..directory.queries import body_choices, region_choices
+from .queries import list_staff
 
 bp = Blueprint("accounts", __name__)
 
@@ -112,7 +113,7 @@ def reset_password(token: str):
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
-    form.region_id.choices = [(0, "—")] + region_choices()
+    form.region_id.choices = region_choices(blank_label="—")
     if request.method == "GET":
         form.region_id.data = current_user.region_id or 0
     if form.validate_on_submit():
@@ -132,7 +133,8 @@ def profile():
 
 def _staff_form(user: User | None = None) -> StaffForm:
     form = StaffForm(obj=user)
-    form.body_id.choices = body_choices(_l("— no body (administrator, monitor) —"))
+    form.body_id.choices = body_choices(blank_label=_l("— no body (administrator, monitor) —"),
+                                        include_id=user.body_id if user else None)
     if user is not None and request.method == "GET":
         form.body_id.data = user.body_id or 0
         form.roles.data = [r.value for r in user.roles]

@@ -45,6 +45,7 @@ def register_commands(app):
 
         while True:
             sent = dispatch_due()
+            db.session.commit()  # releases the claimed rows
             if sent or not loop:
                 click.echo(f"sent {sent} message(s)")
             if not loop:

@@ -80,26 +80,12 @@ def permissions_for(roles) -> frozenset[Permission]:
 
 
 def require(permission: Permission):
-    """View decorator: 401 for visitors (login redirect), 403 without the permission."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                from ..extensions import login_manager
-                return login_manager.unauthorized()
-            if not current_user.can(permission):
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapped.required_permission = permission
-        return wrapped
-
-    return decorator
+    """View decorator: visitors go to the login page, users without the permission get 403."""
+    return require_any(permission)
 
 
 def require_any(*permissions: Permission):
-    """Like :func:`require`, satisfied by any of ``permissions`` (body scoping is checked in the view)."""
+    """View decorator satisfied by any of ``permissions`` (body scoping is checked in the view)."""
 
     def decorator(view):
         @wraps(view)

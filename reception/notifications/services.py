@@ -54,7 +54,7 @@ def _deliver(message: OutboxMessage) -> None:
 
 
 def dispatch_due(limit: int = 100, now: datetime | None = None) -> int:
-    """Send due pending messages once each; returns how many were sent.
+    """Send due pending messages once each; returns how many were sent. The caller commits.
 
     Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so that
     several dispatchers never take the same message; SQLite serializes
@@ -82,5 +82,5 @@ def dispatch_due(limit: int = 100, now: datetime | None = None) -> int:
             message.status = OutboxStatus.SENT
             message.sent_at = utcnow()
             sent += 1
-    db.session.commit()
+    db.session.flush()
     return sent

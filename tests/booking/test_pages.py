@@ -11,7 +11,7 @@ from reception.booking.models import Appointment, AppointmentStatus
 from reception.core.permissions import Role
 from reception.core.types import utcnow
 from reception.schedule.models import SessionStatus
-from tests.conftest import login, post_form, region
+from tests.conftest import post_form, region
 
 KEY_RE = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"')
 
