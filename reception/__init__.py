@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from .main.views import bp as main_bp
     from .booking.views import bp as booking_bp
     from .notifications.views import bp as notifications_bp
+    from .requests.views import bp as requests_bp
     from .schedule.views import bp as schedule_bp
 
     app.register_blueprint(main_bp)
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(schedule_bp)
     app.register_blueprint(booking_bp)
+    app.register_blueprint(requests_bp)
     register_error_handlers(app)
     register_template_helpers(app)
 

@@ -2,23 +2,23 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..core.types import UTCDateTime, str_enum, utcnow
-from ..directory.models import Official, Topic, Venue
+from ..directory.models import Body, Official, Topic, Venue
 from ..extensions import db
-from ..schedule.models import AttendanceFormat, ReceptionSession, Slot
+from ..schedule.models import AttendanceFormat, ReceptionSession, Slot, VisitingReception
 
 
 class AppointmentStatus(enum.StrEnum):
     REQUESTED = "requested"      # request mode: waiting for screening
-    SCREENING = "screening"      # an assistant is deciding
+    SCREENING = "screening"      # screened: slots offered, waiting for the citizen to accept one
     SCHEDULED = "scheduled"      # holds a slot; the citizen has a talon
     CHECKED_IN = "checked_in"
     HELD = "held"
@@ -35,7 +35,7 @@ _ACTIVE_SQL = "status IN ('requested', 'screening', 'scheduled', 'checked_in')"
 
 STATUS_LABELS = {
     AppointmentStatus.REQUESTED: _l("Request sent"),
-    AppointmentStatus.SCREENING: _l("Request under review"),
+    AppointmentStatus.SCREENING: _l("Time offered: choose one"),
     AppointmentStatus.SCHEDULED: _l("Scheduled"),
     AppointmentStatus.CHECKED_IN: _l("Checked in"),
     AppointmentStatus.HELD: _l("Held"),
@@ -44,6 +44,25 @@ STATUS_LABELS = {
     AppointmentStatus.RESCHEDULED: _l("Moved to another time"),
     AppointmentStatus.CLOSED: _l("Closed"),
 }
+
+
+class RequestDecision(enum.StrEnum):
+    """What screening decided about a request (request mode)."""
+
+    OFFERED = "offered"        # one or more slots offered, held for the citizen
+    REDIRECTED = "redirected"  # sent to the competent body (within 3 working days of receipt)
+    RESOLVED = "resolved"      # resolved without a reception
+    DECLINED = "declined"      # declined on one of the fixed grounds
+
+
+class DeclineGround(enum.StrEnum):
+    """The fixed grounds on which a request for a reception may be declined."""
+
+    REPEATED = "repeated"          # the same issue was already answered and nothing new is raised
+    COURT = "court"                # decided by a court, or before a court now
+    NO_SUBSTANCE = "no_substance"  # the issue cannot be identified from the request
+    OFFENSIVE = "offensive"        # obscene or offensive language, threats
+    WITHDRAWN = "withdrawn"        # the citizen withdrew the request
 
 
 class Appointment(db.Model):
@@ -81,17 +100,29 @@ class Appointment(db.Model):
     # A double-submitted form carries the same key and books once.
     idempotency_key: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     rescheduled_from_id: Mapped[Optional[int]] = mapped_column(ForeignKey("appointments.id", ondelete="RESTRICT"))
+    # Request mode: the screening decision. ``redirect_due_on`` is the last working day to
+    # redirect to the competent body (3 working days from receipt), set when the request arrives.
+    decision: Mapped[Optional[RequestDecision]] = mapped_column(str_enum(RequestDecision, "request_decision"))
+    decline_ground: Mapped[Optional[DeclineGround]] = mapped_column(str_enum(DeclineGround, "decline_ground"))
+    decision_note: Mapped[Optional[str]] = mapped_column(Text)
+    redirect_body_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"))
+    redirect_due_on: Mapped[Optional[date]] = mapped_column(Date)
+    decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
     cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    citizen: Mapped[User] = relationship()
+    citizen: Mapped[User] = relationship(foreign_keys=[citizen_id])
     official: Mapped[Official] = relationship()
     session: Mapped[Optional[ReceptionSession]] = relationship()
     slot: Mapped[Optional[Slot]] = relationship()
     studio: Mapped[Optional[Venue]] = relationship()
     topic: Mapped[Topic] = relationship()
     rescheduled_from: Mapped[Optional["Appointment"]] = relationship(remote_side=[id])
+    redirect_body: Mapped[Optional[Body]] = relationship()
+    decided_by: Mapped[Optional[User]] = relationship(foreign_keys=[decided_by_id])
+    offers: Mapped[list["SlotOffer"]] = relationship(back_populates="appointment", order_by="SlotOffer.id")
 
     @property
     def is_active(self) -> bool:
@@ -128,3 +159,68 @@ class Reservation(db.Model):
     released_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     appointment: Mapped[Appointment] = relationship()
+
+
+class OfferStatus(enum.StrEnum):
+    OPEN = "open"            # the slot is held for the citizen until expires_at
+    ACCEPTED = "accepted"
+    EXPIRED = "expired"      # the hold ran out
+    WITHDRAWN = "withdrawn"  # the citizen accepted another offered slot, or staff withdrew it
+
+
+class SlotOffer(db.Model):
+    """A slot offered to a request's citizen by screening, held for them until ``expires_at``."""
+
+    __tablename__ = "slot_offers"
+    __table_args__ = (UniqueConstraint("appointment_id", "slot_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="RESTRICT"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[OfferStatus] = mapped_column(str_enum(OfferStatus, "offer_status"), default=OfferStatus.OPEN)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    appointment: Mapped[Appointment] = relationship(back_populates="offers")
+    slot: Mapped[Slot] = relationship()
+
+
+class WaitlistStatus(enum.StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"  # a freed slot is held for the citizen until offer_expires_at
+    BOOKED = "booked"    # the citizen booked the offered slot
+    LEFT = "left"        # the citizen left the waitlist
+    EXPIRED = "expired"  # the offer ran out; the next in line gets the slot
+
+
+_WAITING_SQL = "status IN ('waiting', 'offered')"
+
+
+class WaitlistEntry(db.Model):
+    """A citizen waiting for an official's time (or a visiting reception's) when nothing is free."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        # One place in line per citizen per official.
+        Index("uq_waitlist_entries_waiting_citizen_official", "citizen_id", "official_id", unique=True,
+              sqlite_where=text(_WAITING_SQL), postgresql_where=text(_WAITING_SQL)),
+        Index("ix_waitlist_entries_official_status", "official_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"))
+    visiting_id: Mapped[Optional[int]] = mapped_column(ForeignKey("visiting_receptions.id", ondelete="RESTRICT"))
+    topic_id: Mapped[Optional[int]] = mapped_column(ForeignKey("topics.id", ondelete="RESTRICT"))
+    status: Mapped[WaitlistStatus] = mapped_column(str_enum(WaitlistStatus, "waitlist_status"),
+                                                   default=WaitlistStatus.WAITING)
+    offered_slot_id: Mapped[Optional[int]] = mapped_column(ForeignKey("slots.id", ondelete="SET NULL"))
+    offer_expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    citizen: Mapped[User] = relationship()
+    official: Mapped[Official] = relationship()
+    visiting: Mapped[Optional[VisitingReception]] = relationship()
+    topic: Mapped[Optional[Topic]] = relationship()
+    offered_slot: Mapped[Optional[Slot]] = relationship()

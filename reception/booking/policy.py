@@ -5,27 +5,38 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from ..core.errors import Invalid
+from ..core.errors import Conflict, Invalid
 from ..schedule.models import AttendanceFormat, BookingMode, SessionStatus
+from .holds import is_held_for
 from .models import Appointment
 
 
 def check_slot_bookable(slot, citizen, now: datetime) -> None:
-    """Raise :class:`Invalid` with the citizen-facing reason when ``slot`` cannot be booked at ``now``."""
+    """Raise :class:`Invalid` with the citizen-facing reason when ``slot`` cannot be booked at ``now``.
+
+    A slot held for the citizen (offered by screening or the waitlist) may be booked before the
+    window opens and in request mode; a slot held for someone else is answered with Conflict.
+    """
     session = slot.session
     if session.status is not SessionStatus.PLANNED:
         raise Invalid(_l("This reception has been cancelled or has already taken place."))
+    if not session.is_published:
+        raise Invalid(_l("This reception has not been published yet."))
     if slot.starts_at <= now:
         raise Invalid(_l("This time has already passed."))
-    if now < session.opens_at:
-        raise Invalid(_l("Booking is not open yet."))
     if now >= session.closes_at:
         raise Invalid(_l("Booking has closed."))
-    if session.booking_mode is not BookingMode.SELF:
-        raise Invalid(_l("This official takes requests: time is given after a review of the request."))
     if session.restricted_region_id is not None and citizen.region_id != session.restricted_region_id:
         raise Invalid(_l("This visiting reception is only for residents of %(region)s.",
                          region=session.restricted_region.name))
+    if is_held_for(slot, citizen.id, now):
+        return
+    if slot.held_until is not None and slot.held_until > now:
+        raise Conflict(_l("This time is being kept for another citizen for now."))
+    if now < session.opens_at:
+        raise Invalid(_l("Booking is not open yet."))
+    if session.booking_mode is not BookingMode.SELF:
+        raise Invalid(_l("This official takes requests: time is given after a review of the request."))
 
 
 def allowed_formats(session) -> list[AttendanceFormat]:

@@ -12,6 +12,7 @@ from ..directory.models import Body, Official, Region, Topic, Venue, VenueKind, 
 from ..directory.queries import MAX_ID
 from ..extensions import db
 from ..schedule.models import AttendanceFormat, ReceptionSession, SessionStatus, Slot
+from .holds import not_held_by_other
 from .models import ACTIVE_STATUSES, Appointment
 
 DEFAULT_LIMIT = 50
@@ -28,8 +29,8 @@ def _free_slots_stmt(now: datetime):
         .join(ReceptionSession.venue)
         .join(Venue.region)
         .where(ReceptionSession.status == SessionStatus.PLANNED,
-               ReceptionSession.opens_at <= now, ReceptionSession.closes_at > now,
-               Slot.starts_at > now, Official.is_active, Body.is_active, ~taken)
+               ReceptionSession.is_published, ReceptionSession.opens_at <= now, ReceptionSession.closes_at > now,
+               Slot.starts_at > now, not_held_by_other(None, now), Official.is_active, Body.is_active, ~taken)
     )
 
 

@@ -14,7 +14,7 @@ from ..directory.models import Topic, Venue
 from ..directory.queries import get
 from ..extensions import db
 from ..schedule.models import AttendanceFormat
-from . import policy, queries
+from . import holds, policy, queries
 from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Reservation, ReservationResource
 from .talon import talon_number
 
@@ -128,6 +128,8 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
 
     try:
         with db.session.begin_nested():
+            if not holds.claim(slot.id, citizen.id, now):
+                raise SlotTaken(MSG_SLOT_TAKEN)  # held for another citizen (an offer)
             appointment_id = _insert_or_none(Appointment, dict(
                 citizen_id=citizen.id, official_id=official.id, session_id=session.id, slot_id=slot.id,
                 format=data.format, studio_id=studio.id if studio else None, topic_id=data.topic_id,

@@ -57,13 +57,18 @@ class Permission(enum.StrEnum):
     # Schedule
     SCHEDULE_MANAGE = "schedule:schedule:manage"
     SCHEDULE_MANAGE_OWN = "schedule:schedule:manage:own"
+    UNIFIED_DAY_MANAGE = "schedule:unified_day:manage"
+    # Request mode: the screening queue
+    REQUEST_SCREEN = "booking:request:screen"
+    REQUEST_SCREEN_OWN = "booking:request:screen:own"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CITIZEN: frozenset(),
     Role.OFFICIAL: frozenset({Permission.STAFF_VIEW_OWN}),
     Role.ASSISTANT: frozenset({Permission.OFFICIAL_MANAGE_OWN, Permission.VENUE_MANAGE_OWN,
-                               Permission.STAFF_VIEW_OWN, Permission.SCHEDULE_MANAGE_OWN}),
+                               Permission.STAFF_VIEW_OWN, Permission.SCHEDULE_MANAGE_OWN,
+                               Permission.REQUEST_SCREEN_OWN}),
     Role.AGENCY_REP: frozenset(),
     Role.LEGAL_CONSULTANT: frozenset(),
     Role.STUDIO_OPERATOR: frozenset(),

@@ -7,11 +7,11 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, Time,
-                        UniqueConstraint)
+                        UniqueConstraint, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.types import UTCDateTime, str_enum, utcnow
-from ..directory.models import Official, Region, Topic, Venue
+from ..directory.models import BodyLevel, Official, Region, Topic, Venue
 from ..extensions import db
 
 
@@ -81,6 +81,62 @@ class Schedule(db.Model):
     topics: Mapped[list[Topic]] = relationship(secondary=schedule_topics)
 
 
+unified_day_regions = Table(
+    "unified_day_regions",
+    db.metadata,
+    Column("unified_day_id", ForeignKey("unified_days.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_id", ForeignKey("regions.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class UnifiedDay(db.Model):
+    """A unified reception day: every head of every covered body receives citizens on one date.
+
+    Covered: bodies of ``levels`` in ``regions`` (no regions: every region; central
+    bodies and the Presidential Administration have no region and are covered by
+    their level alone). Each head gets an unpublished session with the default
+    hours; the body's assistant may edit and then publishes it.
+    """
+
+    __tablename__ = "unified_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date, unique=True)
+    levels: Mapped[str] = mapped_column(String(200))  # comma-separated BodyLevel values
+    start_time: Mapped[time] = mapped_column(Time)  # default local hours of every session
+    end_time: Mapped[time] = mapped_column(Time)
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    announced_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    announced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    regions: Mapped[list[Region]] = relationship(secondary=unified_day_regions, order_by=Region.code)
+
+    @property
+    def level_list(self) -> list[BodyLevel]:
+        return [BodyLevel(v) for v in self.levels.split(",") if v]
+
+
+class VisitingReception(db.Model):
+    """An official receiving in a region at a venue there; its sessions are for that region's citizens only."""
+
+    __tablename__ = "visiting_receptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="RESTRICT"))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    announced_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    announced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    official: Mapped[Official] = relationship()
+    region: Mapped[Region] = relationship()
+    venue: Mapped[Venue] = relationship()
+    sessions: Mapped[list["ReceptionSession"]] = relationship(back_populates="visiting",
+                                                              order_by="ReceptionSession.starts_at")
+
+
 class ReceptionSession(db.Model):
     """One concrete reception: a date and hours of one official at one venue.
 
@@ -91,6 +147,8 @@ class ReceptionSession(db.Model):
     __table_args__ = (
         # Generating a schedule twice must not create a second session for the same day.
         UniqueConstraint("schedule_id", "local_date"),
+        # One session per official per unified day (announcing twice adds none).
+        UniqueConstraint("unified_day_id", "official_id"),
         Index("ix_reception_sessions_official_id_starts_at", "official_id", "starts_at"),
     )
 
@@ -112,6 +170,12 @@ class ReceptionSession(db.Model):
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[SessionStatus] = mapped_column(str_enum(SessionStatus, "session_status"),
                                                   default=SessionStatus.PLANNED, index=True)
+    # Unpublished sessions (a unified day's session before its body confirms the hours) are not bookable.
+    is_published: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    unified_day_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unified_days.id", ondelete="RESTRICT"),
+                                                          index=True)
+    visiting_id: Mapped[Optional[int]] = mapped_column(ForeignKey("visiting_receptions.id", ondelete="RESTRICT"),
+                                                       index=True)
     status_reason: Mapped[Optional[str]] = mapped_column(Text)
     status_changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -120,6 +184,8 @@ class ReceptionSession(db.Model):
     venue: Mapped[Venue] = relationship()
     schedule: Mapped[Optional[Schedule]] = relationship()
     restricted_region: Mapped[Optional[Region]] = relationship()
+    unified_day: Mapped[Optional[UnifiedDay]] = relationship()
+    visiting: Mapped[Optional[VisitingReception]] = relationship(back_populates="sessions")
     slots: Mapped[list["Slot"]] = relationship(back_populates="session", order_by="Slot.starts_at",
                                                cascade="all, delete-orphan")
 
@@ -139,5 +205,9 @@ class Slot(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("reception_sessions.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A hold keeps a free slot for one citizen until ``held_until`` (an offer from screening or the
+    # waitlist): nobody else may book it meanwhile. See reception.booking.holds.
+    held_for_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    held_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     session: Mapped[ReceptionSession] = relationship(back_populates="slots")

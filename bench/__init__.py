@@ -1,0 +1,1 @@
+"""Benchmarks of the reception system against PostgreSQL and gunicorn: `make bench`."""

@@ -1,0 +1,115 @@
+"""The benchmark's own PostgreSQL schema: created, migrated and filled in bulk SQL, checked, dropped."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import date
+
+from sqlalchemy import create_engine, make_url, text
+
+# Search data: every region's akimat has 20 officials, each receiving on 250 weekdays from tomorrow,
+# 10 slots of 20 minutes from 10:00 local: 20 x 20 x 250 x 10 = 1,000,000 slots.
+OFFICIALS_PER_REGION, RECEPTION_DAYS, SLOTS_PER_SESSION = 20, 250, 10
+
+ACTIVE = "status IN ('requested', 'screening', 'scheduled', 'checked_in')"
+
+
+@contextmanager
+def private_schema(base_url: str):
+    """Yield ``base_url`` confined to a new schema ``bench_<pid>`` (through search_path); drop it afterwards.
+
+    btree_gist (the reservations' overlap guarantee) is kept in ``public``: an extension created inside a
+    per-run schema is dropped with that schema, and with it the constraints of every other run using it.
+    """
+    schema = f"bench_{os.getpid()}"
+    engine = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public"))
+        conn.execute(text("ALTER EXTENSION btree_gist SET SCHEMA public"))
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
+
+
+SEED = [
+    # One regional akimat per region, with a reception office and a video studio.
+    """INSERT INTO bodies (code, level, region_id, name_kk, name_ru, name_en, is_active)
+       SELECT 'bench-' || code, 'regional', id, name_kk || ' әкімдігі', 'Акимат: ' || name_ru, name_en || ' akimat', true
+       FROM regions""",
+    """INSERT INTO venues (body_id, region_id, kind, name_kk, name_ru, name_en, address_kk, address_ru, address_en,
+                           is_active, created_at)
+       SELECT b.id, b.region_id, k.kind, k.kind, k.kind, k.kind, r.centre_kk, r.centre_ru, r.centre_en, true, now()
+       FROM bodies b JOIN regions r ON r.id = b.region_id CROSS JOIN (VALUES ('office'), ('studio')) AS k(kind)""",
+    """INSERT INTO officials (body_id, full_name, position_kk, position_ru, position_en, is_head, is_active)
+       SELECT b.id, 'Official ' || n || ', ' || b.name_en, 'Орынбасар', 'Заместитель', 'Deputy', n = 1, true
+       FROM bodies b CROSS JOIN generate_series(1, :officials) AS n""",
+    # Sessions in the venue's zone; booking opens 30 days ahead and closes 24 hours before.
+    """WITH days AS (SELECT d::date AS day FROM generate_series(CAST(:first_day AS date), :first_day + 400, '1 day') d
+                     WHERE extract(isodow FROM d) < 6 ORDER BY d LIMIT :days),
+            timed AS (SELECT o.id AS official_id, v.id AS venue_id, day,
+                             (day + time '10:00') AT TIME ZONE r.timezone AS starts_at
+                      FROM officials o JOIN venues v ON v.body_id = o.body_id AND v.kind = 'office'
+                      JOIN regions r ON r.id = v.region_id CROSS JOIN days)
+       INSERT INTO reception_sessions (official_id, venue_id, kind, local_date, starts_at, ends_at, allow_in_person,
+                                       allow_video_studio, booking_mode, opens_at, closes_at, status, created_at)
+       SELECT official_id, venue_id, 'regular', day, starts_at, starts_at + :slots * interval '20 minutes', true,
+              true, 'self', starts_at - interval '30 days', starts_at - interval '24 hours', 'planned', now()
+       FROM timed ORDER BY starts_at, official_id""",
+    """INSERT INTO slots (session_id, starts_at, ends_at)
+       SELECT s.id, s.starts_at + n * interval '20 minutes', s.starts_at + (n + 1) * interval '20 minutes'
+       FROM reception_sessions s CROSS JOIN generate_series(0, :slots - 1) AS n""",
+    # Citizens, all with one password hash (nobody logs in through the form: see README).
+    """INSERT INTO users (email, full_name, password_hash, language, region_id, is_active, created_at)
+       SELECT 'citizen' || n || '@bench.invalid', 'Citizen ' || n, :password_hash, 'en',
+              (SELECT id FROM regions ORDER BY code OFFSET n % 20 LIMIT 1), true, now()
+       FROM generate_series(1, :citizens) AS n""",
+    "INSERT INTO user_roles (user_id, role) SELECT id, 'citizen' FROM users",
+]
+
+
+def seed(conn, citizens: int, password_hash: str, first_day: date) -> None:
+    params = dict(officials=OFFICIALS_PER_REGION, days=RECEPTION_DAYS, slots=SLOTS_PER_SESSION,
+                  citizens=citizens, password_hash=password_hash, first_day=first_day)
+    for statement in SEED:
+        conn.execute(text(statement), params)
+    conn.execute(text("ANALYZE"))
+
+
+def open_rush_session(conn, official_id: int, slots: int, day: date) -> list[int]:
+    """A session of ``slots`` 10-minute slots on ``day`` whose booking opens now; returns the slot ids."""
+    session_id = conn.execute(text(
+        """INSERT INTO reception_sessions (official_id, venue_id, kind, local_date, starts_at, ends_at,
+               allow_in_person, allow_video_studio, booking_mode, opens_at, closes_at, status, created_at)
+           SELECT o.id, v.id, 'one_off', :day, t.starts_at, t.starts_at + :slots * interval '10 minutes', true, false,
+                  'self', now(), t.starts_at - interval '24 hours', 'planned', now()
+           FROM officials o JOIN venues v ON v.body_id = o.body_id AND v.kind = 'office'
+           JOIN regions r ON r.id = v.region_id CROSS JOIN LATERAL (SELECT (:day + time '09:00') AT TIME ZONE r.timezone
+                                                                   AS starts_at) t
+           WHERE o.id = :official RETURNING id"""), dict(official=official_id, slots=slots, day=day)).scalar_one()
+    return list(conn.execute(text(
+        """INSERT INTO slots (session_id, starts_at, ends_at)
+           SELECT s.id, s.starts_at + n * interval '10 minutes', s.starts_at + (n + 1) * interval '10 minutes'
+           FROM reception_sessions s CROSS JOIN generate_series(0, :slots - 1) AS n WHERE s.id = :session
+           RETURNING id"""), dict(session=session_id, slots=slots)).scalars())
+
+
+def free_open_slots(conn, limit: int) -> list[int]:
+    """The soonest free slots whose booking window is open now."""
+    return list(conn.execute(text(
+        f"""SELECT sl.id FROM slots sl JOIN reception_sessions s ON s.id = sl.session_id
+            WHERE s.status = 'planned' AND s.opens_at <= now() AND s.closes_at > now() AND sl.starts_at > now()
+              AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = sl.id AND a.{ACTIVE})
+            ORDER BY sl.starts_at, sl.id LIMIT :limit"""), dict(limit=limit)).scalars())
+
+
+def booking_check(conn, slot_ids: list[int]) -> tuple[int, int]:
+    """Active appointments on ``slot_ids`` and how many of those slots hold more than one."""
+    rows = conn.execute(text(f"SELECT count(*) FROM appointments WHERE slot_id = ANY(:ids) AND {ACTIVE} "
+                             "GROUP BY slot_id"), dict(ids=slot_ids)).scalars().all()
+    return sum(rows), sum(1 for n in rows if n > 1)

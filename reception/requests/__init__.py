@@ -1,0 +1,1 @@
+"""Request mode: citizens send requests for a reception; assistants screen them."""
