@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from .booking.views import bp as booking_bp
     from .notifications.views import bp as notifications_bp
     from .requests.views import bp as requests_bp
+    from .schedule.events import bp as events_bp
     from .schedule.views import bp as schedule_bp
 
     app.register_blueprint(main_bp)
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(directory_admin_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(schedule_bp)
+    app.register_blueprint(events_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(requests_bp)
     register_error_handlers(app)
