@@ -21,11 +21,14 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "MAX_CONTENT_LENGTH": (2 * 1024 * 1024, "largest request body accepted, in bytes"),
     "SESSION_COOKIE_SECURE": (None, "send the session cookie over HTTPS only (default: on in production)"),
     "MAX_ACTIVE_APPOINTMENTS": (3, "active appointments one citizen may hold at once"),
+    "OFFER_HOLD_HOURS": (48, "hours a slot offered after screening is kept for the citizen"),
+    "WAITLIST_HOLD_HOURS": (24, "hours a freed slot offered from the waitlist is kept for the citizen"),
     "HOLIDAY_TRANSFERS": ("", "decreed days off, comma-separated ISO dates, e.g. 2026-01-05"),
     "EXTRA_WORKING_DAYS": ("", "decreed working Saturdays, comma-separated ISO dates"),
 }
 
-_INT_KEYS = {"PASSWORD_RESET_MAX_AGE", "MAX_CONTENT_LENGTH", "MAX_ACTIVE_APPOINTMENTS"}
+_INT_KEYS = {"PASSWORD_RESET_MAX_AGE", "MAX_CONTENT_LENGTH", "MAX_ACTIVE_APPOINTMENTS", "OFFER_HOLD_HOURS",
+             "WAITLIST_HOLD_HOURS"}
 _BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
 
 
