@@ -6,6 +6,7 @@ import time
 import click
 from flask.cli import AppGroup
 
+from ..core.types import utcnow
 from ..extensions import db
 
 
@@ -30,7 +31,7 @@ def register_commands(app):
         from .demo import DEMO_PASSWORD, load_demo_data
 
         load_reference_data()
-        accounts = load_demo_data()
+        accounts = load_demo_data(utcnow().date())
         db.session.commit()
         click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
         for role, email in accounts:

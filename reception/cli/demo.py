@@ -9,6 +9,8 @@ changes nothing, and the demo passwords of existing accounts are not reset.
 """
 from __future__ import annotations
 
+from datetime import date, time
+
 from sqlalchemy import func, select
 
 from ..accounts.models import User, UserRole
@@ -26,6 +28,8 @@ from ..directory.models import (
     VenueKind,
 )
 from ..extensions import db
+from ..schedule.models import BookingMode, Schedule
+from ..schedule.services import generate_sessions
 from .demo_data import (
     ACCOUNTS,
     AKIMATS,
@@ -47,14 +51,26 @@ from .demo_data import (
 
 DEMO_PASSWORD = "demo-password-2026"
 
+# Weekly reception hours of the heads, by the level of their body: (RRULE, start, end, slot minutes,
+# video from an akimat studio offered, booking mode). The Presidential reception office takes requests.
+_HOURS = {
+    BodyLevel.PRESIDENTIAL: ("FREQ=WEEKLY;BYDAY=TU,TH", time(10), time(13), 20, True, BookingMode.REQUEST),
+    BodyLevel.CENTRAL: ("FREQ=WEEKLY;BYDAY=WE", time(15), time(18), 30, True, BookingMode.SELF),
+    BodyLevel.REGIONAL: ("FREQ=WEEKLY;BYDAY=FR", time(10), time(13), 20, False, BookingMode.SELF),
+    BodyLevel.CITY: ("FREQ=WEEKLY;BYDAY=FR", time(10), time(13), 20, False, BookingMode.SELF),
+    BodyLevel.DISTRICT: ("FREQ=WEEKLY;BYDAY=MO", time(15), time(17), 20, False, BookingMode.SELF),
+}
+
 _CAPITAL = "KZ-71"  # where central bodies' venues are
 
 
-def load_demo_data() -> list[tuple[str, str]]:
+def load_demo_data(today: date) -> list[tuple[str, str]]:
     """Create whatever demo rows are missing; returns (role, e-mail) of every demo account.
 
-    Adds and flushes, never commits (the caller does). Expects the regions and
-    topics of ``load_reference_data()`` to be present.
+    Every head of a body with a reception office gets weekly reception hours, and the
+    sessions of the next weeks are generated from ``today`` (also idempotent: a date
+    that has its session is left alone). Adds and flushes, never commits (the caller
+    does). Expects the regions and topics of ``load_reference_data()`` to be present.
     """
     loader = _Loader()
     loader.load_bodies()
@@ -63,6 +79,8 @@ def load_demo_data() -> list[tuple[str, str]]:
     loader.load_venues()
     db.session.flush()
     accounts = loader.load_accounts()
+    db.session.flush()
+    loader.load_schedules(today)
     db.session.flush()
     return accounts
 
@@ -215,6 +233,26 @@ class _Loader:
             if role is Role.OFFICIAL:
                 self._link_official(user, body)
         return result
+
+    # --- reception hours ----------------------------------------------------------------------
+
+    def load_schedules(self, today: date) -> None:
+        for code in self.offices:
+            body = self.bodies[code]
+            head = next((o for o in body.officials if o.is_head and o.is_active), None)
+            venue = next((v for v in body.venues if v.kind is VenueKind.OFFICE and v.is_active), None)
+            if head is None or venue is None:
+                continue
+            rrule, start, end, minutes, video, mode = _HOURS[body.level]
+            schedule = db.session.scalar(select(Schedule).where(Schedule.official_id == head.id).limit(1))
+            if schedule is None:
+                schedule = Schedule(official=head, venue=venue, rrule=rrule, starts_on=today, start_time=start,
+                                    end_time=end, slot_minutes=minutes, allow_in_person=True,
+                                    allow_video_studio=video, booking_mode=mode, opens_days_ahead=30,
+                                    closes_hours_before=24, is_active=True, topics=[])
+                db.session.add(schedule)
+                db.session.flush()
+            generate_sessions(schedule, today, horizon_days=35)
 
     @staticmethod
     def _link_official(user: User, body: Body) -> None:

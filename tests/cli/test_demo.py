@@ -8,6 +8,7 @@ from reception.accounts.models import User, UserRole
 from reception.accounts.validation import is_valid_iin, normalize_phone
 from reception.cli.demo import DEMO_PASSWORD, load_demo_data
 from reception.core.permissions import Role
+from reception.core.types import utcnow
 from reception.directory.models import (
     Body,
     BodyLevel,
@@ -19,8 +20,10 @@ from reception.directory.models import (
     body_topics,
 )
 from reception.extensions import db as _db
+from reception.schedule.models import BookingMode, ReceptionSession, Schedule, Slot
 from tests.conftest import post_form
 
+TODAY = utcnow().date()
 AKIMAT_LEVELS = (BodyLevel.REGIONAL, BodyLevel.CITY, BodyLevel.DISTRICT)
 KAZAKH_LETTERS = set("әғқңөұүһі")
 
@@ -36,12 +39,13 @@ def _bodies(*levels: BodyLevel) -> list[Body]:
 def _counts() -> dict[str, int]:
     return {name: _count(t) for name, t in [("bodies", Body), ("officials", Official), ("venues", Venue),
                                             ("users", User), ("user_roles", UserRole),
-                                            ("body_topics", body_topics)]}
+                                            ("body_topics", body_topics), ("schedules", Schedule),
+                                            ("sessions", ReceptionSession), ("slots", Slot)]}
 
 
 @pytest.fixture
 def demo(ctx):
-    accounts = load_demo_data()
+    accounts = load_demo_data(TODAY)
     _db.session.flush()
     return accounts
 
@@ -152,7 +156,7 @@ def test_each_demo_account_can_log_in(demo, client, role):
 def test_loading_twice_creates_and_changes_nothing(demo):
     before = _counts()
     password_hash = _db.session.scalar(select(User.password_hash).where(User.email == "admin@demo.kz"))
-    assert load_demo_data() == demo
+    assert load_demo_data(TODAY) == demo
     _db.session.flush()
     assert _counts() == before
     assert _db.session.scalar(select(User.password_hash).where(User.email == "admin@demo.kz")) == password_hash
@@ -163,7 +167,7 @@ def test_loading_again_keeps_what_an_administrator_edited(demo):
     body.name_en = "Ministry of Health"
     body.topics = []
     _db.session.flush()
-    load_demo_data()
+    load_demo_data(TODAY)
     _db.session.flush()
     assert body.name_en == "Ministry of Health" and body.topics == []
 
@@ -173,7 +177,7 @@ def test_loading_restores_a_deleted_demo_row(demo):
                                                                 Venue.kind == VenueKind.STUDIO)).one()
     _db.session.delete(studio)
     _db.session.flush()
-    load_demo_data()
+    load_demo_data(TODAY)
     _db.session.flush()
     assert _count(select(Venue).where(Venue.kind == VenueKind.STUDIO).subquery()) == 20
 
@@ -188,3 +192,17 @@ def test_cli_command_loads_and_prints_the_logins(app, db):
         for email in ("citizen@demo.kz", "official@demo.kz", "admin@demo.kz", "lawyer@demo.kz"):
             assert email in result.output
     assert _count(select(Venue).where(Venue.kind == VenueKind.STUDIO).subquery()) == 20
+
+
+def test_heads_have_reception_hours_and_the_citizen_can_book_one(demo, client):
+    heads_with_hours = set(_db.session.scalars(select(Schedule.official_id)))
+    akim = _db.session.scalars(select(Official).join(Body).where(Body.code == "akimat-kz-15",
+                                                                 Official.is_head)).one()
+    assert akim.id in heads_with_hours
+    pa_schedule = _db.session.scalars(select(Schedule).join(Official).join(Body)
+                                      .where(Body.code == "pa-reception")).one()
+    assert pa_schedule.booking_mode is BookingMode.REQUEST
+    _db.session.commit()
+    post_form(client, "/login", {"login": "citizen@demo.kz", "password": DEMO_PASSWORD})
+    page = client.get("/reception/", query_string={"official": akim.id}).get_data(as_text=True)
+    assert "/book" in page, "the akim of Aktobe Region has free reception time in the next weeks"
