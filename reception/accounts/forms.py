@@ -68,6 +68,7 @@ class RegisterForm(FlaskForm):
     region_id = SelectField(_l("Region"), coerce=int, validators=[InputRequired(message=REQUIRED)],
                             validate_choice=True)
     language = SelectField(_l("Preferred language"), choices=language_choices, validators=[DataRequired(REQUIRED)])
+    notify_visiting = BooleanField(_l("Tell me about visiting receptions in my region"))
     password = _password_field(_l("Password"))
     password_confirm = PasswordField(_l("Repeat the password"), validators=[
         DataRequired(message=REQUIRED), EqualTo("password", message=_l("The passwords do not match."))])
@@ -96,6 +97,8 @@ class ProfileForm(FlaskForm):
     phone = TelField(_l("Mobile phone"), validators=[Optional(), _too_long(32), validate_mobile])
     region_id = SelectField(_l("Region"), coerce=int, validators=[Optional()], validate_choice=True)
     language = SelectField(_l("Preferred language"), choices=language_choices, validators=[DataRequired(REQUIRED)])
+    # Citizens only (the view removes it for staff): an e-mail when a visiting reception is announced.
+    notify_visiting = BooleanField(_l("Tell me about visiting receptions in my region"))
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -51,6 +51,7 @@ class Registration:
     password: str
     language: str
     region_id: int
+    notify_visiting: bool = False  # tell the citizen about visiting receptions in their region
 
 
 def _check_unique(email: str, iin: str | None, exclude_id: int | None = None) -> None:
@@ -85,7 +86,7 @@ def register_citizen(data: Registration) -> User:
     _check_unique(email, data.iin)
     user = User(iin=data.iin, full_name=data.full_name.strip(), phone=phone, email=email,
                 password_hash=hash_password(data.password), language=data.language,
-                region_id=data.region_id)
+                region_id=data.region_id, notify_visiting=bool(data.notify_visiting))
     user.role_rows.append(UserRole(role=Role.CITIZEN))
     db.session.add(user)
     db.session.flush()

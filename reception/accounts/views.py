@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import DomainError
 from ..core.i18n import current_language
-from ..core.permissions import Permission, require
+from ..core.permissions import Permission, Role, require
 from ..core.web import attach_error, commit, render_form
 from ..extensions import db, limiter
 from ..main.views import safe_next
@@ -45,7 +45,8 @@ def register():
         try:
             user = services.register_citizen(services.Registration(
                 iin=form.iin.data, full_name=form.full_name.data, phone=form.phone.data, email=form.email.data,
-                password=form.password.data, language=form.language.data, region_id=form.region_id.data))
+                password=form.password.data, language=form.language.data, region_id=form.region_id.data,
+                notify_visiting=form.notify_visiting.data))
             commit(_l("An account with this IIN or e-mail already exists."))
         except DomainError as exc:
             attach_error(form, exc)
@@ -114,6 +115,8 @@ def reset_password(token: str):
 def profile():
     form = ProfileForm(obj=current_user)
     form.region_id.choices = region_choices(blank_label="—")
+    if not current_user.has_role(Role.CITIZEN):
+        del form.notify_visiting
     if request.method == "GET":
         form.region_id.data = current_user.region_id or 0
     if form.validate_on_submit():
@@ -123,6 +126,8 @@ def profile():
         if form.region_id.data:
             current_user.region_id = form.region_id.data
         current_user.language = form.language.data
+        if "notify_visiting" in form:
+            current_user.notify_visiting = form.notify_visiting.data
         db.session.commit()
         flash(_l("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile"))

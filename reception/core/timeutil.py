@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_time
 from flask_babel import format_datetime as babel_format_datetime
+from flask_babel import get_locale
 
 
 def to_local(value: datetime, tz_name: str) -> datetime:
@@ -26,4 +28,10 @@ def format_local(value: datetime | None, tz_name: str, fmt: str = "medium") -> s
         return ""
     local = to_local(value, tz_name)
     offset = local.strftime("%z")
-    return f"{babel_format_datetime(local.replace(tzinfo=None), fmt)} ({tz_name}, UTC{offset[:3]}:{offset[3:]})"
+    if fmt == "long":
+        # Babel's long date-time names the zone itself ("UTC" for a naive value): build it from parts.
+        locale = get_locale()
+        text = f"{format_date(local, 'long', locale=locale)}, {format_time(local, 'short', locale=locale)}"
+    else:
+        text = babel_format_datetime(local.replace(tzinfo=None), fmt)
+    return f"{text} ({tz_name}, UTC{offset[:3]}:{offset[3:]})"

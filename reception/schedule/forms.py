@@ -1,16 +1,20 @@
-"""Schedule forms: recurring hours, one-off sessions, cancelling and moving a session. Messages go through gettext."""
+"""Schedule forms: recurring hours, one-off sessions, cancelling and moving a session, unified reception days and
+visiting receptions. Messages go through gettext."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import DateField, Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..accounts.forms import REQUIRED, MultiCheckboxField
+from ..directory.models import BODY_LEVEL_LABELS, BodyLevel
 from .models import FORMAT_LABELS, AttendanceFormat, BookingMode, SessionStatus
 from .rules import MAX_RRULE_LENGTH
 from .services import (MAX_CLOSES_HOURS_BEFORE, MAX_OPENS_DAYS_AHEAD, MAX_REASON_LENGTH, MAX_SLOT_MINUTES,
                        MIN_SLOT_MINUTES, REASON_REQUIRED)
+from .unified import MAX_NOTE_LENGTH
+from .visiting import MAX_DATES
 
 CUSTOM = "custom"
 #: Preset recurrences offered in the form; "custom" uses the advanced RRULE field.
@@ -153,3 +157,92 @@ class MoveSessionForm(FlaskForm):
     start_time = _time(_l("New start (local time at the venue)"))
     end_time = _time(_l("New end (local time at the venue)"))
     reason = _reason(_l("Reason"))
+
+
+# --- unified reception days and visiting receptions ------------------------------------------------
+
+def _note() -> TextAreaField:
+    return TextAreaField(_l("Note for citizens (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=MAX_NOTE_LENGTH, message=_l("Too long: at most %(max)d characters.",
+                                                           max=MAX_NOTE_LENGTH))])
+
+
+def _expected_count() -> HiddenField:
+    return HiddenField(validators=[InputRequired(message=REQUIRED)])
+
+
+def _check_expected_count(field) -> None:
+    if not (field.data or "").isdigit() or len(field.data) > 6:
+        raise ValidationError(str(_l("The form is damaged; reload the page.")))
+
+
+class UnifiedDayForm(FlaskForm):
+    local_date = _date(_l("Date"))
+    levels = MultiCheckboxField(_l("Levels of the bodies whose heads receive"),
+                                choices=lambda: [(level.value, BODY_LEVEL_LABELS[level]) for level in BodyLevel],
+                                validators=[DataRequired(message=_l("Choose at least one level."))])
+    region_ids = MultiCheckboxField(_l("Regions (choose none for every region)"), coerce=int, validate_choice=True)
+    start_time = _time(_l("Start (local time at each venue)"))
+    end_time = _time(_l("End (local time at each venue)"))
+    slot_minutes = _int(_l("Slot length, minutes"), MIN_SLOT_MINUTES, MAX_SLOT_MINUTES, 20)
+    note = _note()
+
+    field_order = ("csrf_token", "local_date", "levels", "start_time", "end_time", "slot_minutes", "note",
+                   "region_ids")
+
+    def __iter__(self):
+        return iter([self[name] for name in self.field_order])
+
+
+class AddMissingSessionsForm(FlaskForm):
+    # How many sessions the page said it would add: if that changed meanwhile, the administrator confirms again.
+    expected_count = _expected_count()
+
+    def validate_expected_count(self, field):
+        _check_expected_count(field)
+
+
+class UnifiedSessionForm(FlaskForm):
+    start_time = _time(_l("Start (local time at the venue)"))
+    end_time = _time(_l("End (local time at the venue)"))
+    slot_minutes = _int(_l("Slot length, minutes"), MIN_SLOT_MINUTES, MAX_SLOT_MINUTES, 20)
+    formats = _formats()
+
+
+def _visiting_date(n: int) -> DateField:
+    if n == 1:
+        return _date(_l("Date"))
+    return _date(_l("Date %(n)d (optional)", n=n), required=False)
+
+
+class VisitingForm(FlaskForm):
+    official_id = _select_id(_l("Official"))
+    region_id = _select_id(_l("Region where the official receives"))
+    venue_id = _select_id(_l("Venue in that region"))
+    date_1 = _visiting_date(1)
+    date_2 = _visiting_date(2)
+    date_3 = _visiting_date(3)
+    date_4 = _visiting_date(4)
+    date_5 = _visiting_date(5)
+    start_time = _time(_l("Start (local time at the venue)"))
+    end_time = _time(_l("End (local time at the venue)"))
+    slot_minutes = _int(_l("Slot length, minutes"), MIN_SLOT_MINUTES, MAX_SLOT_MINUTES, 20)
+    formats = _formats()
+    note = _note()
+
+    date_names = tuple(f"date_{n}" for n in range(1, MAX_DATES + 1))
+    field_order = ("csrf_token", "official_id", "region_id", "venue_id", *date_names, "start_time", "end_time",
+                   "slot_minutes", "formats", "note")
+
+    def __iter__(self):
+        return iter([self[name] for name in self.field_order])
+
+    def filled_date_fields(self) -> list:
+        """The date fields that hold a date, in form order (a service error about ``dates-<i>`` names the i-th)."""
+        return [self[name] for name in self.date_names if self[name].data]
+
+
+class VisitingFilterForm(Form):
+    """The region filter of the public list; read from the query string, so no CSRF token."""
+
+    region = SelectField(_l("Region"), validate_choice=True, validators=[Optional()])

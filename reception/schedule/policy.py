@@ -37,3 +37,31 @@ def can_cancel_session(user, session) -> bool:
 
 def can_move_session(user, session) -> bool:
     return can_cancel_session(user, session)
+
+
+# --- unified reception days and visiting receptions ---------------------------------------------
+
+def can_manage_unified_days(user) -> bool:
+    """May announce unified reception days and follow which bodies have published (administrators)."""
+    return user is not None and getattr(user, "is_authenticated", False) and user.can(Permission.UNIFIED_DAY_MANAGE)
+
+
+def can_edit_unified_session(user, session) -> bool:
+    """May change the hours of a unified-day session and publish it: only before it is published.
+
+    After publication the session is changed like any other (moved or cancelled).
+    """
+    from .models import SessionStatus
+    return (session.unified_day_id is not None and not session.is_published
+            and session.status is SessionStatus.PLANNED and can_manage_session(user, session))
+
+
+def can_announce_visiting(user) -> bool:
+    """May open the form announcing a visiting reception (for at least one body's officials)."""
+    return can_manage_schedules(user)
+
+
+def can_announce_visiting_for(user, official) -> bool:
+    """A visiting reception of ``official``: their own body's staff, or an administrator. The venue may belong
+    to another body (the hall of the receiving region's akimat)."""
+    return official is not None and can_manage_schedules_of(user, official.body_id)
