@@ -9,7 +9,9 @@ changes nothing, and the demo passwords of existing accounts are not reset.
 """
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
+
+from flask import current_app
 
 from sqlalchemy import func, select
 
@@ -28,8 +30,12 @@ from ..directory.models import (
     VenueKind,
 )
 from ..extensions import db
-from ..schedule.models import BookingMode, Schedule
+from ..core.types import utcnow
+from ..core.workdays import WorkCalendar
+from ..schedule.models import AttendanceFormat, BookingMode, Schedule, UnifiedDay, VisitingReception
 from ..schedule.services import generate_sessions
+from ..schedule.unified import UnifiedDayData, announce_unified_day
+from ..schedule.visiting import VisitingData, announce_visiting
 from .demo_data import (
     ACCOUNTS,
     AKIMATS,
@@ -82,7 +88,17 @@ def load_demo_data(today: date) -> list[tuple[str, str]]:
     db.session.flush()
     loader.load_schedules(today)
     db.session.flush()
+    loader.load_events(today)
+    db.session.flush()
     return accounts
+
+
+def _next_working(calendar: WorkCalendar, start: date, weekday: int) -> date:
+    """The first working day on ``weekday`` (Monday 0) from ``start``."""
+    day = start + timedelta(days=(weekday - start.weekday()) % 7)
+    while not calendar.is_working_day(day):
+        day += timedelta(days=7)
+    return day
 
 
 def akimat_code(region_code: str) -> str:
@@ -228,11 +244,40 @@ class _Loader:
                 user.iin = None if taken else CITIZEN["iin"]  # someone registered it for real: keep theirs
                 user.phone = normalize_kz_mobile(CITIZEN["phone"])
                 user.region = self.regions[CITIZEN["region"]]
+                user.notify_visiting = True  # so `make run` shows the visiting-reception e-mail
             user.role_rows = [UserRole(role=role)]
             db.session.add(user)
             if role is Role.OFFICIAL:
                 self._link_official(user, body)
         return result
+
+    # --- a unified reception day and a visiting reception --------------------------------
+
+    def load_events(self, today: date) -> None:
+        """Once: a unified day for Aktobe Region's akimats (the regional akim's session published) and a
+        visiting reception of the first minister in Aktobe, both a few weeks ahead."""
+        admin = db.session.scalar(select(User).where(User.email == "admin@demo.kz"))
+        calendar = WorkCalendar.from_config(current_app.config)
+        now = utcnow()
+        if db.session.scalar(select(func.count()).select_from(UnifiedDay)) == 0:
+            day = _next_working(calendar, today + timedelta(days=21), weekday=1)  # a Tuesday
+            announcement = announce_unified_day(admin, UnifiedDayData(
+                local_date=day, levels=[BodyLevel.REGIONAL, BodyLevel.DISTRICT],
+                region_ids=[self.regions[CITIZEN["region"]].id], start_time=time(10), end_time=time(13),
+                slot_minutes=20, note=None), now=now, calendar=calendar)
+            akimat = self.bodies[akimat_code(CITIZEN["region"])]
+            for session in announcement.created:
+                session.is_published = session.official.body_id == akimat.id
+        minister = next(o for o in self.bodies[MINISTRIES[0].code].officials if o.is_head)
+        if db.session.scalar(select(VisitingReception.id).where(VisitingReception.official_id == minister.id)) is None:
+            akimat = self.bodies[akimat_code(CITIZEN["region"])]
+            hall = next(v for v in akimat.venues if v.kind is VenueKind.OFFICE)
+            first = _next_working(calendar, today + timedelta(days=10), weekday=3)  # a Thursday
+            second = _next_working(calendar, first + timedelta(days=7), weekday=3)
+            announce_visiting(admin, VisitingData(
+                official_id=minister.id, region_id=akimat.region_id, venue_id=hall.id, dates=[first, second],
+                start_time=time(10), end_time=time(13), slot_minutes=30,
+                formats=frozenset({AttendanceFormat.IN_PERSON})), now=now, calendar=calendar)
 
     # --- reception hours ----------------------------------------------------------------------
 

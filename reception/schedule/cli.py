@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from ..cli.group import CommandGroup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,7 +15,7 @@ from ..extensions import db
 from .models import Schedule
 from .services import DEFAULT_HORIZON_DAYS, generate_sessions
 
-schedule_cli = AppGroup("schedule", help="Reception schedules and sessions.")
+schedule_cli = CommandGroup("schedule", help="Reception schedules and sessions.")
 
 
 @schedule_cli.command("generate")

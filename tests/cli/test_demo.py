@@ -20,7 +20,8 @@ from reception.directory.models import (
     body_topics,
 )
 from reception.extensions import db as _db
-from reception.schedule.models import BookingMode, ReceptionSession, Schedule, Slot
+from reception.notifications.models import OutboxMessage
+from reception.schedule.models import BookingMode, ReceptionSession, Schedule, Slot, UnifiedDay, VisitingReception
 from tests.conftest import post_form
 
 TODAY = utcnow().date()
@@ -40,7 +41,8 @@ def _counts() -> dict[str, int]:
     return {name: _count(t) for name, t in [("bodies", Body), ("officials", Official), ("venues", Venue),
                                             ("users", User), ("user_roles", UserRole),
                                             ("body_topics", body_topics), ("schedules", Schedule),
-                                            ("sessions", ReceptionSession), ("slots", Slot)]}
+                                            ("sessions", ReceptionSession), ("slots", Slot),
+                                            ("unified_days", UnifiedDay), ("visits", VisitingReception)]}
 
 
 @pytest.fixture
@@ -206,3 +208,15 @@ def test_heads_have_reception_hours_and_the_citizen_can_book_one(demo, client):
     post_form(client, "/login", {"login": "citizen@demo.kz", "password": DEMO_PASSWORD})
     page = client.get("/reception/", query_string={"official": akim.id}).get_data(as_text=True)
     assert "/book" in page, "the akim of Aktobe Region has free reception time in the next weeks"
+
+
+def test_a_unified_day_and_a_visiting_reception_in_aktobe_region_are_announced(demo, client):
+    day = _db.session.scalars(select(UnifiedDay)).one()
+    published = [s for s in _db.session.scalars(select(ReceptionSession).where(
+        ReceptionSession.unified_day_id == day.id)) if s.is_published]
+    assert [s.official.body.code for s in published] == ["akimat-kz-15"]
+    visit = _db.session.scalars(select(VisitingReception)).one()
+    assert visit.region.code == "KZ-15" and len(visit.sessions) == 2
+    citizen = _db.session.scalars(select(User).where(User.email == "citizen@demo.kz")).one()
+    assert _db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.user_id == citizen.id, OutboxMessage.kind == "visiting_announced")) == 1
