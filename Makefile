@@ -48,6 +48,9 @@ test: translations-compile
 e2e: translations-compile
 	$(PY) -m pytest -p no:cacheprovider tests_e2e
 
+bench: translations-compile
+	$(PY) -m bench.run
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check reception tests tests_e2e
 

@@ -16,7 +16,8 @@ ACTIVE = "status IN ('requested', 'screening', 'scheduled', 'checked_in')"
 
 @contextmanager
 def private_schema(base_url: str):
-    """Yield ``base_url`` confined to a new schema ``bench_<pid>`` (through search_path); drop it afterwards.
+    """Yield ``base_url`` confined to a new schema ``bench_<pid>`` (through search_path, and named so as
+    application_name); drop the schema afterwards.
 
     btree_gist (the reservations' overlap guarantee) is kept in ``public``: an extension created inside a
     per-run schema is dropped with that schema, and with it the constraints of every other run using it.
@@ -29,7 +30,7 @@ def private_schema(base_url: str):
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     try:
-        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}", "application_name": schema})
         yield url.render_as_string(hide_password=False)
     finally:
         with engine.connect() as conn:
@@ -40,7 +41,8 @@ def private_schema(base_url: str):
 SEED = [
     # One regional akimat per region, with a reception office and a video studio.
     """INSERT INTO bodies (code, level, region_id, name_kk, name_ru, name_en, is_active)
-       SELECT 'bench-' || code, 'regional', id, name_kk || ' әкімдігі', 'Акимат: ' || name_ru, name_en || ' akimat', true
+       SELECT 'bench-' || code, 'regional', id, name_kk || ' әкімдігі', 'Акимат: ' || name_ru,
+              name_en || ' akimat', true
        FROM regions""",
     """INSERT INTO venues (body_id, region_id, kind, name_kk, name_ru, name_en, address_kk, address_ru, address_en,
                            is_active, created_at)
@@ -74,8 +76,8 @@ SEED = [
 
 
 def seed(conn, citizens: int, password_hash: str, first_day: date) -> None:
-    params = dict(officials=OFFICIALS_PER_REGION, days=RECEPTION_DAYS, slots=SLOTS_PER_SESSION,
-                  citizens=citizens, password_hash=password_hash, first_day=first_day)
+    params = {"officials": OFFICIALS_PER_REGION, "days": RECEPTION_DAYS, "slots": SLOTS_PER_SESSION,
+              "citizens": citizens, "password_hash": password_hash, "first_day": first_day}
     for statement in SEED:
         conn.execute(text(statement), params)
     conn.execute(text("ANALYZE"))
@@ -91,12 +93,12 @@ def open_rush_session(conn, official_id: int, slots: int, day: date) -> list[int
            FROM officials o JOIN venues v ON v.body_id = o.body_id AND v.kind = 'office'
            JOIN regions r ON r.id = v.region_id CROSS JOIN LATERAL (SELECT (:day + time '09:00') AT TIME ZONE r.timezone
                                                                    AS starts_at) t
-           WHERE o.id = :official RETURNING id"""), dict(official=official_id, slots=slots, day=day)).scalar_one()
+           WHERE o.id = :official RETURNING id"""), {"official": official_id, "slots": slots, "day": day}).scalar_one()
     return list(conn.execute(text(
         """INSERT INTO slots (session_id, starts_at, ends_at)
            SELECT s.id, s.starts_at + n * interval '10 minutes', s.starts_at + (n + 1) * interval '10 minutes'
            FROM reception_sessions s CROSS JOIN generate_series(0, :slots - 1) AS n WHERE s.id = :session
-           RETURNING id"""), dict(session=session_id, slots=slots)).scalars())
+           RETURNING id"""), {"session": session_id, "slots": slots}).scalars())
 
 
 def free_open_slots(conn, limit: int) -> list[int]:
@@ -105,11 +107,11 @@ def free_open_slots(conn, limit: int) -> list[int]:
         f"""SELECT sl.id FROM slots sl JOIN reception_sessions s ON s.id = sl.session_id
             WHERE s.status = 'planned' AND s.opens_at <= now() AND s.closes_at > now() AND sl.starts_at > now()
               AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = sl.id AND a.{ACTIVE})
-            ORDER BY sl.starts_at, sl.id LIMIT :limit"""), dict(limit=limit)).scalars())
+            ORDER BY sl.starts_at, sl.id LIMIT :limit"""), {"limit": limit}).scalars())
 
 
 def booking_check(conn, slot_ids: list[int]) -> tuple[int, int]:
     """Active appointments on ``slot_ids`` and how many of those slots hold more than one."""
     rows = conn.execute(text(f"SELECT count(*) FROM appointments WHERE slot_id = ANY(:ids) AND {ACTIVE} "
-                             "GROUP BY slot_id"), dict(ids=slot_ids)).scalars().all()
+                             "GROUP BY slot_id"), {"ids": slot_ids}).scalars().all()
     return sum(rows), sum(1 for n in rows if n > 1)

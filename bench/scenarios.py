@@ -31,8 +31,8 @@ def signed_in(app, user_id: int) -> tuple[str, str]:
 
 
 def _booking_form(topic_id: int, csrf: str, idempotency_key: str) -> dict:
-    return dict(format="in_person", topic_id=topic_id, summary="The roof of our block leaks.", studio_id=0,
-                appeal_numbers="", co_applicants="", idempotency_key=idempotency_key, csrf_token=csrf)
+    return {"format": "in_person", "topic_id": topic_id, "summary": "The roof of our block leaks.", "studio_id": 0,
+            "appeal_numbers": "", "co_applicants": "", "idempotency_key": idempotency_key, "csrf_token": csrf}
 
 
 def _hidden(html: bytes, name: str) -> str:
@@ -97,9 +97,9 @@ async def noon_rush(port: int, cookies: list[str], slot_ids: list[int], topic_id
     posts = [post for _, post in answered if post is not None]
     statuses = Counter("booked" if _booked(p) else str(p.status) for p in posts)
     statuses.update(f"form {page.status}" for page, post in answered if post is None)
-    return dict(statuses=statuses, transport_errors=len(failed),
-                errors_5xx=sum(r.status >= 500 for pair in answered for r in pair if r is not None),
-                p99_ms=percentile([p.seconds * 1000 for p in posts], 99) if posts else float("nan"))
+    return {"statuses": statuses, "transport_errors": len(failed),
+            "errors_5xx": sum(r.status >= 500 for pair in answered for r in pair if r is not None),
+            "p99_ms": percentile([p.seconds * 1000 for p in posts], 99) if posts else float("nan")}
 
 
 # --- throughput --------------------------------------------------------------------------------

@@ -22,13 +22,13 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(env: dict[str, str], args: list[str], log_path: Path):
-    """Yield the port once /healthz answers; stop the server (and its workers) afterwards."""
+    """Yield (port, pid of the gunicorn master) once /healthz answers; stop the server afterwards."""
     port = free_port()
     with open(log_path, "wb") as log:
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", *args, "--bind", f"{HOST}:{port}", "wsgi:app"],
                                   cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # workers import the app slowly on a busy machine
         while True:
             try:
                 urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=1).close()
@@ -37,7 +37,7 @@ def gunicorn(env: dict[str, str], args: list[str], log_path: Path):
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("gunicorn did not start:\n" + log_path.read_text()[-3000:]) from None
                 time.sleep(0.2)
-        yield port
+        yield port, server.pid
     finally:
         server.terminate()
         try:

@@ -11,6 +11,7 @@ from reception.core.permissions import Role
 from reception.core.types import utcnow
 from reception.schedule.models import AttendanceFormat
 from tests.booking.conftest import new_session
+from tests.schedule.factories import event_world
 
 PUBLIC_PREFIXES = ("directory.",)
 PUBLIC = {"static", "main.index", "main.health", "main.choose_language", "accounts.register", "accounts.login",
@@ -25,6 +26,19 @@ CITIZEN_ONLY = {"booking.book", "booking.my_appointments", "booking.appointment"
 OWN_BODY_PAGES = {"schedule.schedules", "schedule.schedule_new", "schedule.sessions", "schedule.session_new",
                   "directory_admin.officials", "directory_admin.official_new", "directory_admin.venues",
                   "directory_admin.venue_new"}
+# Request mode: a citizen's request form and choosing an offered time; the screening queue.
+CITIZEN_ONLY |= {"requests.new", "requests.accept"}
+OWN_BODY_PAGES |= {"requests.queue"}
+# Unified reception days and visiting receptions: public pages, the body's own lists and forms.
+PUBLIC |= {"events.unified_days", "events.unified_day", "events.visiting_list", "events.visiting"}
+OWN_BODY_PAGES |= {"events.unified_sessions", "events.visiting_staff", "events.visiting_new"}
+# Waitlist and rescheduling: the signed-in user's own places in line with the join form (staff have none);
+# leaving a place in line and moving an appointment act on the citizen's own records.
+LOGIN_ONLY |= {"booking.my_waitlist"}
+CITIZEN_ONLY |= {"booking.reschedule", "booking.reschedule_confirm", "booking.waitlist_leave"}
+# Citizen pages any citizen may open (their own list, or a form for a new booking or request):
+# another citizen gets 200 there, not 404.
+CITIZEN_OPEN = {"booking.my_appointments", "booking.book", "requests.new"}
 
 
 def app_rules():
@@ -54,8 +68,51 @@ def build_world(db, make_body, make_official, make_venue, make_user) -> dict:
         "code": "KZ-15", "token": "not-a-token", "session_id": session.id, "slot_id": session.slots[1].id,
         "appointment_id": appointment.id, "talon_number": appointment.talon_number,
     }
+    values.update(build_request_world(db, body_a, official, venue, citizen, make_official, make_user))
+    values.update(event_world(official, venue))  # unified_day_id, unified_session_id, visiting_id
+    values["entry_id"] = build_waitlist_entry(db, official, citizen)
     db.session.commit()
     return {"values": values, "body_b": body_b, "citizen": citizen, "marker": official.full_name}
+
+
+def build_request_world(db, body_a, official, venue, citizen, make_official, make_user) -> dict:
+    """Request mode in body A: the official also takes requests and has one waiting for screening
+    (``request_id``); the citizen's request to a second official has an open offer (``my_request_id``)."""
+    from datetime import timedelta
+
+    from reception.booking.models import RequestDecision, SlotOffer
+    from reception.schedule.models import BookingMode
+
+    now = utcnow().replace(microsecond=0)
+    start = (now + timedelta(days=4)).replace(minute=0, second=0)
+    second = make_official(body=body_a, full_name="Second Official Of Body A")
+    sessions = [new_session(o, venue, start=start + timedelta(days=i), booking_mode=BookingMode.REQUEST)
+                for i, o in enumerate((official, second))]
+    db.session.add_all(sessions)
+    db.session.flush()
+    details = dict(format=AttendanceFormat.IN_PERSON, topic_id=1, summary="The bridge to our village fell down",
+                   redirect_due_on=now.date() + timedelta(days=5), created_at=now)
+    waiting = Appointment(citizen_id=make_user(Role.CITIZEN).id, official_id=official.id,
+                          status=AppointmentStatus.REQUESTED, **details)
+    offered = Appointment(citizen_id=citizen.id, official_id=second.id, status=AppointmentStatus.SCREENING,
+                          decision=RequestDecision.OFFERED, decided_at=now, **details)
+    db.session.add_all([waiting, offered])
+    slot = sessions[1].slots[0]
+    slot.held_for_id, slot.held_until = citizen.id, now + timedelta(days=2)
+    db.session.flush()
+    db.session.add(SlotOffer(appointment_id=offered.id, slot_id=slot.id, expires_at=slot.held_until))
+    db.session.flush()
+    return {"request_id": waiting.id, "my_request_id": offered.id}
+
+
+def build_waitlist_entry(db, official, citizen) -> int:
+    """The citizen's place in the official's waitlist (``entry_id``)."""
+    from reception.booking.models import WaitlistEntry
+
+    entry = WaitlistEntry(citizen_id=citizen.id, official_id=official.id)
+    db.session.add(entry)
+    db.session.flush()
+    return entry.id
 
 
 def fill(rule: str, arguments, values) -> str:

@@ -1,10 +1,10 @@
-"""Booking forms: the public slot search (GET) and the booking form. Every message goes through gettext."""
+"""Booking forms: slot search (GET), booking, the waitlist, rescheduling. Every message goes through gettext."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, Form, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..accounts.forms import REQUIRED
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat
@@ -59,3 +59,27 @@ class BookingForm(FlaskForm):
     def validate_studio_id(self, field):
         if self.format.data == AttendanceFormat.VIDEO_STUDIO.value and not field.data:
             raise ValidationError(str(_l("Choose a video studio of an akimat in your region.")))
+
+
+class WaitlistJoinForm(FlaskForm):
+    """Join an official's waitlist; the official comes preselected from the search or the official's page."""
+
+    official = SelectField(_l("Official"), coerce=int, validate_choice=True,
+                           validators=[DataRequired(message=_l("Choose an official."))])
+    visiting = SelectField(_l("Which reception"), coerce=int, validate_choice=True, validators=[Optional()])
+    topic = SelectField(_l("Topic of your issue (optional)"), coerce=int, validate_choice=True,
+                        validators=[Optional()])
+
+
+class WaitlistLeaveForm(FlaskForm):
+    """Leave the waitlist; ``expected_status`` is what the citizen saw, so a just-made offer is never lost unseen."""
+
+    expected_status = HiddenField(validators=[AnyOf(("waiting", "offered"), message=_l(
+        "The form is damaged. Reload the page and send it again."))])
+
+
+class RescheduleForm(FlaskForm):
+    """Confirm moving an appointment to another time; the token makes a double submit move it once."""
+
+    idempotency_key = HiddenField(validators=[DataRequired(message=REQUIRED), Regexp(
+        r"^[A-Za-z0-9_-]{16,48}$", message=_l("The form is damaged. Reload the page and send it again."))])

@@ -1,19 +1,21 @@
-"""Booking reads: free slots for the public search, a citizen's appointments, talons, form choices."""
+"""Booking reads: free slots for the public search, a citizen's appointments, talons, the waitlist, form choices."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from ..accounts.models import User, UserRole
 from ..core.permissions import Role
 from ..directory.models import Body, Official, Region, Topic, Venue, VenueKind, body_topics
 from ..directory.queries import MAX_ID
 from ..extensions import db
-from ..schedule.models import AttendanceFormat, ReceptionSession, SessionStatus, Slot
+from ..schedule.models import AttendanceFormat, BookingMode, ReceptionSession, SessionStatus, Slot, VisitingReception
 from .holds import not_held_by_other
-from .models import ACTIVE_STATUSES, Appointment
+from .models import ACTIVE_STATUSES, Appointment, WaitlistEntry, WaitlistStatus
+
+LIVE_WAITLIST = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
 
 DEFAULT_LIMIT = 50
 
@@ -92,6 +94,36 @@ def next_free_slot_per_official(official_ids, now: datetime) -> dict[int, Slot]:
     return {slot.session.official_id: slot for slot in db.session.scalars(stmt)}
 
 
+def bookable_free_slots(official_id: int, citizen, now: datetime, *, visiting_id: int | None = None,
+                        format: AttendanceFormat | None = None, exclude_slot_id: int | None = None,
+                        limit: int = DEFAULT_LIMIT) -> list[Slot]:
+    """Free slots of the official that ``citizen`` could book right now, soonest first, in one query.
+
+    Self-booked sessions only (request mode goes through screening), visiting sessions of other
+    regions left out; ``visiting_id`` keeps one visiting reception's sessions only.
+    """
+    stmt = _free_slots_stmt(now).where(
+        ReceptionSession.official_id == official_id, ReceptionSession.booking_mode == BookingMode.SELF,
+        or_(ReceptionSession.restricted_region_id.is_(None),
+            ReceptionSession.restricted_region_id == citizen.region_id))
+    if visiting_id is not None:
+        stmt = stmt.where(ReceptionSession.visiting_id == visiting_id)
+    if format is AttendanceFormat.IN_PERSON:
+        stmt = stmt.where(ReceptionSession.allow_in_person)
+    elif format is AttendanceFormat.VIDEO_STUDIO:
+        stmt = stmt.where(ReceptionSession.allow_video_studio)
+    if exclude_slot_id is not None:
+        stmt = stmt.where(Slot.id != exclude_slot_id)
+    return list(db.session.scalars(_eager(stmt).order_by(Slot.starts_at, Slot.id).limit(limit)))
+
+
+def has_free_request_time(official_id: int, now: datetime) -> bool:
+    """Whether the official has free time in request mode (given after screening, not self-booked)."""
+    stmt = _free_slots_stmt(now).where(ReceptionSession.official_id == official_id,
+                                       ReceptionSession.booking_mode == BookingMode.REQUEST)
+    return db.session.scalar(select(stmt.with_only_columns(Slot.id).limit(1).exists()))
+
+
 def get_slot(slot_id: int) -> Slot | None:
     """A slot with everything the booking page shows, or None (also for ids no row can have)."""
     if not isinstance(slot_id, int) or not 0 < slot_id <= MAX_ID:
@@ -135,10 +167,91 @@ def get_own_appointment(citizen_id: int, appointment_id: int) -> Appointment | N
                                                        Appointment.citizen_id == citizen_id))
 
 
+def talon_history(appointment: Appointment, limit: int = 50) -> list[tuple[Appointment, datetime]]:
+    """The earlier talons this appointment was moved from, newest first, each with when it was moved."""
+    history = []
+    current = appointment
+    while current.rescheduled_from_id is not None and len(history) < limit:
+        earlier = db.session.scalar(_appointment_stmt().where(Appointment.id == current.rescheduled_from_id))
+        if earlier is None:
+            break
+        history.append((earlier, current.created_at))
+        current = earlier
+    return history
+
+
+def get_moved_to(appointment_id: int) -> Appointment | None:
+    """The appointment that replaced this one when it was moved to another time, if any."""
+    return db.session.scalar(select(Appointment).where(Appointment.rescheduled_from_id == appointment_id)
+                             .order_by(Appointment.id).limit(1))
+
+
 def get_by_talon(number: str) -> Appointment | None:
     if not number or len(number) > 32:
         return None
     return db.session.scalar(_appointment_stmt().where(Appointment.talon_number == number))
+
+
+# --- the waitlist ----------------------------------------------------------------------
+
+def _waitlist_stmt():
+    return select(WaitlistEntry).options(
+        joinedload(WaitlistEntry.official).joinedload(Official.body),
+        joinedload(WaitlistEntry.visiting).joinedload(VisitingReception.region),
+        joinedload(WaitlistEntry.topic),
+        joinedload(WaitlistEntry.offered_slot).joinedload(Slot.session).joinedload(ReceptionSession.venue)
+        .joinedload(Venue.region))
+
+
+def list_my_waitlist(citizen_id: int, *, live: bool = True, limit: int = 20) -> list[WaitlistEntry]:
+    """The citizen's places in line (``live``), or their ended entries, newest first."""
+    statuses = LIVE_WAITLIST if live else tuple(s for s in WaitlistStatus if s not in LIVE_WAITLIST)
+    stmt = (_waitlist_stmt().where(WaitlistEntry.citizen_id == citizen_id, WaitlistEntry.status.in_(statuses))
+            .order_by(WaitlistEntry.updated_at.desc(), WaitlistEntry.id.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+def get_own_waitlist_entry(citizen_id: int, entry_id: int) -> WaitlistEntry | None:
+    """The citizen's entry, or None: another citizen's entry is indistinguishable from none."""
+    if not isinstance(entry_id, int) or not 0 < entry_id <= MAX_ID:
+        return None
+    return db.session.scalar(_waitlist_stmt().where(WaitlistEntry.id == entry_id,
+                                                    WaitlistEntry.citizen_id == citizen_id))
+
+
+def get_live_waitlist_entry(citizen_id: int, official_id: int) -> WaitlistEntry | None:
+    return db.session.scalar(select(WaitlistEntry).where(
+        WaitlistEntry.citizen_id == citizen_id, WaitlistEntry.official_id == official_id,
+        WaitlistEntry.status.in_(LIVE_WAITLIST)))
+
+
+def places_in_line(entries) -> dict[int, int]:
+    """Each waiting entry's place in its official's line (1 = next to be offered a freed slot), in one query."""
+    waiting = [e for e in entries if e.status is WaitlistStatus.WAITING]
+    if not waiting:
+        return {}
+    ahead = aliased(WaitlistEntry)
+    mine = aliased(WaitlistEntry)
+    stmt = (select(mine.id, func.count(ahead.id))
+            .join(ahead, (ahead.official_id == mine.official_id) & (ahead.status == WaitlistStatus.WAITING)
+                  & or_(ahead.created_at < mine.created_at,
+                        (ahead.created_at == mine.created_at) & (ahead.id <= mine.id)))
+            .where(mine.id.in_([e.id for e in waiting])).group_by(mine.id))
+    return {entry_id: count for entry_id, count in db.session.execute(stmt)}
+
+
+def visiting_choices(official_id: int | None, now: datetime) -> list[tuple[int, str]]:
+    """The official's visiting receptions that still have sessions to come, for the waitlist form."""
+    if not official_id:
+        return []
+    stmt = (select(VisitingReception).join(VisitingReception.region)
+            .options(contains_eager(VisitingReception.region))
+            .where(VisitingReception.official_id == official_id,
+                   exists().where(ReceptionSession.visiting_id == VisitingReception.id,
+                                  ReceptionSession.status == SessionStatus.PLANNED,
+                                  ReceptionSession.starts_at > now))
+            .order_by(VisitingReception.id))
+    return [(v.id, v.region.name) for v in db.session.scalars(stmt)]
 
 
 # --- form choices ---------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Booking changes: book a slot and cancel an appointment. The database, not Python, decides races."""
+"""Booking changes: book a slot, cancel or reschedule an appointment. The database, not Python, decides races."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,8 +13,8 @@ from ..core.errors import Conflict, Invalid, NotFound
 from ..directory.models import Topic, Venue
 from ..directory.queries import get
 from ..extensions import db
-from ..schedule.models import AttendanceFormat
-from . import holds, policy, queries
+from ..schedule.models import AttendanceFormat, Slot
+from . import holds, policy, queries, waitlist
 from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Reservation, ReservationResource
 from .talon import talon_number
 
@@ -140,15 +140,7 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
                 idempotency_key=key, created_at=now))
             if appointment_id is None:
                 raise SlotTaken(MSG_SLOT_TAKEN)
-            interval = dict(appointment_id=appointment_id, starts_at=slot.starts_at, ends_at=slot.ends_at)
-            if _insert_or_none(Reservation, dict(resource=ReservationResource.CITIZEN, resource_id=citizen.id,
-                                                  **interval)) is None:
-                raise SlotTaken(MSG_CITIZEN_BUSY)
-            if studio is not None and _insert_or_none(Reservation, dict(
-                    resource=ReservationResource.STUDIO, resource_id=studio.id, **interval)) is None:
-                raise SlotTaken(MSG_STUDIO_BUSY, field="studio_id")
-            db.session.execute(update(Appointment).where(Appointment.id == appointment_id).values(
-                talon_number=talon_number(session.venue.region.code, now, session.timezone, appointment_id)))
+            reserve_and_issue_talon(appointment_id, citizen, slot, studio, now)
     except SlotTaken as exc:
         message = exc.message
         if message is MSG_SLOT_TAKEN:
@@ -159,23 +151,120 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
                     return twin
             message = _lost_race_message(citizen, slot)
         raise SlotTaken(message, alternatives=_alternatives(official.id, now), field=exc.field) from None
-    return db.session.get(Appointment, appointment_id)
+    appointment = db.session.get(Appointment, appointment_id)
+    waitlist.settle_on_booking(appointment, now)  # a citizen waiting for this official is served
+    return appointment
+
+
+def reserve_and_issue_talon(appointment_id: int, citizen, slot, studio, now: datetime) -> None:
+    """Reserve the citizen's time (and the studio, for video) over ``slot`` and write the talon number.
+
+    For an appointment row that already holds ``slot``, inside the caller's savepoint: used by
+    :func:`book_slot` and when a citizen accepts a time offered after screening (reception.requests).
+    Raises SlotTaken when the overlap guarantee refuses a reservation; the savepoint undoes the rest.
+    """
+    session = slot.session
+    interval = dict(appointment_id=appointment_id, starts_at=slot.starts_at, ends_at=slot.ends_at)
+    if _insert_or_none(Reservation, dict(resource=ReservationResource.CITIZEN, resource_id=citizen.id,
+                                          **interval)) is None:
+        raise SlotTaken(MSG_CITIZEN_BUSY)
+    if studio is not None and _insert_or_none(Reservation, dict(
+            resource=ReservationResource.STUDIO, resource_id=studio.id, **interval)) is None:
+        raise SlotTaken(MSG_STUDIO_BUSY, field="studio_id")
+    db.session.execute(update(Appointment).where(Appointment.id == appointment_id).values(
+        talon_number=talon_number(session.venue.region.code, now, session.timezone, appointment_id)))
 
 
 def cancel_appointment(citizen, appointment: Appointment, now: datetime) -> None:
     """Cancel the citizen's own active appointment until the booking window closes; frees slot and studio.
 
-    Sets status cancelled and cancelled_at, releases the reservations. Raises NotFound for
-    another citizen's appointment and Invalid when it is no longer active or too late.
+    Sets status cancelled and cancelled_at, releases the reservations; the freed slot is offered
+    to the first in the official's waitlist (:func:`.waitlist.offer_freed_slot`, which may enqueue
+    an e-mail). Raises NotFound for another citizen's appointment and Invalid when it is no
+    longer active or too late.
     """
     if appointment.citizen_id != citizen.id:
         raise NotFound(_l("The page or record you asked for does not exist."))
+    # The slot row first (the lock order of reception.booking.waitlist), then a fresh look at the status.
+    waitlist.lock_slots([appointment.slot_id])
+    db.session.refresh(appointment)
     if not appointment.is_active:
         raise Invalid(_l("This appointment is no longer active."))
     if appointment.session is not None and now >= appointment.session.closes_at:
         raise Invalid(_l("It is too late to cancel online. Call the reception office."))
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancelled_at = now
-    db.session.execute(update(Reservation).where(Reservation.appointment_id == appointment.id,
-                                                 Reservation.released_at.is_(None)).values(released_at=now))
+    _release_reservations(appointment.id, now)
     db.session.flush()
+    if appointment.slot_id is not None:
+        waitlist.offer_freed_slot(appointment.slot, now)
+
+
+def _release_reservations(appointment_id: int, now: datetime) -> None:
+    db.session.execute(update(Reservation).where(Reservation.appointment_id == appointment_id,
+                                                 Reservation.released_at.is_(None)).values(released_at=now))
+
+
+MSG_MOVE_CHANGED = _l("This appointment has just been changed. Reload the page and try again.")
+
+
+def reschedule_appointment(citizen, appointment: Appointment, slot_id: int, idempotency_key: str | None,
+                           now: datetime, config) -> Appointment:
+    """Move the citizen's scheduled appointment to another free slot of the same official, in one step.
+
+    The old appointment becomes rescheduled (its reservations released) and a new one is
+    booked through :func:`book_slot` with the same details, a new talon number and
+    ``rescheduled_from_id`` pointing back, so the talon keeps its history. The freed old
+    slot is offered to the official's waitlist. If the new slot cannot be had (just taken,
+    studio busy), nothing changes and SlotTaken carries the alternatives. The same
+    ``idempotency_key`` returns the appointment already made. Raises NotFound (another
+    citizen's appointment, no such slot), Invalid (not scheduled, too late, another
+    official's or the same slot, a booking rule broken) and Conflict (changed meanwhile).
+    """
+    if appointment.citizen_id != citizen.id:
+        raise NotFound(_l("The page or record you asked for does not exist."))
+    key = _idempotency_key(citizen, idempotency_key)
+    if key is not None:
+        done = db.session.scalar(select(Appointment).where(Appointment.idempotency_key == key))
+        if done is not None and done.rescheduled_from_id == appointment.id:
+            return done
+    slot = queries.get_slot(slot_id)
+    if slot is None:
+        raise NotFound(_l("This reception time does not exist."))
+    # Both slot rows first, in id order (the lock order of reception.booking.waitlist).
+    waitlist.lock_slots([appointment.slot_id, slot.id])
+    db.session.refresh(appointment)
+    if appointment.status is not AppointmentStatus.SCHEDULED or appointment.slot_id is None:
+        raise Invalid(_l("Only a scheduled appointment can be moved to another time."))
+    if now >= appointment.session.closes_at:
+        raise Invalid(_l("It is too late to move this appointment online. Call the reception office."))
+    if slot.session.official_id != appointment.official_id:
+        raise Invalid(_l("Choose another time of the same official."))
+    if slot.id == appointment.slot_id:
+        raise Invalid(_l("This is the time you already have."))
+    data = BookingData(format=appointment.format, topic_id=appointment.topic_id, summary=appointment.summary,
+                       studio_id=appointment.studio_id, appeal_numbers=appointment.appeal_numbers,
+                       needs_wheelchair=appointment.needs_wheelchair,
+                       needs_sign_language=appointment.needs_sign_language, co_applicants=appointment.co_applicants)
+    old_slot_id = appointment.slot_id
+    try:
+        with db.session.begin_nested():
+            moved = db.session.execute(
+                update(Appointment).where(Appointment.id == appointment.id,
+                                          Appointment.status == AppointmentStatus.SCHEDULED)
+                .values(status=AppointmentStatus.RESCHEDULED).execution_options(synchronize_session=False))
+            if moved.rowcount != 1:
+                raise Conflict(MSG_MOVE_CHANGED)
+            _release_reservations(appointment.id, now)
+            # Invalid or SlotTaken from here undo the savepoint: the old appointment stays as it was.
+            new = book_slot(citizen, slot.id, data, idempotency_key, now, config)
+            new.rescheduled_from_id = appointment.id
+            db.session.flush()
+    except SlotTaken as exc:
+        # Alternatives again, now that the citizen's own slot is theirs again.
+        raise SlotTaken(exc.message, field=exc.field, alternatives=queries.bookable_free_slots(
+            appointment.official_id, citizen, now, format=appointment.format, exclude_slot_id=old_slot_id,
+            limit=3)) from None
+    db.session.refresh(appointment)
+    waitlist.offer_freed_slot(db.session.get(Slot, old_slot_id), now)
+    return new

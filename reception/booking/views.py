@@ -1,4 +1,5 @@
-"""Booking pages: public search of free reception time, booking, the citizen's appointments and talons."""
+"""Booking pages: public search of free reception time, booking, the citizen's appointments, talons,
+rescheduling and the waitlist."""
 from __future__ import annotations
 
 import secrets
@@ -6,18 +7,21 @@ from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from ..core.errors import DomainError, NotFound
+from ..core.errors import DomainError, Invalid, NotAllowed, NotFound
 from ..core.permissions import Role
 from ..core.types import utcnow
 from ..core.web import attach_error, render_form
-from ..directory.queries import body_choices, get_region_by_code, list_regions, topic_choices
+from ..directory.models import Official
+from ..directory.queries import body_choices, get, get_region_by_code, list_regions, topic_choices
 from ..extensions import db
-from ..schedule.models import FORMAT_LABELS, AttendanceFormat
-from . import policy, queries, services
-from .forms import BookingForm, SlotSearchForm, format_choices
+from ..schedule.models import FORMAT_LABELS, AttendanceFormat, VisitingReception
+from . import policy, queries, services, waitlist
+from .forms import (BookingForm, RescheduleForm, SlotSearchForm, WaitlistJoinForm, WaitlistLeaveForm,
+                    format_choices)
+from .models import AppointmentStatus, WaitlistStatus
 from .talon import qr_svg
 
 bp = Blueprint("booking", __name__)
@@ -56,6 +60,7 @@ def search():
     form = _search_form()
     now = utcnow()
     slots, next_free, searched = [], {}, bool(request.args)
+    waitlist_official = None
     valid = form.validate() if searched else True
     if valid:
         region = get_region_by_code(form.region.data) if form.region.data else None
@@ -66,8 +71,11 @@ def search():
             format=AttendanceFormat(form.format.data) if form.format.data else None, now=now)
         official_ids = list(dict.fromkeys(s.session.official_id for s in slots))
         next_free = queries.next_free_slot_per_official(official_ids, now)
+        if form.official.data and not slots and not queries.next_free_slot_per_official([form.official.data], now):
+            # Nothing free at all, not only within these filters: the waitlist is the way in.
+            waitlist_official = get(Official, form.official.data)
     return render_template("booking/search.html", form=form, slots=slots, next_free=next_free,
-                           limit=queries.DEFAULT_LIMIT), 200 if valid else 422
+                           limit=queries.DEFAULT_LIMIT, waitlist_official=waitlist_official), 200 if valid else 422
 
 
 # --- booking -------------------------------------------------------------------------
@@ -82,6 +90,9 @@ def _booking_form(slot) -> BookingForm:
         form.idempotency_key.data = secrets.token_urlsafe(24)
         if len(form.format.choices) == 1:
             form.format.data = form.format.choices[0][0]
+        entry = queries.get_live_waitlist_entry(current_user.id, session.official_id)
+        if entry is not None and entry.offered_slot_id == slot.id and entry.topic_id:
+            form.topic_id.data = entry.topic_id  # chosen when joining the waitlist
     return form
 
 
@@ -122,6 +133,7 @@ def book(slot_id: int):
             return _render_book(slot, form, exc.status)
         flash(_l("Your reception is booked. Keep the talon number."), "success")
         return redirect(url_for("booking.appointment", appointment_id=appointment.id))
+    _show_hidden_errors(form)
     return _render_book(slot, form)
 
 
@@ -134,29 +146,201 @@ def my_appointments():
                            appointments=queries.list_my_appointments(current_user.id), now=utcnow())
 
 
-@bp.get("/my/appointments/<int:appointment_id>")
-@citizen_required
-def appointment(appointment_id: int):
+def _own_appointment_or_404(appointment_id: int):
     appt = queries.get_own_appointment(current_user.id, appointment_id)
     if appt is None:
         abort(404)
+    return appt
+
+
+def _show_hidden_errors(form) -> None:
+    """A hidden field's error (a damaged form) has no place next to a field: show it at the top."""
+    for field in form:
+        if field.type == "HiddenField" and field.errors:
+            form.form_errors.extend(str(e) for e in field.errors)
+
+
+def _can_reschedule(appt, now) -> bool:
+    return (appt.status is AppointmentStatus.SCHEDULED and appt.slot_id is not None
+            and now < appt.session.closes_at)
+
+
+def _check_reschedulable(appt, now) -> None:
+    """The reason, as a domain error (422), why this appointment cannot be moved now."""
+    if appt.status is not AppointmentStatus.SCHEDULED or appt.slot_id is None:
+        raise Invalid(_l("Only a scheduled appointment can be moved to another time."))
+    if now >= appt.session.closes_at:
+        raise Invalid(_l("It is too late to move this appointment online. Call the reception office."))
+
+
+@bp.get("/my/appointments/<int:appointment_id>")
+@citizen_required
+def appointment(appointment_id: int):
+    appt = _own_appointment_or_404(appointment_id)
+    now = utcnow()
     verify_url = current_app.config["BASE_URL"].rstrip("/") + url_for("booking.verify_talon",
                                                                        talon_number=appt.talon_number or "-")
+    rebook_slots, waiting = [], None
+    if appt.status is AppointmentStatus.CANCELLED and appt.slot_id is not None:
+        # Cancelled (by the citizen or with the whole session): the official's free time, else the waitlist.
+        rebook_slots = queries.bookable_free_slots(appt.official_id, current_user, now, limit=3)
+        waiting = queries.get_live_waitlist_entry(current_user.id, appt.official_id)
     return render_template("booking/talon.html", appointment=appt, verify_url=verify_url,
                            qr=Markup(qr_svg(verify_url)), format_label=FORMAT_LABELS[appt.format],
-                           can_cancel=policy.can_cancel(current_user, appt, utcnow()))
+                           can_cancel=policy.can_cancel(current_user, appt, now),
+                           can_reschedule=_can_reschedule(appt, now), history=queries.talon_history(appt),
+                           moved_to=queries.get_moved_to(appt.id)
+                           if appt.status is AppointmentStatus.RESCHEDULED else None,
+                           rebook_slots=rebook_slots, waiting=waiting)
 
 
 @bp.post("/my/appointments/<int:appointment_id>/cancel")
 @citizen_required
 def cancel(appointment_id: int):
-    appt = queries.get_own_appointment(current_user.id, appointment_id)
-    if appt is None:
-        abort(404)
+    appt = _own_appointment_or_404(appointment_id)
     services.cancel_appointment(current_user, appt, utcnow())  # a DomainError is answered by the handler
     db.session.commit()
     flash(_l("Your appointment has been cancelled. The time is free for others again."), "success")
     return redirect(url_for("booking.my_appointments"))
+
+
+# --- rescheduling -------------------------------------------------------------------------
+
+@bp.get("/my/appointments/<int:appointment_id>/reschedule")
+@citizen_required
+def reschedule(appointment_id: int):
+    appt = _own_appointment_or_404(appointment_id)
+    now = utcnow()
+    _check_reschedulable(appt, now)
+    slots = queries.bookable_free_slots(appt.official_id, current_user, now, format=appt.format,
+                                        exclude_slot_id=appt.slot_id)
+    return render_template("booking/reschedule.html", appointment=appt, slots=slots, limit=queries.DEFAULT_LIMIT)
+
+
+@bp.route("/my/appointments/<int:appointment_id>/reschedule/<int:slot_id>", methods=["GET", "POST"])
+@citizen_required
+def reschedule_confirm(appointment_id: int, slot_id: int):
+    appt = _own_appointment_or_404(appointment_id)
+    slot = queries.get_slot(slot_id)
+    if slot is None or slot.session.official_id != appt.official_id:
+        abort(404)  # only the same official's time is offered here
+    now = utcnow()
+    form = RescheduleForm()
+    if request.method == "GET":
+        _check_reschedulable(appt, now)
+        if slot.id == appt.slot_id:
+            raise Invalid(_l("This is the time you already have."))
+        policy.check_slot_bookable(slot, current_user, now)
+        form.idempotency_key.data = secrets.token_urlsafe(24)
+    template = "booking/reschedule_confirm.html"
+    if form.validate_on_submit():
+        try:
+            new = services.reschedule_appointment(current_user, appt, slot.id, form.idempotency_key.data, now,
+                                                  current_app.config)
+            db.session.commit()
+        except services.SlotTaken as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+            return render_form(template, form, exc.status, appointment=appt, slot=slot,
+                               alternatives=exc.alternatives)
+        except NotFound:
+            abort(404)
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+            return render_form(template, form, exc.status, appointment=appt, slot=slot, alternatives=())
+        flash(_l("Your reception has been moved. This is your new talon; the old one is no longer valid."),
+              "success")
+        return redirect(url_for("booking.appointment", appointment_id=new.id))
+    _show_hidden_errors(form)
+    return render_form(template, form, appointment=appt, slot=slot, alternatives=())
+
+
+# --- the waitlist -----------------------------------------------------------------------------
+
+@bp.app_context_processor
+def _waitlist_panel():
+    """``my_waitlist_panel()`` for the citizen's home page: places in line and offered slots (queried only if called)."""
+    def panel():
+        if not (current_user.is_authenticated and current_user.has_role(Role.CITIZEN)):
+            return [], {}
+        entries = queries.list_my_waitlist(current_user.id)
+        return entries, queries.places_in_line(entries)
+    return {"my_waitlist_panel": panel}
+
+
+def _join_form(now) -> WaitlistJoinForm:
+    form = WaitlistJoinForm()
+    if request.method == "GET":
+        form.official.data = request.args.get("official", type=int) or 0
+        form.visiting.data = request.args.get("visiting", type=int) or 0
+        form.topic.data = 0
+    form.official.choices = [(0, str(_l("— choose an official —")))] + queries.official_choices()
+    form.visiting.choices = [(0, str(_l("Any reception of this official")))] + [
+        (vid, str(_l("Only the visiting reception in %(region)s", region=name)))
+        for vid, name in queries.visiting_choices(form.official.data, now)]
+    form.topic.choices = topic_choices(blank_label=_l("Not chosen"))
+    return form
+
+
+@bp.route("/my/waitlist/", methods=["GET", "POST"])
+@login_required
+def my_waitlist():
+    """The signed-in user's own places in line (staff accounts have none) and the form to join a waitlist."""
+    now = utcnow()
+    form = _join_form(now)
+    template = "booking/waitlist.html"
+
+    def page(status=None):
+        entries = queries.list_my_waitlist(current_user.id)
+        return render_form(template, form, status, entries=entries, places=queries.places_in_line(entries),
+                           ended=queries.list_my_waitlist(current_user.id, live=False),
+                           status_labels=waitlist.STATUS_LABELS, now=now)
+
+    if form.validate_on_submit():
+        visiting = get(VisitingReception, form.visiting.data) if form.visiting.data else None
+        try:
+            waitlist.join_waitlist(current_user, get(Official, form.official.data), visiting=visiting,
+                                   topic_id=form.topic.data or None, now=now)
+            db.session.commit()
+        except NotAllowed:
+            raise
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+            return page(exc.status)
+        flash(_l("You are on the waitlist. When a time becomes free, we will keep it for you and write to you."),
+              "success")
+        return redirect(url_for("booking.my_waitlist"))
+    return page()
+
+
+@bp.route("/my/waitlist/<int:entry_id>/leave", methods=["GET", "POST"])
+@citizen_required
+def waitlist_leave(entry_id: int):
+    entry = queries.get_own_waitlist_entry(current_user.id, entry_id)
+    if entry is None:
+        abort(404)
+    if entry.status not in queries.LIVE_WAITLIST:
+        raise Invalid(_l("You are no longer on this waitlist."))
+    form = WaitlistLeaveForm()
+    if request.method == "GET":
+        form.expected_status.data = entry.status.value
+    template = "booking/waitlist_leave.html"
+    if form.validate_on_submit():
+        try:
+            waitlist.leave_waitlist(current_user, entry, WaitlistStatus(form.expected_status.data), utcnow())
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            db.session.refresh(entry)
+            form.expected_status.data = entry.status.value
+            attach_error(form, exc)
+            return render_form(template, form, exc.status, entry=entry)
+        flash(_l("You have left the waitlist."), "success")
+        return redirect(url_for("booking.my_waitlist"))
+    _show_hidden_errors(form)
+    return render_form(template, form, entry=entry)
 
 
 # --- public talon check -----------------------------------------------------------------

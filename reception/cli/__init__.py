@@ -4,16 +4,16 @@ from __future__ import annotations
 import time
 
 import click
-from flask.cli import AppGroup
 
 from ..core.types import utcnow
 from ..extensions import db
+from .group import CommandGroup
 
 
 def register_commands(app):
-    reference = AppGroup("reference", help="Reference data: regions and topics.")
-    demo = AppGroup("demo", help="Demo data for trying the system.")
-    notifications = AppGroup("notifications", help="The notification outbox.")
+    reference = CommandGroup("reference", help="Reference data: regions and topics.")
+    demo = CommandGroup("demo", help="Demo data for trying the system.")
+    notifications = CommandGroup("notifications", help="The notification outbox.")
 
     @reference.command("load")
     def reference_load():
@@ -42,9 +42,13 @@ def register_commands(app):
     @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls with --loop.")
     def dispatch(loop: bool, interval: float):
         """Send due messages from the outbox (once, or continuously with --loop)."""
+        from ..booking.waitlist import expire_offers
         from ..notifications.services import dispatch_due
 
         while True:
+            if loop:  # the loop also passes expired waitlist holds on, so `make run` needs no cron
+                expire_offers(utcnow())
+                db.session.commit()
             sent = dispatch_due()
             db.session.commit()  # releases the claimed rows
             if sent or not loop:
@@ -53,7 +57,8 @@ def register_commands(app):
                 break
             time.sleep(interval)
 
+    from ..booking.cli import booking_cli
     from ..schedule.cli import schedule_cli
 
-    for group in (reference, demo, notifications, schedule_cli):
+    for group in (reference, demo, notifications, schedule_cli, booking_cli):
         app.cli.add_command(group)

@@ -270,6 +270,17 @@ def _rebooking_link(official: Official) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + path
 
 
+def _rebooking_offer(official: Official, now: datetime) -> dict:
+    """Links offering the citizens of a cancelled session to book again: the official's free time
+    (the search filtered by the official), or the official's waitlist when nothing is free."""
+    from ..booking.queries import next_free_slot_per_official
+
+    base = current_app.config["BASE_URL"].rstrip("/")
+    if next_free_slot_per_official([official.id], now):
+        return {"book_link": base + url_for("booking.search", official=official.id), "waitlist_link": None}
+    return {"book_link": None, "waitlist_link": base + url_for("booking.my_waitlist", official=official.id)}
+
+
 def cancel_session(actor, session: ReceptionSession, reason: str, *, now: datetime | None = None) -> int:
     """Cancel a planned session, keeping it (status cancelled with the reason and time).
 
@@ -304,6 +315,7 @@ def cancel_session(actor, session: ReceptionSession, reason: str, *, now: dateti
 
     official, tz = session.official, session.timezone
     link = _rebooking_link(official)
+    rebook = _rebooking_offer(official, now)
     citizens = {a.citizen_id: a.citizen for a in appointments}
     for citizen in citizens.values():
         with force_locale(citizen.language):
@@ -311,7 +323,7 @@ def cancel_session(actor, session: ReceptionSession, reason: str, *, now: dateti
             when = format_local(session.starts_at, tz, "long")
         enqueue_email(citizen, "session_cancelled", subject, "session_cancelled",
                       dedupe_key=f"session_cancelled:{session.id}:{citizen.id}",
-                      official=official, when=when, reason=reason, link=link)
+                      official=official, when=when, reason=reason, link=link, **rebook)
     return len(citizens)
 
 
@@ -331,6 +343,8 @@ def move_session(actor, session: ReceptionSession, new_local_date: date, new_sta
     reason = _clean_reason(reason)
     if session.status is not SessionStatus.PLANNED:
         raise Invalid(NOT_PLANNED)
+    if not session.is_published:
+        raise Invalid(_l("Check and publish this unified-day session instead: its hours can be edited there."))
     if _active_appointments(session):
         raise Invalid(HAS_APPOINTMENTS)
     now = now or utcnow()
@@ -355,5 +369,6 @@ def move_session(actor, session: ReceptionSession, new_local_date: date, new_sta
     kind = SessionKind.ONE_OFF if session.kind is SessionKind.REGULAR else session.kind
     moved = _build_session(session.official, session.venue, new_local_date, hours, kind=kind,
                            restricted_region_id=session.restricted_region_id)
+    moved.visiting_id = session.visiting_id  # (a unified day allows one session per official: not copied)
     db.session.flush()
     return moved

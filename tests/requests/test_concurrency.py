@@ -1,0 +1,162 @@
+"""Races over one slot in request mode, decided by the database: one hold, one booking.
+
+Each thread has its own request context, hence its own Session on its own pooled connection;
+a barrier starts them together. Runs on SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from reception.accounts.models import User
+from reception.booking.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, SlotOffer
+from reception.booking.services import BookingData, book_slot
+from reception.core.errors import Conflict, Invalid
+from reception.core.types import utcnow
+from reception.directory.models import Official
+from reception.extensions import db
+from reception.notifications.models import OutboxMessage
+from reception.requests import queries, services
+from reception.schedule.models import AttendanceFormat, Slot
+
+THREADS = 12
+
+
+def _data(world) -> BookingData:
+    return BookingData(format=AttendanceFormat.IN_PERSON, topic_id=world.topic_id, summary="race")
+
+
+def _send_requests(app, world, citizen_ids) -> list[int]:
+    """Committed requests of ``citizen_ids`` to the world's official."""
+    with app.test_request_context():
+        try:
+            official = db.session.get(Official, world.official_id)
+            ids = [services.submit_request(db.session.get(User, c), official, _data(world), None, utcnow(),
+                                           app.config).id for c in citizen_ids]
+            db.session.commit()
+            return ids
+        finally:
+            db.session.remove()
+
+
+def _race(app, jobs):
+    """Run each job (a function of nothing, inside its own request context) at once; "won" or the exception."""
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list[object] = [None] * len(jobs)
+
+    def run(i, prepare):
+        with app.test_request_context():
+            try:
+                act = prepare()
+                db.session.rollback()  # start the race without holding a transaction (SQLite: the write lock)
+                barrier.wait(timeout=30)
+                act()
+                db.session.commit()
+                outcomes[i] = "won"
+            except Exception as exc:  # noqa: BLE001 - recorded and asserted on below
+                db.session.rollback()
+                outcomes[i] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a racer hung"
+    return outcomes
+
+
+def _scalar(app, stmt):
+    with app.app_context():
+        try:
+            return db.session.scalar(stmt)
+        finally:
+            db.session.remove()
+
+
+def test_offers_of_one_slot_to_many_citizens_at_once_place_one_hold(app, request_race_world):
+    world = request_race_world
+    request_ids = _send_requests(app, world, world.citizen_ids[:THREADS])
+
+    def offer_to(request_id):
+        def prepare():
+            assistant = db.session.get(User, world.assistant_id)
+            request = queries.get_request(request_id)
+            return lambda: services.offer_slots(assistant, request, [world.slot_id], None, utcnow(), app.config)
+        return prepare
+
+    outcomes = _race(app, [offer_to(r) for r in request_ids])
+
+    assert outcomes.count("won") == 1
+    losers = [o for o in outcomes if o != "won"]
+    # Refused by the conditional hold (Conflict), or found already held when the winner had committed (Invalid).
+    assert all(isinstance(o, (Conflict, Invalid)) for o in losers), {type(o).__name__: str(o) for o in losers}
+    winner = request_ids[outcomes.index("won")]
+    assert _scalar(app, select(func.count()).select_from(SlotOffer).where(SlotOffer.slot_id == world.slot_id)) == 1
+    assert _scalar(app, select(SlotOffer.appointment_id).where(SlotOffer.slot_id == world.slot_id)) == winner
+    winner_citizen = _scalar(app, select(Appointment.citizen_id).where(Appointment.id == winner))
+    assert _scalar(app, select(Slot.held_for_id).where(Slot.id == world.slot_id)) == winner_citizen
+    assert _scalar(app, select(func.count()).select_from(Appointment).where(
+        Appointment.status == AppointmentStatus.SCREENING, Appointment.id.in_(request_ids))) == 1
+
+
+def test_the_holder_accepts_while_other_citizens_try_to_book_the_held_slot(app, request_race_world):
+    world = request_race_world
+    holder_id, *others = world.citizen_ids[:THREADS]
+    [request_id] = _send_requests(app, world, [holder_id])
+    with app.test_request_context():
+        try:
+            [offer] = services.offer_slots(db.session.get(User, world.assistant_id), queries.get_request(request_id),
+                                           [world.slot_id], None, utcnow(), app.config)
+            offer_id = offer.id
+            db.session.commit()
+        finally:
+            db.session.remove()
+
+    def accept():
+        citizen = db.session.get(User, holder_id)
+        request = queries.get_own_request(holder_id, request_id)
+        return lambda: services.accept_offer(citizen, request, offer_id, utcnow())
+
+    def book_as(citizen_id):
+        def prepare():
+            citizen = db.session.get(User, citizen_id)
+            return lambda: book_slot(citizen, world.slot_id, _data(world), None, utcnow(), app.config)
+        return prepare
+
+    outcomes = _race(app, [accept] + [book_as(c) for c in others])
+
+    assert outcomes[0] == "won", outcomes[0]
+    refusals = outcomes[1:]
+    # Held for another citizen (Conflict), or, once accepted, a request-mode time nobody books (Invalid).
+    assert all(isinstance(o, (Conflict, Invalid)) for o in refusals), {type(o).__name__: str(o) for o in refusals}
+    active = select(Appointment.id).where(Appointment.slot_id == world.slot_id,
+                                          Appointment.status.in_(ACTIVE_STATUSES))
+    assert _scalar(app, select(func.count()).select_from(active.subquery())) == 1
+    assert _scalar(app, active) == request_id
+    assert _scalar(app, select(Appointment.status).where(Appointment.id == request_id)) is AppointmentStatus.SCHEDULED
+
+
+def test_decisions_on_one_request_at_once_leave_one_decision_and_one_email(app, request_race_world):
+    world = request_race_world
+    [request_id] = _send_requests(app, world, world.citizen_ids[:1])
+
+    def resolve(n):
+        def prepare():
+            assistant = db.session.get(User, world.assistant_id)
+            request = queries.get_request(request_id)
+            return lambda: services.resolve_request(assistant, request, f"Resolved by desk {n}", utcnow())
+        return prepare
+
+    outcomes = _race(app, [resolve(n) for n in range(THREADS)])
+
+    assert outcomes.count("won") == 1
+    losers = [o for o in outcomes if o != "won"]
+    assert all(isinstance(o, Conflict) for o in losers), {type(o).__name__: str(o) for o in losers}
+    note = _scalar(app, select(Appointment.decision_note).where(Appointment.id == request_id))
+    assert note == f"Resolved by desk {outcomes.index('won')}"
+    assert _scalar(app, select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.user_id == world.citizen_ids[0])) == 1
