@@ -9,6 +9,7 @@ from sqlalchemy import exists, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts.models import User
 from ..core.errors import Conflict, Invalid, NotFound
 from ..directory.models import Topic, Venue
 from ..directory.queries import get
@@ -49,12 +50,12 @@ class BookingData:
     co_applicants: str | None = None
 
 
-def _idempotency_key(citizen, key: str | None) -> str | None:
+def scoped_idempotency_key(citizen, key: str | None) -> str | None:
     # Scoped to the citizen, so nobody can block or reach another citizen's booking with a copied key.
     return f"{citizen.id}:{key}"[:64] if key else None
 
 
-def _insert_or_none(model, values: dict) -> int | None:
+def insert_or_none(model, values: dict) -> int | None:
     """Insert one row; None when a unique index or the overlap guarantee refuses it.
 
     PostgreSQL: ON CONFLICT DO NOTHING (plain INSERTs deadlock under overlap races on the
@@ -88,11 +89,21 @@ def _validate(citizen, slot, data: BookingData, now: datetime, config) -> Venue 
         raise Invalid(_l("Choose the topic of your issue."), field="topic_id")
     if not (data.summary or "").strip():
         raise Invalid(_l("Describe your issue briefly."), field="summary")
+    check_active_cap(citizen, config)
+    return studio
+
+
+def check_active_cap(citizen, config) -> None:
+    """Refuse a new booking or request when the citizen holds the most active appointments allowed.
+
+    The citizen's row is locked first (PostgreSQL; SQLite writes one at a time anyway), so two
+    bookings of one citizen at once are counted one after the other and cannot both pass the cap.
+    """
+    db.session.execute(select(User.id).where(User.id == citizen.id).with_for_update(key_share=True))
     cap = int(config.get("MAX_ACTIVE_APPOINTMENTS", DEFAULT_MAX_ACTIVE_APPOINTMENTS))
     if queries.count_active_appointments(citizen.id) >= cap:
         raise Invalid(_l("You already have %(n)d active appointments, the most allowed. "
                          "Cancel one or wait until it has taken place.", n=cap))
-    return studio
 
 
 def _lost_race_message(citizen, slot) -> str:
@@ -114,7 +125,7 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
     Raises NotFound (no such slot), Invalid (a rule is broken, see :mod:`.policy`) and
     SlotTaken (the database refused: slot, official, citizen's time or studio already held).
     """
-    key = _idempotency_key(citizen, idempotency_key)
+    key = scoped_idempotency_key(citizen, idempotency_key)
     if key is not None:
         existing = db.session.scalar(select(Appointment).where(Appointment.idempotency_key == key))
         if existing is not None:
@@ -130,7 +141,7 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
         with db.session.begin_nested():
             if not holds.claim(slot.id, citizen.id, now):
                 raise SlotTaken(MSG_SLOT_TAKEN)  # held for another citizen (an offer)
-            appointment_id = _insert_or_none(Appointment, dict(
+            appointment_id = insert_or_none(Appointment, dict(
                 citizen_id=citizen.id, official_id=official.id, session_id=session.id, slot_id=slot.id,
                 format=data.format, studio_id=studio.id if studio else None, topic_id=data.topic_id,
                 summary=data.summary.strip(), appeal_numbers=(data.appeal_numbers or "").strip() or None,
@@ -165,10 +176,10 @@ def reserve_and_issue_talon(appointment_id: int, citizen, slot, studio, now: dat
     """
     session = slot.session
     interval = dict(appointment_id=appointment_id, starts_at=slot.starts_at, ends_at=slot.ends_at)
-    if _insert_or_none(Reservation, dict(resource=ReservationResource.CITIZEN, resource_id=citizen.id,
+    if insert_or_none(Reservation, dict(resource=ReservationResource.CITIZEN, resource_id=citizen.id,
                                           **interval)) is None:
         raise SlotTaken(MSG_CITIZEN_BUSY)
-    if studio is not None and _insert_or_none(Reservation, dict(
+    if studio is not None and insert_or_none(Reservation, dict(
             resource=ReservationResource.STUDIO, resource_id=studio.id, **interval)) is None:
         raise SlotTaken(MSG_STUDIO_BUSY, field="studio_id")
     db.session.execute(update(Appointment).where(Appointment.id == appointment_id).values(
@@ -198,6 +209,10 @@ def cancel_appointment(citizen, appointment: Appointment, now: datetime) -> None
     db.session.flush()
     if appointment.slot_id is not None:
         waitlist.offer_freed_slot(appointment.slot, now)
+    elif appointment.offers:  # a withdrawn request: its offered times are free again
+        from ..requests.services import withdraw_open_offers  # requests builds on booking
+        for slot in withdraw_open_offers(appointment, now):
+            waitlist.offer_freed_slot(slot, now)
 
 
 def _release_reservations(appointment_id: int, now: datetime) -> None:
@@ -223,7 +238,7 @@ def reschedule_appointment(citizen, appointment: Appointment, slot_id: int, idem
     """
     if appointment.citizen_id != citizen.id:
         raise NotFound(_l("The page or record you asked for does not exist."))
-    key = _idempotency_key(citizen, idempotency_key)
+    key = scoped_idempotency_key(citizen, idempotency_key)
     if key is not None:
         done = db.session.scalar(select(Appointment).where(Appointment.idempotency_key == key))
         if done is not None and done.rescheduled_from_id == appointment.id:

@@ -20,7 +20,8 @@ from ..booking import policy as booking_policy
 from ..booking import queries as booking_queries
 from ..booking.models import (ACTIVE_STATUSES, Appointment, AppointmentStatus, DeclineGround, OfferStatus,
                               RequestDecision, SlotOffer)
-from ..booking.services import (MSG_SLOT_TAKEN, BookingData, SlotTaken, _idempotency_key, _insert_or_none,
+from ..booking import services as booking_services
+from ..booking.services import (MSG_SLOT_TAKEN, BookingData, SlotTaken, insert_or_none, scoped_idempotency_key,
                                 reserve_and_issue_talon)
 from ..core.errors import Conflict, Invalid, NotAllowed, NotFound
 from ..core.timeutil import format_local
@@ -78,10 +79,7 @@ def _validate_request(citizen, official, data: BookingData, now: datetime, confi
             Appointment.citizen_id == citizen.id, Appointment.official_id == official.id,
             Appointment.status.in_(ACTIVE_STATUSES)).limit(1)) is not None:
         raise Conflict(MSG_ALREADY_ACTIVE)
-    cap = int(config.get("MAX_ACTIVE_APPOINTMENTS", 3))
-    if booking_queries.count_active_appointments(citizen.id) >= cap:
-        raise Invalid(_l("You already have %(n)d active appointments, the most allowed. "
-                         "Cancel one or wait until it has taken place.", n=cap))
+    booking_services.check_active_cap(citizen, config)
     return studio
 
 
@@ -95,14 +93,14 @@ def submit_request(citizen, official, data: BookingData, idempotency_key: str | 
     request already sent. Raises Invalid (a rule is broken) and Conflict (the citizen already
     has an active request or appointment with this official; the database has the last word).
     """
-    key = _idempotency_key(citizen, idempotency_key)
+    key = scoped_idempotency_key(citizen, idempotency_key)
     if key is not None:
         existing = db.session.scalar(select(Appointment).where(Appointment.idempotency_key == key))
         if existing is not None:
             return existing
     studio = _validate_request(citizen, official, data, now, config)
     calendar = WorkCalendar.from_config(config)
-    appointment_id = _insert_or_none(Appointment, dict(
+    appointment_id = insert_or_none(Appointment, dict(
         citizen_id=citizen.id, official_id=official.id, format=data.format,
         studio_id=studio.id if studio else None, topic_id=data.topic_id, summary=data.summary.strip(),
         appeal_numbers=(data.appeal_numbers or "").strip() or None,
