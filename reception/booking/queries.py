@@ -124,6 +124,14 @@ def has_free_request_time(official_id: int, now: datetime) -> bool:
     return db.session.scalar(select(stmt.with_only_columns(Slot.id).limit(1).exists()))
 
 
+def get_public_official(official_id: int) -> Official | None:
+    """An active official of an active body (with the body), or None."""
+    if not isinstance(official_id, int) or not 0 < official_id <= MAX_ID:
+        return None
+    return db.session.scalar(select(Official).join(Official.body).options(contains_eager(Official.body))
+                             .where(Official.id == official_id, Official.is_active, Body.is_active))
+
+
 def get_slot(slot_id: int) -> Slot | None:
     """A slot with everything the booking page shows, or None (also for ids no row can have)."""
     if not isinstance(slot_id, int) or not 0 < slot_id <= MAX_ID:

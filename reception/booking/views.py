@@ -78,6 +78,18 @@ def search():
                            limit=queries.DEFAULT_LIMIT, waitlist_official=waitlist_official), 200 if valid else 422
 
 
+@bp.get("/reception/officials/<int:official_id>")
+def official(official_id: int):
+    """An official's public page: who, where, the coming free reception time, a request or the waitlist."""
+    official = queries.get_public_official(official_id)
+    if official is None:
+        abort(404)
+    now = utcnow()
+    slots = queries.search_free_slots(official_id=official.id, now=now, limit=20)
+    return render_template("booking/official.html", official=official, slots=slots,
+                           next_free=slots[0] if slots else None)
+
+
 # --- booking -------------------------------------------------------------------------
 
 def _booking_form(slot) -> BookingForm:
