@@ -124,7 +124,7 @@ def test_the_service_refuses_a_studio_and_another_bodys_official(app, db, setup,
     data = visiting.VisitingData(official_id=setup.minister.id, region_id=region("KZ-15").id,
                                  venue_id=setup.studio.id, dates=[day], start_time=time(10), end_time=time(12),
                                  slot_minutes=30, formats=frozenset({"in_person"}))
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         from reception.core.errors import Invalid
         with pytest.raises(Invalid, match="not a video studio"):
             visiting.announce_visiting(make_user(Role.ADMIN), data, now=datetime.now(UTC))
@@ -186,7 +186,7 @@ def test_opted_in_citizens_of_the_region_get_one_email_each(client, assistant, s
 @pytest.fixture
 def visit_soon(app, db, setup, make_user):
     """A visiting reception in ten days: its booking window is open."""
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         visit = visiting.announce_visiting(make_user(Role.ADMIN), visiting.VisitingData(
             official_id=setup.minister.id, region_id=region("KZ-15").id, venue_id=setup.hall.id,
             dates=[working_day_after(10)], start_time=time(10), end_time=time(12), slot_minutes=30,
