@@ -24,7 +24,7 @@ def fill_registration(page: Page, **overrides: str) -> None:
     page.get_by_label("Full name").fill(data["full_name"])
     page.get_by_label("Mobile phone").fill(data["phone"])
     page.get_by_label("E-mail").fill(data["email"])
-    page.get_by_label("Region").select_option(label=data["region"])
+    page.get_by_label("Region", exact=True).select_option(label=data["region"])
     page.get_by_label("Preferred language").select_option(label=data["language"])
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat the password").fill(PASSWORD)
