@@ -1,0 +1,69 @@
+"""A citizen on a phone finds an official's free time, books it and gets a talon with a QR code."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from reception import create_app
+from reception.core.types import utcnow
+from reception.directory.models import Body, BodyLevel, Official, Region, Venue, VenueKind
+from reception.extensions import db
+from reception.schedule.models import ReceptionSession, Slot
+
+from .support import RUSSIAN_CITIZEN, log_in
+
+
+@pytest.fixture(scope="module")
+def official_id(live_server) -> int:
+    """An akim of Astana receiving in three days, 10:00-11:00 local time, in two slots."""
+    app = create_app({"ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": live_server.database_url})
+    with app.app_context():
+        astana = db.session.scalars(select(Region).where(Region.code == "KZ-71")).one()
+        body = Body(code="e2e-akimat-astana", level=BodyLevel.CITY, region=astana, name_kk="Астана әкімдігі",
+                    name_ru="Акимат Астаны", name_en="Akimat of Astana")
+        official = Official(body=body, full_name="Askar Beisenov", position_kk="Әкім", position_ru="Аким",
+                            position_en="Akim", is_head=True)
+        venue = Venue(body=body, region=astana, kind=VenueKind.OFFICE, name_kk="Қабылдау бөлмесі",
+                      name_ru="Приёмная", name_en="Reception office", address_kk="Бейбітшілік к-сі, 11",
+                      address_ru="ул. Бейбитшилик, 11", address_en="11 Beibitshilik St")
+        now = utcnow().replace(microsecond=0)
+        start = (now + timedelta(days=3)).replace(hour=5, minute=0, second=0)  # 10:00 in Astana (UTC+5)
+        session = ReceptionSession(official=official, venue=venue, local_date=start.date(), starts_at=start,
+                                   ends_at=start + timedelta(hours=1), allow_in_person=True,
+                                   allow_video_studio=False, opens_at=now - timedelta(days=1),
+                                   closes_at=start - timedelta(hours=24))
+        session.slots = [Slot(starts_at=start + timedelta(minutes=30 * i),
+                              ends_at=start + timedelta(minutes=30 * (i + 1))) for i in range(2)]
+        db.session.add_all([body, official, venue, session])
+        db.session.commit()
+        result = official.id
+        db.session.remove()
+        db.engine.dispose()
+    return result
+
+
+def test_citizen_books_on_a_phone_and_gets_a_talon(open_page, official_id):
+    page: Page = open_page(viewport={"width": 360, "height": 740}, locale="ru-RU")
+    log_in(page, RUSSIAN_CITIZEN.email)
+    page.goto(f"/reception/officials/{official_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Askar Beisenov")
+    expect(page.locator("main")).to_contain_text("10:00")  # Astana's wall clock, with the zone named
+    expect(page.locator("main")).to_contain_text("Asia/")
+    page.locator("main a[href$='/book']").first.click()
+    page.get_by_label("Кратко опишите ваш вопрос").fill("Протекает крыша в доме на ул. Абая, 5")
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/my/appointments/\d+$"))
+    main = page.locator("main")
+    expect(main).to_contain_text("Askar Beisenov")
+    expect(main.locator("svg").first).to_be_visible()  # the QR code that verifies the talon
+    number = main.locator("dd strong").first.inner_text()
+    assert re.fullmatch(r"[A-Z0-9-]{8,32}", number), number
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # The same time is no longer offered to anyone: the page now lists only the other slot.
+    page.goto(f"/reception/officials/{official_id}")
+    expect(page.locator("main a[href$='/book']")).to_have_count(1)
