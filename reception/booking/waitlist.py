@@ -34,7 +34,6 @@ from .models import (ACTIVE_STATUSES, Appointment, Reservation, ReservationResou
                      WaitlistStatus)
 
 DEFAULT_HOLD_HOURS = 24
-DEFAULT_MAX_ACTIVE_APPOINTMENTS = 3
 
 STATUS_LABELS = {
     WaitlistStatus.WAITING: _l("Waiting"),
@@ -235,7 +234,7 @@ def offer_freed_slot(slot: Slot | None, now: datetime) -> WaitlistEntry | None:
     if until <= now:
         return None
     _lock_official(session.official_id)
-    cap = int(current_app.config.get("MAX_ACTIVE_APPOINTMENTS", DEFAULT_MAX_ACTIVE_APPOINTMENTS))
+    cap = int(current_app.config["MAX_ACTIVE_APPOINTMENTS"])  # always set: a SETTINGS default
     for entry in db.session.scalars(_candidates_stmt(slot, now, cap).limit(50)).all():
         try:
             with db.session.begin_nested():
