@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
@@ -98,8 +99,29 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        with _sqlite_foreign_keys_off(connection):
+            with context.begin_transaction():
+                context.run_migrations()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """SQLite: batch mode rebuilds a table by copying it and dropping the old one. With foreign
+    keys on, that DROP would delete (CASCADE) or refuse (RESTRICT) the rows that refer to it, so
+    they are off during the migration and checked afterwards. The PRAGMA only works outside a
+    transaction; the app's connections run in autocommit mode and BEGIN themselves."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows that break foreign keys: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -65,6 +65,7 @@ def _import_models() -> None:
     """Every model module, so that the metadata (and Alembic) sees the whole schema."""
     from .accounts import models as _accounts  # noqa: F401
     from .booking import models as _booking  # noqa: F401
+    from .calendars import models as _calendars  # noqa: F401
     from .directory import models as _directory  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
     from .schedule import models as _schedule  # noqa: F401
@@ -82,6 +83,9 @@ def _register_blueprints(app: Flask) -> None:
     from .requests.views import bp as requests_bp
     from .schedule.events import bp as events_bp
     from .schedule.views import bp as schedule_bp
+    from .booking.staff import bp as staff_bp
+    from .video.views import bp as video_bp
+    from .calendars.views import bp as calendars_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -92,6 +96,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(requests_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(video_bp)
+    app.register_blueprint(calendars_bp)
     register_error_handlers(app)
     register_template_helpers(app)
 

@@ -17,7 +17,24 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "RATELIMIT_STORAGE_URI": ("memory://", "login throttle counters: memory:// or redis://host:port/db"),
     "LOGIN_ATTEMPTS": ("5 per 15 minutes", "failed logins allowed per account (per address: 30 per 15 minutes)"),
     "PASSWORD_RESET_MAX_AGE": (3600, "seconds a password-reset link stays valid"),
-    "MAIL_TRANSPORT": ("console", "how e-mail leaves; only console (the dispatcher prints each message) so far"),
+    "MAIL_TRANSPORT": ("console", "how e-mail leaves: console (the dispatcher prints it) or smtp"),
+    "MAIL_FROM": ("Reception system <noreply@reception.local>", "sender of e-mails and organizer of invitations"),
+    "SMTP_HOST": ("127.0.0.1", "SMTP server (MAIL_TRANSPORT=smtp)"),
+    "SMTP_PORT": (587, "SMTP port: 587 for STARTTLS, 465 for TLS, 25 for none"),
+    "SMTP_SECURITY": ("starttls", "starttls, tls (implicit, port 465) or none (a relay on loopback only)"),
+    "SMTP_USERNAME": ("", "SMTP login; empty: no login"),
+    "SMTP_PASSWORD": ("", "SMTP password"),
+    "SMTP_TIMEOUT": (30, "seconds to wait for the SMTP server"),
+    "SMS_TRANSPORT": ("console", "how SMS leave: console (the dispatcher prints them) or http (a gateway)"),
+    "SMS_GATEWAY_URL": ("", "the SMS gateway's HTTP(S) address; the message is POSTed there"),
+    "SMS_GATEWAY_AUTH": ("", "the Authorization header sent to the gateway, e.g. 'Bearer …' or 'Basic …'"),
+    "SMS_GATEWAY_BODY": ('{"to": "$to", "text": "$text"}',
+                         "the request body; $to (E.164 phone), $text and $id are filled in (JSON-escaped "
+                         "for a JSON content type, URL-encoded for a form)"),
+    "SMS_GATEWAY_CONTENT_TYPE": ("application/json", "the request's Content-Type (application/json or "
+                                                     "application/x-www-form-urlencoded)"),
+    "NOTIFY_MAX_ATTEMPTS": (5, "sending attempts before a message is marked failed (retries back off: "
+                               "1, 2, 4, 8 … minutes)"),
     "MAX_CONTENT_LENGTH": (2 * 1024 * 1024, "largest request body accepted, in bytes"),
     "SESSION_COOKIE_SECURE": (None, "send the session cookie over HTTPS only (default: on in production)"),
     "MAX_ACTIVE_APPOINTMENTS": (3, "active appointments one citizen may hold at once"),
@@ -25,10 +42,22 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "WAITLIST_HOLD_HOURS": (24, "hours a freed slot offered from the waitlist is kept for the citizen"),
     "HOLIDAY_TRANSFERS": ("", "decreed days off, comma-separated ISO dates, e.g. 2026-01-05"),
     "EXTRA_WORKING_DAYS": ("", "decreed working Saturdays, comma-separated ISO dates"),
+    "JITSI_MODE": ("", "video calls: selfhosted (Jitsi Meet with prosody tokens) or jaas (8x8); empty: off"),
+    "JITSI_DOMAIN": ("", "Jitsi host name, e.g. meet.akimat.kz (8x8.vc for jaas)"),
+    "JITSI_APP_ID": ("", "self-hosted: prosody's app_id (the tokens' iss); jaas: the vpaas-magic-cookie-… app id"),
+    "JITSI_APP_SECRET": ("", "self-hosted: prosody's app_secret, at least 32 characters (signs HS256 tokens)"),
+    "JITSI_AUDIENCE": ("jitsi", "self-hosted: the tokens' aud (one of prosody's asap_accepted_audiences)"),
+    "JITSI_TENANT": ("", "self-hosted: the tokens' sub when Jitsi serves tenants; default the domain"),
+    "JITSI_KID": ("", "jaas: the API key id (kid), e.g. vpaas-magic-cookie-…/4f4910"),
+    "JITSI_PRIVATE_KEY_FILE": ("", "jaas: path to the API key's RSA private key (PEM) that signs RS256 tokens"),
+    "JITSI_JOIN_BEFORE_MINUTES": (15, "minutes before a reception its call opens (the token's nbf); "
+                                      "citizens are asked to be at the studio by then"),
+    "JITSI_JOIN_AFTER_MINUTES": (30, "minutes after a reception's slot ends its call stays open (the token's exp)"),
 }
 
 _INT_KEYS = {"PASSWORD_RESET_MAX_AGE", "MAX_CONTENT_LENGTH", "MAX_ACTIVE_APPOINTMENTS", "OFFER_HOLD_HOURS",
-             "WAITLIST_HOLD_HOURS"}
+             "WAITLIST_HOLD_HOURS", "JITSI_JOIN_BEFORE_MINUTES", "JITSI_JOIN_AFTER_MINUTES",
+             "SMTP_PORT", "SMTP_TIMEOUT", "NOTIFY_MAX_ATTEMPTS"}
 _BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
 
 

@@ -6,9 +6,10 @@ import re
 import pytest
 
 from reception import create_app
-from reception.booking.models import Appointment, AppointmentStatus
+from reception.booking.models import Appointment, AppointmentStatus, Participant, ParticipantKind
 from reception.core.permissions import Role
 from reception.core.types import utcnow
+from reception.directory.models import VenueKind
 from reception.schedule.models import AttendanceFormat
 from tests.booking.conftest import new_session
 from tests.schedule.factories import event_world
@@ -39,6 +40,20 @@ CITIZEN_ONLY |= {"booking.reschedule", "booking.reschedule_confirm", "booking.wa
 # Citizen pages any citizen may open (their own list, or a form for a new booking or request):
 # another citizen gets 200 there, not 404.
 CITIZEN_OPEN = {"booking.my_appointments", "booking.book", "requests.new"}
+# Video receptions and the staff's appointment pages. The join page and the call are for the
+# appointment's participants only: everyone else (administrators too) gets 403.
+PARTICIPANTS_ONLY = {"video.join_page", "video.join"}
+OWN_BODY_PAGES |= {"staff.day", "video.studio"}
+# Which staff roles may open an own-body page of another body (seeing none of body A's records).
+OWN_BODY_ROLES = {"staff.day": {Role.ASSISTANT, Role.OFFICIAL}, "video.studio": {Role.STUDIO_OPERATOR}}
+# A staff member's own list (any staff member gets 200 and sees only their own records; citizens 403).
+STAFF_OWN = {"staff.my_receptions"}
+# Calendar feeds: the .ics address is its own key (an unknown or replaced token is a 404, see
+# tests/calendars); the owners' page lists only the user's own feeds (officials, assistants, studio
+# operators); replacing an address is for the feed's owners (calendars.rotate: everyone else 403).
+PUBLIC |= {"calendars.feed"}
+OWN_BODY_PAGES |= {"calendars.index"}
+OWN_BODY_ROLES["calendars.index"] = {Role.ASSISTANT, Role.OFFICIAL, Role.STUDIO_OPERATOR}
 
 
 def app_rules():
@@ -56,21 +71,30 @@ def build_world(db, make_body, make_official, make_venue, make_user) -> dict:
     db.session.add(session)
     db.session.flush()
     citizen = make_user(Role.CITIZEN)
+    # By video from body A's studio, with an agency representative of body B taking part.
+    studio = make_venue(body=body_a, kind=VenueKind.STUDIO)
     appointment = Appointment(citizen_id=citizen.id, official_id=official.id, session_id=session.id,
-                              slot_id=session.slots[0].id, format=AttendanceFormat.IN_PERSON, topic_id=1,
-                              summary="A leaking roof", status=AppointmentStatus.SCHEDULED,
-                              talon_number="KZ71-TEST-000001", accepted_at=utcnow())
+                              slot_id=session.slots[0].id, format=AttendanceFormat.VIDEO_STUDIO,
+                              studio_id=studio.id, topic_id=1, summary="A leaking roof",
+                              status=AppointmentStatus.SCHEDULED, talon_number="KZ71-TEST-000001",
+                              accepted_at=utcnow())
     db.session.add(appointment)
+    db.session.flush()
+    participant = Participant(appointment_id=appointment.id, user_id=make_user(Role.AGENCY_REP, body=body_b).id,
+                              body_id=body_b.id, kind=ParticipantKind.AGENCY_REP)
+    db.session.add(participant)
     db.session.flush()
     values = {
         "official_id": official.id, "venue_id": venue.id, "body_id": body_a.id,
         "user_id": make_user(Role.ASSISTANT, body=body_a).id, "region_id": 1, "topic_id": 1,
         "code": "KZ-15", "token": "not-a-token", "session_id": session.id, "slot_id": session.slots[1].id,
         "appointment_id": appointment.id, "talon_number": appointment.talon_number,
+        "participant_id": participant.id,
     }
     values.update(build_request_world(db, body_a, official, venue, citizen, make_official, make_user))
     values.update(event_world(official, venue))  # unified_day_id, unified_session_id, visiting_id
     values["entry_id"] = build_waitlist_entry(db, official, citizen)
+    values["feed_id"] = build_feed(official)
     db.session.commit()
     return {"values": values, "body_b": body_b, "citizen": citizen, "marker": official.full_name}
 
@@ -113,6 +137,14 @@ def build_waitlist_entry(db, official, citizen) -> int:
     db.session.add(entry)
     db.session.flush()
     return entry.id
+
+
+def build_feed(official) -> int:
+    """The calendar feed of the official's agenda (``feed_id``): body A's, private."""
+    from reception.calendars.feeds import get_or_create_feed
+    from reception.calendars.models import FeedKind
+
+    return get_or_create_feed(FeedKind.OFFICIAL, official.id).id
 
 
 def fill(rule: str, arguments, values) -> str:

@@ -9,7 +9,8 @@ import pytest
 
 from reception.core.permissions import Role
 from tests.conftest import csrf_from, login
-from tests.routes import CITIZEN_ONLY, CITIZEN_OPEN, LOGIN_ONLY, OWN_BODY_PAGES, PUBLIC, PUBLIC_PREFIXES, app_rules, fill
+from tests.routes import (CITIZEN_ONLY, CITIZEN_OPEN, LOGIN_ONLY, OWN_BODY_PAGES, OWN_BODY_ROLES, PARTICIPANTS_ONLY,
+                          PUBLIC, PUBLIC_PREFIXES, STAFF_OWN, app_rules, fill)
 from tests.routes import world  # noqa: F401  (fixture)
 
 PROTECTED = [
@@ -52,15 +53,19 @@ def test_staff_of_another_body_is_refused(client, login_as, world, staff_role, r
     r = _request(client, method, fill(rule, arguments, world["values"]))
     if endpoint in LOGIN_ONLY:
         assert r.status_code == 200
+    elif endpoint in STAFF_OWN:
+        assert r.status_code == 200
+        assert world["marker"] not in r.get_data(as_text=True)
     elif endpoint in OWN_BODY_PAGES and r.status_code == 200:
-        assert staff_role is Role.ASSISTANT
+        assert staff_role in OWN_BODY_ROLES.get(endpoint, {Role.ASSISTANT})
         assert world["marker"] not in r.get_data(as_text=True)
     else:
         assert r.status_code == 403
 
 
 @pytest.mark.parametrize("rule,endpoint,method,arguments",
-                         [p for p in PROTECTED if p.values[2] == "GET" and p.values[1] not in CITIZEN_ONLY])
+                         [p for p in PROTECTED if p.values[2] == "GET"
+                          and p.values[1] not in CITIZEN_ONLY | PARTICIPANTS_ONLY])
 def test_administrator_can_open_every_staff_page(client, login_as, world, rule, endpoint, method, arguments):
     # Shows that the refusals above are refusals, not broken URLs.
     login_as(Role.ADMIN)
@@ -71,4 +76,14 @@ def test_administrator_can_open_every_staff_page(client, login_as, world, rule, 
                          [p for p in PROTECTED if p.values[2] == "GET" and p.values[1] in CITIZEN_ONLY])
 def test_the_citizen_can_open_their_own_pages(client, world, rule, endpoint, method, arguments):
     login(client, world["citizen"])
+    assert client.get(fill(rule, arguments, world["values"])).status_code == 200
+
+
+@pytest.mark.parametrize("rule,endpoint,method,arguments",
+                         [p for p in PROTECTED if p.values[2] == "GET" and p.values[1] in PARTICIPANTS_ONLY])
+def test_the_officials_assistant_can_open_the_call_pages(client, world, rule, endpoint, method, arguments):
+    from reception.accounts.models import User
+    from reception.extensions import db
+
+    login(client, db.session.get(User, world["values"]["user_id"]))  # an assistant of body A
     assert client.get(fill(rule, arguments, world["values"])).status_code == 200

@@ -46,6 +46,7 @@ TIMEOUT_MS = 10_000
 class LiveServer:
     url: str
     database_url: str
+    app: object  # the served Flask app, for tests that change its configuration
 
 
 def _migrate(database_url: str) -> None:
@@ -103,7 +104,7 @@ def live_server():
         thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
         thread.start()
         try:
-            yield LiveServer(url=url, database_url=database_url)
+            yield LiveServer(url=url, database_url=database_url, app=app)
         finally:
             server.shutdown()
             thread.join(timeout=10)

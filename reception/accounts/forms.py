@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, TelField
+from wtforms import (BooleanField, EmailField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField,
+                     TelField)
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.i18n import LANGUAGE_NAMES, LANGUAGES
 from ..core.permissions import ROLE_LABELS, STAFF_ROLES
+from .models import NOTIFY_BY_LABELS, NotifyBy
 from .services import IIN_MESSAGES
 from .validation import EmailError, PhoneError, iin_error, normalize_email, normalize_kz_mobile
 
@@ -99,6 +101,13 @@ class ProfileForm(FlaskForm):
     language = SelectField(_l("Preferred language"), choices=language_choices, validators=[DataRequired(REQUIRED)])
     # Citizens only (the view removes it for staff): an e-mail when a visiting reception is announced.
     notify_visiting = BooleanField(_l("Tell me about visiting receptions in my region"))
+    stored_phone = None  # the phone already on the account (set by the view)
+    notify_by = RadioField(_l("Tell me about my receptions by"), validate_choice=True,
+                           choices=lambda: [(k.value, v) for k, v in NOTIFY_BY_LABELS.items()])
+
+    def validate_notify_by(self, field):
+        if field.data in (NotifyBy.SMS.value, NotifyBy.BOTH.value) and not (self.phone.data or self.stored_phone):
+            raise ValidationError(str(_l("Enter a mobile phone to receive SMS.")))
 
 
 class MultiCheckboxField(SelectMultipleField):

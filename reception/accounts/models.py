@@ -1,9 +1,11 @@
 """User accounts and their roles."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +15,21 @@ from ..core.types import UTCDateTime, str_enum, utcnow
 from ..directory.models import Body, Region
 from ..extensions import db
 from .validation import mask_iin
+
+
+class NotifyBy(enum.StrEnum):
+    """How a citizen wants to hear about their receptions."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    BOTH = "both"
+
+
+NOTIFY_BY_LABELS = {
+    NotifyBy.EMAIL: _l("E-mail"),
+    NotifyBy.SMS: _l("SMS"),
+    NotifyBy.BOTH: _l("E-mail and SMS"),
+}
 
 
 class User(UserMixin, db.Model):
@@ -29,6 +46,8 @@ class User(UserMixin, db.Model):
     language: Mapped[str] = mapped_column(String(2), default="kk")
     # A citizen asked to be told when a visiting reception is announced in their region.
     notify_visiting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    notify_by: Mapped[NotifyBy] = mapped_column(str_enum(NotifyBy, "notify_by"), default=NotifyBy.EMAIL,
+                                                server_default=NotifyBy.EMAIL.value)
     region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
     body_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -14,7 +14,7 @@ from ..main.views import safe_next
 from . import services
 from .forms import (ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm,
                     StaffForm)
-from .models import User
+from .models import NotifyBy, User
 from ..directory.queries import body_choices, region_choices
 from .queries import list_staff
 
@@ -114,6 +114,7 @@ def reset_password(token: str):
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
+    form.stored_phone = current_user.phone
     form.region_id.choices = region_choices(blank_label="—")
     if not current_user.has_role(Role.CITIZEN):
         del form.notify_visiting
@@ -128,6 +129,7 @@ def profile():
         current_user.language = form.language.data
         if "notify_visiting" in form:
             current_user.notify_visiting = form.notify_visiting.data
+        current_user.notify_by = NotifyBy(form.notify_by.data)
         db.session.commit()
         flash(_l("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile"))

@@ -8,6 +8,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, Va
 
 from ..accounts.forms import REQUIRED
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat
+from .models import PARTICIPANT_KIND_LABELS, ParticipantKind
 
 
 def _strip(value):
@@ -83,3 +84,20 @@ class RescheduleForm(FlaskForm):
 
     idempotency_key = HiddenField(validators=[DataRequired(message=REQUIRED), Regexp(
         r"^[A-Za-z0-9_-]{16,48}$", message=_l("The form is damaged. Reload the page and send it again."))])
+
+
+class ParticipantForm(FlaskForm):
+    """Invite a staff member to an appointment (the official's side)."""
+
+    user_id = SelectField(_l("Who"), coerce=int, validate_choice=True,
+                          validators=[DataRequired(message=REQUIRED)])
+    kind = SelectField(_l("Takes part as"), validate_choice=True,
+                       choices=lambda: [(k.value, PARTICIPANT_KIND_LABELS[k]) for k in ParticipantKind])
+    is_moderator = BooleanField(_l("May moderate the video call (admit and remove people)"))
+
+
+class ParticipantChangeForm(FlaskForm):
+    """Remove a participant or change who moderates; the action is the button pressed."""
+
+    moderator = HiddenField(validators=[Optional(), AnyOf(("0", "1"), message=_l(
+        "The form is damaged. Reload the page and send it again."))])

@@ -13,7 +13,7 @@ from ..accounts.models import User
 from ..core.types import UTCDateTime, str_enum, utcnow
 from ..directory.models import Body, Official, Topic, Venue
 from ..extensions import db
-from ..schedule.models import AttendanceFormat, ReceptionSession, Slot, VisitingReception
+from ..schedule.models import VIDEO_FORMATS, AttendanceFormat, ReceptionSession, Slot, VisitingReception
 
 
 class AppointmentStatus(enum.StrEnum):
@@ -111,6 +111,9 @@ class Appointment(db.Model):
     decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
     cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # Video: the appointment's own Jitsi room (random, made at the first join; see reception.video.rooms).
+    video_room: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    checked_in_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     citizen: Mapped[User] = relationship(foreign_keys=[citizen_id])
@@ -123,14 +126,71 @@ class Appointment(db.Model):
     redirect_body: Mapped[Optional[Body]] = relationship()
     decided_by: Mapped[Optional[User]] = relationship(foreign_keys=[decided_by_id])
     offers: Mapped[list["SlotOffer"]] = relationship(back_populates="appointment", order_by="SlotOffer.id")
+    participants: Mapped[list["Participant"]] = relationship(back_populates="appointment",
+                                                             order_by="Participant.id")
 
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
     @property
+    def is_video(self) -> bool:
+        return self.format in VIDEO_FORMATS
+
+    @property
     def status_label(self) -> str:
         return str(STATUS_LABELS[self.status])
+
+
+class ParticipantKind(enum.StrEnum):
+    """Why someone besides the citizen and the official's side takes part in an appointment."""
+
+    AGENCY_REP = "agency_rep"              # a representative of a body competent for the topic
+    LEGAL_CONSULTANT = "legal_consultant"  # an independent legal consultant
+    INTERPRETER = "interpreter"            # e.g. sign language
+    STAFF = "staff"                        # another staff member the official's side invites
+
+
+PARTICIPANT_KIND_LABELS = {
+    ParticipantKind.AGENCY_REP: _l("Agency representative"),
+    ParticipantKind.LEGAL_CONSULTANT: _l("Legal consultant"),
+    ParticipantKind.INTERPRETER: _l("Interpreter"),
+    ParticipantKind.STAFF: _l("Staff member"),
+}
+
+
+class ParticipantResponse(enum.StrEnum):
+    INVITED = "invited"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    ATTENDED = "attended"
+
+
+class Participant(db.Model):
+    """Someone invited to take part in an appointment (in person or by video) besides the citizen and
+    the official's side. ``is_moderator``: the official's side delegated moderation of the video call."""
+
+    __tablename__ = "appointment_participants"
+    __table_args__ = (UniqueConstraint("appointment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    body_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"))
+    kind: Mapped[ParticipantKind] = mapped_column(str_enum(ParticipantKind, "participant_kind"))
+    response: Mapped[ParticipantResponse] = mapped_column(str_enum(ParticipantResponse, "participant_response"),
+                                                          default=ParticipantResponse.INVITED)
+    is_moderator: Mapped[bool] = mapped_column(Boolean, default=False)
+    invited_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    appointment: Mapped[Appointment] = relationship(back_populates="participants")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    body: Mapped[Optional[Body]] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return str(PARTICIPANT_KIND_LABELS[self.kind])
 
 
 class ReservationResource(enum.StrEnum):

@@ -6,7 +6,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from ..core.errors import Conflict, Invalid
-from ..schedule.models import AttendanceFormat, BookingMode, SessionStatus
+from ..schedule.models import AttendanceFormat, BookingMode, SessionStatus, formats_of
 from .holds import is_held_for
 from .models import Appointment
 
@@ -40,12 +40,8 @@ def check_slot_bookable(slot, citizen, now: datetime) -> None:
 
 
 def allowed_formats(session) -> list[AttendanceFormat]:
-    formats = []
-    if session.allow_in_person:
-        formats.append(AttendanceFormat.IN_PERSON)
-    if session.allow_video_studio:
-        formats.append(AttendanceFormat.VIDEO_STUDIO)
-    return formats
+    allowed = formats_of(session)
+    return [f for f in AttendanceFormat if f in allowed]
 
 
 def is_usable_studio(studio, citizen) -> bool:

@@ -66,12 +66,15 @@ def search_free_slots(region_code: str | None = None, body_id: int | None = None
         stmt = stmt.where(ReceptionSession.local_date >= date_from)
     if date_to:
         stmt = stmt.where(ReceptionSession.local_date <= date_to)
-    if format is AttendanceFormat.IN_PERSON:
-        stmt = stmt.where(ReceptionSession.allow_in_person)
-    elif format is AttendanceFormat.VIDEO_STUDIO:
-        stmt = stmt.where(ReceptionSession.allow_video_studio)
+    if format is not None:
+        stmt = stmt.where(_FORMAT_COLUMNS[format])
     stmt = _eager(stmt).order_by(Slot.starts_at, Slot.id).limit(limit)
     return list(db.session.scalars(stmt))
+
+
+_FORMAT_COLUMNS = {AttendanceFormat.IN_PERSON: ReceptionSession.allow_in_person,
+                   AttendanceFormat.VIDEO_STUDIO: ReceptionSession.allow_video_studio,
+                   AttendanceFormat.VIDEO_REMOTE: ReceptionSession.allow_video_remote}
 
 
 def next_free_slot_per_official(official_ids, now: datetime) -> dict[int, Slot]:
@@ -108,10 +111,8 @@ def bookable_free_slots(official_id: int, citizen, now: datetime, *, visiting_id
             ReceptionSession.restricted_region_id == citizen.region_id))
     if visiting_id is not None:
         stmt = stmt.where(ReceptionSession.visiting_id == visiting_id)
-    if format is AttendanceFormat.IN_PERSON:
-        stmt = stmt.where(ReceptionSession.allow_in_person)
-    elif format is AttendanceFormat.VIDEO_STUDIO:
-        stmt = stmt.where(ReceptionSession.allow_video_studio)
+    if format is not None:
+        stmt = stmt.where(_FORMAT_COLUMNS[format])
     if exclude_slot_id is not None:
         stmt = stmt.where(Slot.id != exclude_slot_id)
     return list(db.session.scalars(_eager(stmt).order_by(Slot.starts_at, Slot.id).limit(limit)))

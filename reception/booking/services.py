@@ -16,6 +16,7 @@ from ..directory.queries import get
 from ..extensions import db
 from ..schedule.models import AttendanceFormat, Slot
 from . import holds, policy, queries, waitlist
+from .announce import announce_booked, announce_cancelled_by_citizen, announce_rescheduled
 from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Reservation, ReservationResource
 from .talon import talon_number
 
@@ -116,13 +117,14 @@ def _lost_race_message(citizen, slot) -> str:
 
 
 def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | None, now: datetime,
-              config) -> Appointment:
+              config, *, announce: bool = True) -> Appointment:
     """Book ``slot_id`` for ``citizen`` and issue the talon; adds and flushes, the caller commits.
 
     Writes the appointment (scheduled, with talon number, acceptance time and the accepting
     assistant's name) and its reservations: the citizen's time and, for video, the studio.
     The same ``idempotency_key`` from the same citizen returns the appointment already booked.
-    Raises NotFound (no such slot), Invalid (a rule is broken, see :mod:`.policy`) and
+    With ``announce``, the citizen is sent the confirmation with the invite, and reminders are
+    scheduled (:mod:`.announce`). Raises NotFound (no such slot), Invalid (a rule is broken, see :mod:`.policy`) and
     SlotTaken (the database refused: slot, official, citizen's time or studio already held).
     """
     key = scoped_idempotency_key(citizen, idempotency_key)
@@ -164,6 +166,8 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
         raise SlotTaken(message, alternatives=_alternatives(official.id, now), field=exc.field) from None
     appointment = db.session.get(Appointment, appointment_id)
     waitlist.settle_on_booking(appointment, now)  # a citizen waiting for this official is served
+    if announce:
+        announce_booked(appointment, now)
     return appointment
 
 
@@ -208,6 +212,7 @@ def cancel_appointment(citizen, appointment: Appointment, now: datetime) -> None
     _release_reservations(appointment.id, now)
     db.session.flush()
     if appointment.slot_id is not None:
+        announce_cancelled_by_citizen(appointment)
         waitlist.offer_freed_slot(appointment.slot, now)
     elif appointment.offers:  # a withdrawn request: its offered times are free again
         from ..requests.services import withdraw_open_offers  # requests builds on booking
@@ -272,9 +277,10 @@ def reschedule_appointment(citizen, appointment: Appointment, slot_id: int, idem
                 raise Conflict(MSG_MOVE_CHANGED)
             _release_reservations(appointment.id, now)
             # Invalid or SlotTaken from here undo the savepoint: the old appointment stays as it was.
-            new = book_slot(citizen, slot.id, data, idempotency_key, now, config)
+            new = book_slot(citizen, slot.id, data, idempotency_key, now, config, announce=False)
             new.rescheduled_from_id = appointment.id
             db.session.flush()
+            announce_rescheduled(appointment, new, now)
     except SlotTaken as exc:
         # Alternatives again, now that the citizen's own slot is theirs again.
         raise SlotTaken(exc.message, field=exc.field, alternatives=queries.bookable_free_slots(

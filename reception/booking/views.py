@@ -18,6 +18,7 @@ from ..directory.models import Official
 from ..directory.queries import body_choices, get, get_region_by_code, list_regions, topic_choices
 from ..extensions import db
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat, VisitingReception
+from ..video.access import call_window
 from . import policy, queries, services, waitlist
 from .forms import (BookingForm, RescheduleForm, SlotSearchForm, WaitlistJoinForm, WaitlistLeaveForm,
                     format_choices)
@@ -203,7 +204,16 @@ def appointment(appointment_id: int):
                            can_reschedule=_can_reschedule(appt, now), history=queries.talon_history(appt),
                            moved_to=queries.get_moved_to(appt.id)
                            if appt.status is AppointmentStatus.RESCHEDULED else None,
-                           rebook_slots=rebook_slots, waiting=waiting)
+                           rebook_slots=rebook_slots, waiting=waiting, video=_video_details(appt))
+
+
+def _video_details(appt) -> dict | None:
+    """For a video appointment: the join page's address (never a token) and when its call opens."""
+    window = call_window(appt, current_app.config) if appt.is_video and appt.is_active else None
+    if window is None:
+        return None
+    return {"url": current_app.config["BASE_URL"].rstrip("/") + url_for("video.join_page", appointment_id=appt.id),
+            "opens_at": window.opens_at, "joinable": appt.format is AttendanceFormat.VIDEO_REMOTE}
 
 
 @bp.post("/my/appointments/<int:appointment_id>/cancel")

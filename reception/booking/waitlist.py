@@ -253,7 +253,7 @@ def offer_freed_slot(slot: Slot | None, now: datetime) -> WaitlistEntry | None:
 
 
 def _email_offer(entry: WaitlistEntry, slot: Slot, until: datetime) -> None:
-    from ..notifications.services import enqueue_email
+    from ..notifications.services import notify
 
     citizen, session = entry.citizen, slot.session
     official, tz = session.official, session.timezone
@@ -261,7 +261,7 @@ def _email_offer(entry: WaitlistEntry, slot: Slot, until: datetime) -> None:
         subject = _("A reception time with %(name)s is kept for you", name=official.full_name)
         when = format_local(slot.starts_at, tz, "long")
         deadline = format_local(until, tz, "long")
-    enqueue_email(citizen, "waitlist_offer", subject, "waitlist_offer",
+    notify(citizen, "waitlist_offer", subject, "waitlist_offer",
                   dedupe_key=f"waitlist_offer:{entry.id}:{slot.id}", official=official, venue=session.venue,
                   when=when, deadline=deadline, link=_link("booking.book", slot_id=slot.id),
                   waitlist_link=_link("booking.my_waitlist"))

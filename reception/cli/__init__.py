@@ -38,7 +38,8 @@ def register_commands(app):
             click.echo(f"  {role:<18} {email}")
 
     @notifications.command("dispatch")
-    @click.option("--loop", is_flag=True, help="Keep running, polling the outbox.")
+    @click.option("--loop", is_flag=True, help="Keep running, polling the outbox (run several on PostgreSQL "
+                                               "if one cannot keep up: they never take the same message).")
     @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls with --loop.")
     def dispatch(loop: bool, interval: float):
         """Send due messages from the outbox (once, or continuously with --loop)."""
@@ -49,16 +50,17 @@ def register_commands(app):
             if loop:  # the loop also passes expired waitlist holds on, so `make run` needs no cron
                 expire_offers(utcnow())
                 db.session.commit()
-            sent = dispatch_due()
-            db.session.commit()  # releases the claimed rows
-            if sent or not loop:
-                click.echo(f"sent {sent} message(s)")
+            result = dispatch_due()  # commits each message's result as it goes
+            if result.sent or result.retried or result.failed or result.dropped or not loop:
+                click.echo(f"sent {result.sent}, to retry {result.retried}, failed {result.failed}, "
+                           f"dropped {result.dropped}")
             if not loop:
                 break
             time.sleep(interval)
 
     from ..booking.cli import booking_cli
     from ..schedule.cli import schedule_cli
+    from ..video.cli import video_cli
 
-    for group in (reference, demo, notifications, schedule_cli, booking_cli):
+    for group in (reference, demo, notifications, schedule_cli, booking_cli, video_cli):
         app.cli.add_command(group)

@@ -294,6 +294,8 @@ class _Loader:
                 schedule = Schedule(official=head, venue=venue, rrule=rrule, starts_on=today, start_time=start,
                                     end_time=end, slot_minutes=minutes, allow_in_person=True,
                                     allow_video_studio=video, booking_mode=mode, opens_days_ahead=30,
+                                    # Ministers also receive by video from home.
+                                    allow_video_remote=body.level is BodyLevel.CENTRAL,
                                     closes_hours_before=24, is_active=True, topics=[])
                 db.session.add(schedule)
                 db.session.flush()

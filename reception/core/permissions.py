@@ -61,17 +61,27 @@ class Permission(enum.StrEnum):
     # Request mode: the screening queue
     REQUEST_SCREEN = "booking:request:screen"
     REQUEST_SCREEN_OWN = "booking:request:screen:own"
+    # Appointments: the day list, participants (and who moderates the video call)
+    APPOINTMENT_VIEW = "booking:appointment:view"
+    APPOINTMENT_VIEW_OWN = "booking:appointment:view:own"
+    PARTICIPANT_MANAGE = "booking:participant:manage"
+    PARTICIPANT_MANAGE_OWN = "booking:participant:manage:own"
+    # Video studios: the week's studio receptions, check-in
+    STUDIO_OPERATE = "video:studio:operate"
+    STUDIO_OPERATE_OWN = "video:studio:operate:own"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CITIZEN: frozenset(),
-    Role.OFFICIAL: frozenset({Permission.STAFF_VIEW_OWN}),
+    # An official's "own" appointments are those of their own official record, not the whole body's.
+    Role.OFFICIAL: frozenset({Permission.STAFF_VIEW_OWN, Permission.APPOINTMENT_VIEW_OWN}),
     Role.ASSISTANT: frozenset({Permission.OFFICIAL_MANAGE_OWN, Permission.VENUE_MANAGE_OWN,
                                Permission.STAFF_VIEW_OWN, Permission.SCHEDULE_MANAGE_OWN,
-                               Permission.REQUEST_SCREEN_OWN}),
+                               Permission.REQUEST_SCREEN_OWN, Permission.APPOINTMENT_VIEW_OWN,
+                               Permission.PARTICIPANT_MANAGE_OWN}),
     Role.AGENCY_REP: frozenset(),
     Role.LEGAL_CONSULTANT: frozenset(),
-    Role.STUDIO_OPERATOR: frozenset(),
+    Role.STUDIO_OPERATOR: frozenset({Permission.STUDIO_OPERATE_OWN}),
     Role.MONITOR: frozenset({Permission.MONITORING_VIEW}),
     Role.ADMIN: frozenset(Permission),
 }

@@ -35,3 +35,10 @@ def format_local(value: datetime | None, tz_name: str, fmt: str = "medium") -> s
     else:
         text = babel_format_datetime(local.replace(tzinfo=None), fmt)
     return f"{text} ({tz_name}, UTC{offset[:3]}:{offset[3:]})"
+
+
+def format_local_time(value: datetime | None, tz_name: str) -> str:
+    """The wall-clock time alone (e.g. 10:30), for lists whose heading names the date and zone."""
+    if value is None:
+        return ""
+    return format_time(to_local(value, tz_name), "short", locale=get_locale())

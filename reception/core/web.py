@@ -33,3 +33,14 @@ def commit(conflict_message) -> None:
     except IntegrityError:
         db.session.rollback()
         raise Conflict(conflict_message) from None
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """RECEPTION_BASE_URL plus the path of ``endpoint``, from a request or without one (a job, a thread)."""
+    from flask import current_app, has_request_context, url_for
+
+    base = current_app.config["BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context(base_url=base):
+        return base + url_for(endpoint, **values)

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..core.errors import DomainError, NotAllowed
+from ..core.i18n import current_language
 from ..core.permissions import Permission, require, require_any
 from ..core.web import attach_error, commit, render_form
 from ..extensions import db
@@ -70,7 +71,9 @@ def central():
 @bp.get("/bodies/<int:body_id>")
 def body(body_id: int):
     page = _or_404(queries.get_public_body(body_id))
-    return render_template("directory/body.html", page=page, body=page.body)
+    from ..calendars.feeds import body_feed_address  # calendars builds on the directory
+    return render_template("directory/body.html", page=page, body=page.body,
+                           calendar_url=body_feed_address(page.body.id, current_language()))
 
 
 @bp.get("/officials")

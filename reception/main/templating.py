@@ -6,12 +6,14 @@ from flask_login import current_user
 from ..accounts.validation import format_phone
 from ..core.i18n import LANGUAGE_NAMES, LANGUAGES, current_language
 from ..core.permissions import ROLE_LABELS, Permission, Role
-from ..core.timeutil import format_local
+from ..core.timeutil import format_local, format_local_time
 from ..directory.models import BODY_LEVEL_LABELS, VENUE_KIND_LABELS
+from ..schedule.models import FORMAT_LABELS
 
 
 def register_template_helpers(app):
     app.jinja_env.filters["local_dt"] = format_local
+    app.jinja_env.filters["local_time"] = format_local_time
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES,
@@ -22,6 +24,7 @@ def register_template_helpers(app):
         Role=Role,
         level_labels=BODY_LEVEL_LABELS,
         venue_kind_labels=VENUE_KIND_LABELS,
+        attendance_format_labels=FORMAT_LABELS,
     )
 
     @app.context_processor

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.types import UTCDateTime, str_enum, utcnow
@@ -19,9 +19,10 @@ class Channel(enum.StrEnum):
 
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
+    SENDING = "sending"      # claimed by a dispatcher until locked_until (then claimable again)
     SENT = "sent"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
+    FAILED = "failed"        # gave up after the configured number of attempts
+    CANCELLED = "cancelled"  # dropped: e.g. a reminder of an appointment cancelled or moved meanwhile
 
 
 class OutboxMessage(db.Model):
@@ -46,3 +47,12 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # A dispatcher's claim: while SENDING and locked_until is ahead, no other dispatcher takes the row.
+    locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # The appointment the message is about; with cancel_if_inactive (reminders), it is dropped
+    # at sending time unless the appointment is still scheduled or checked in.
+    appointment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"),
+                                                          index=True)
+    cancel_if_inactive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # An iCalendar attachment (RFC 5545 text with its METHOD), e-mail only.
+    ics: Mapped[Optional[str]] = mapped_column(Text)

@@ -29,7 +29,8 @@ from ..core.workdays import WorkCalendar
 from ..directory.models import Body, Topic, Venue
 from ..directory.queries import get
 from ..extensions import db
-from ..notifications.services import enqueue_email
+from ..booking.announce import announce_booked
+from ..notifications.services import notify
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat
 from . import policy, queries, rules
 
@@ -153,7 +154,7 @@ def _link(endpoint: str, **values) -> str:
 
 
 def _notify(request: Appointment, subject, template: str, dedupe_key: str, **context) -> None:
-    enqueue_email(request.citizen, f"request_{request.decision.value}", subject, template, dedupe_key=dedupe_key,
+    notify(request.citizen, f"request_{request.decision.value}", subject, template, dedupe_key=dedupe_key,
                   appointment=request, official=request.official,
                   link=_link("booking.appointment", appointment_id=request.id), **context)
 
@@ -341,6 +342,7 @@ def accept_offer(citizen, request: Appointment, offer_id: int | None, now: datet
         raise SlotTaken(exc.message, field=exc.field) from None
     db.session.expire(request)
     db.session.expire(slot, ["held_for_id", "held_until"])
+    announce_booked(request, now)
     return request
 
 

@@ -19,7 +19,7 @@ from ..extensions import db
 from . import policy, queries, unified, visiting
 from .forms import (SESSION_STATUS_LABELS, AddMissingSessionsForm, UnifiedDayForm, UnifiedSessionForm,
                     VisitingFilterForm, VisitingForm)
-from .models import AttendanceFormat, SessionStatus
+from .models import AttendanceFormat, SessionStatus, formats_of
 from .views import _or_404, _save, _scope, manage
 
 bp = Blueprint("events", __name__)
@@ -125,9 +125,7 @@ def unified_session_edit(unified_session_id: int):
         slots = session.slots
         if slots:
             form.slot_minutes.data = int((slots[0].ends_at - slots[0].starts_at).total_seconds() // 60)
-        form.formats.data = [f.value for f, on in ((AttendanceFormat.IN_PERSON, session.allow_in_person),
-                                                   (AttendanceFormat.VIDEO_STUDIO, session.allow_video_studio))
-                             if on]
+        form.formats.data = [f.value for f in AttendanceFormat if f in formats_of(session)]
     publish = "publish" in request.form
     return _save(form, "schedule/unified_session_form.html",
                  lambda: unified.update_unified_session(

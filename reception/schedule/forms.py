@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..accounts.forms import REQUIRED, MultiCheckboxField
@@ -96,6 +96,8 @@ class _HoursForm(FlaskForm):
     end_time = _time(_l("End (local time at the venue)"))
     slot_minutes = _int(_l("Slot length, minutes"), MIN_SLOT_MINUTES, MAX_SLOT_MINUTES, 20)
     formats = _formats()
+    single_video_room = BooleanField(_l("Video: one call room for the whole session (otherwise a room per "
+                                        "appointment)"))
     booking_mode = _booking_mode()
     opens_days_ahead = _int(_l("Booking opens, days ahead"), 1, MAX_OPENS_DAYS_AHEAD, 30)
     closes_hours_before = _int(_l("Booking closes, hours before"), 0, MAX_CLOSES_HOURS_BEFORE, 24)
@@ -116,8 +118,8 @@ class ScheduleForm(_HoursForm):
 
     # Field order on the page: who, where, when, how.
     field_order = ("csrf_token", "official_id", "venue_id", "preset", "rrule", "starts_on", "until_on",
-                   "start_time", "end_time", "slot_minutes", "formats", "booking_mode", "opens_days_ahead",
-                   "closes_hours_before", "topic_ids")
+                   "start_time", "end_time", "slot_minutes", "formats", "single_video_room", "booking_mode",
+                   "opens_days_ahead", "closes_hours_before", "topic_ids")
 
     def __iter__(self):
         return iter([self[name] for name in self.field_order])
@@ -136,7 +138,7 @@ class SessionForm(_HoursForm):
     local_date = _date(_l("Date"))
 
     field_order = ("csrf_token", "official_id", "venue_id", "local_date", "start_time", "end_time", "slot_minutes",
-                   "formats", "booking_mode", "opens_days_ahead", "closes_hours_before")
+                   "formats", "single_video_room", "booking_mode", "opens_days_ahead", "closes_hours_before")
 
     def __iter__(self):
         return iter([self[name] for name in self.field_order])

@@ -7,7 +7,7 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, Time,
-                        UniqueConstraint, true)
+                        UniqueConstraint, false, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.types import UTCDateTime, str_enum, utcnow
@@ -23,12 +23,32 @@ class BookingMode(enum.StrEnum):
 class AttendanceFormat(enum.StrEnum):
     IN_PERSON = "in_person"        # at the venue of the session
     VIDEO_STUDIO = "video_studio"  # by video from the studio of the citizen's regional akimat
+    VIDEO_REMOTE = "video_remote"  # by video from wherever the citizen is, after logging in
 
 
 FORMAT_LABELS = {
     AttendanceFormat.IN_PERSON: _l("In person"),
     AttendanceFormat.VIDEO_STUDIO: _l("By video from the akimat studio"),
+    AttendanceFormat.VIDEO_REMOTE: _l("By video from home"),
 }
+
+#: Formats held over a Jitsi call.
+VIDEO_FORMATS = frozenset({AttendanceFormat.VIDEO_STUDIO, AttendanceFormat.VIDEO_REMOTE})
+
+#: The column of a schedule or session that allows each format.
+_FORMAT_FLAGS = {AttendanceFormat.IN_PERSON: "allow_in_person", AttendanceFormat.VIDEO_STUDIO: "allow_video_studio",
+                 AttendanceFormat.VIDEO_REMOTE: "allow_video_remote"}
+
+
+def formats_of(hours_owner) -> frozenset[AttendanceFormat]:
+    """The formats a schedule or session allows."""
+    return frozenset(f for f, column in _FORMAT_FLAGS.items() if getattr(hours_owner, column))
+
+
+def set_formats(hours_owner, formats) -> None:
+    """Allow exactly ``formats`` on a schedule or session."""
+    for f, column in _FORMAT_FLAGS.items():
+        setattr(hours_owner, column, f in formats)
 
 
 class SessionKind(enum.StrEnum):
@@ -69,6 +89,9 @@ class Schedule(db.Model):
     slot_minutes: Mapped[int] = mapped_column(Integer)
     allow_in_person: Mapped[bool] = mapped_column(Boolean, default=True)
     allow_video_studio: Mapped[bool] = mapped_column(Boolean, default=False)
+    allow_video_remote: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Video: one Jitsi room for the whole session instead of one per appointment.
+    single_video_room: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     booking_mode: Mapped[BookingMode] = mapped_column(str_enum(BookingMode, "booking_mode"),
                                                       default=BookingMode.SELF)
     opens_days_ahead: Mapped[int] = mapped_column(Integer, default=30)
@@ -164,6 +187,10 @@ class ReceptionSession(db.Model):
     restricted_region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"))
     allow_in_person: Mapped[bool] = mapped_column(Boolean, default=True)
     allow_video_studio: Mapped[bool] = mapped_column(Boolean, default=False)
+    allow_video_remote: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    single_video_room: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The session's Jitsi room when single_video_room: random, made at the first join (reception.video.rooms).
+    video_room: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     booking_mode: Mapped[BookingMode] = mapped_column(str_enum(BookingMode, "booking_mode"),
                                                       default=BookingMode.SELF)
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime())   # booking window

@@ -21,7 +21,8 @@ from ..core.workdays import WorkCalendar
 from ..directory.models import Official, Topic, Venue
 from ..extensions import db
 from . import policy, rules
-from .models import AttendanceFormat, BookingMode, ReceptionSession, Schedule, SessionKind, SessionStatus, Slot
+from .models import (AttendanceFormat, BookingMode, ReceptionSession, Schedule, SessionKind, SessionStatus, Slot,
+                     formats_of, set_formats)
 
 MIN_SLOT_MINUTES, MAX_SLOT_MINUTES = 5, 240
 MAX_OPENS_DAYS_AHEAD = 365
@@ -54,6 +55,7 @@ class SessionHours:
     booking_mode: BookingMode = BookingMode.SELF
     opens_days_ahead: int = 30
     closes_hours_before: int = 24
+    single_video_room: bool = False  # one Jitsi room for the whole session (else one per appointment)
 
 
 @dataclass
@@ -136,9 +138,9 @@ def _build_session(official: Official, venue: Venue, local_date: date, hours: Se
     session = ReceptionSession(
         official=official, venue=venue, schedule=schedule, kind=kind, local_date=local_date,
         starts_at=starts_at, ends_at=ends_at, restricted_region_id=restricted_region_id,
-        allow_in_person=AttendanceFormat.IN_PERSON in hours.formats,
-        allow_video_studio=AttendanceFormat.VIDEO_STUDIO in hours.formats,
+        single_video_room=hours.single_video_room,
         booking_mode=hours.booking_mode, opens_at=opens_at, closes_at=closes_at, status=SessionStatus.PLANNED)
+    set_formats(session, hours.formats)
     session.slots = [Slot(starts_at=s, ends_at=e)
                      for s, e in rules.slot_bounds(local_date, hours.start_time, hours.end_time,
                                                    hours.slot_minutes, tz)]
@@ -171,21 +173,19 @@ def create_schedule(actor, data: ScheduleData) -> Schedule:
     schedule = Schedule(
         official=official, venue=venue, rrule=rrule_text, starts_on=data.starts_on, until_on=data.until_on,
         start_time=hours.start_time, end_time=hours.end_time, slot_minutes=hours.slot_minutes,
-        allow_in_person=AttendanceFormat.IN_PERSON in hours.formats,
-        allow_video_studio=AttendanceFormat.VIDEO_STUDIO in hours.formats,
+        single_video_room=hours.single_video_room,
         booking_mode=hours.booking_mode, opens_days_ahead=hours.opens_days_ahead,
         closes_hours_before=hours.closes_hours_before, is_active=True, topics=topics)
+    set_formats(schedule, hours.formats)
     db.session.add(schedule)
     db.session.flush()
     return schedule
 
 
 def schedule_hours(schedule: Schedule) -> SessionHours:
-    formats = {f for f, on in ((AttendanceFormat.IN_PERSON, schedule.allow_in_person),
-                               (AttendanceFormat.VIDEO_STUDIO, schedule.allow_video_studio)) if on}
     return SessionHours(start_time=schedule.start_time, end_time=schedule.end_time,
-                        slot_minutes=schedule.slot_minutes, formats=frozenset(formats),
-                        booking_mode=schedule.booking_mode, opens_days_ahead=schedule.opens_days_ahead,
+                        slot_minutes=schedule.slot_minutes, formats=formats_of(schedule),
+                        single_video_room=schedule.single_video_room, booking_mode=schedule.booking_mode, opens_days_ahead=schedule.opens_days_ahead,
                         closes_hours_before=schedule.closes_hours_before)
 
 
@@ -290,8 +290,9 @@ def cancel_session(actor, session: ReceptionSession, reason: str, *, now: dateti
     Raises NotAllowed outside the actor's bodies, Invalid without a reason or
     when the session is not planned.
     """
+    from ..booking.announce import cancel_invite
     from ..booking.models import AppointmentStatus, Reservation
-    from ..notifications.services import enqueue_email
+    from ..notifications.services import notify
 
     if not policy.can_manage_session(actor, session):
         raise NotAllowed(_l("You may manage the sessions of your own body's officials only."))
@@ -316,15 +317,16 @@ def cancel_session(actor, session: ReceptionSession, reason: str, *, now: dateti
     official, tz = session.official, session.timezone
     link = _rebooking_link(official)
     rebook = _rebooking_offer(official, now)
-    citizens = {a.citizen_id: a.citizen for a in appointments}
-    for citizen in citizens.values():
+    for appointment in appointments:  # one per citizen: a citizen holds one active appointment per official
+        citizen = appointment.citizen
         with force_locale(citizen.language):
             subject = _("Your reception with %(name)s has been cancelled", name=official.full_name)
             when = format_local(session.starts_at, tz, "long")
-        enqueue_email(citizen, "session_cancelled", subject, "session_cancelled",
-                      dedupe_key=f"session_cancelled:{session.id}:{citizen.id}",
-                      official=official, when=when, reason=reason, link=link, **rebook)
-    return len(citizens)
+        notify(citizen, "session_cancelled", subject, "session_cancelled",
+               dedupe_key=f"session_cancelled:{session.id}:{citizen.id}", appointment_id=appointment.id,
+               ics=cancel_invite(appointment, citizen) if appointment.slot_id else None,
+               appointment=appointment, official=official, when=when, reason=reason, link=link, **rebook)
+    return len({a.citizen_id for a in appointments})
 
 
 def move_session(actor, session: ReceptionSession, new_local_date: date, new_start: time, new_end: time,
@@ -350,13 +352,11 @@ def move_session(actor, session: ReceptionSession, new_local_date: date, new_sta
     now = now or utcnow()
     slots = session.slots
     slot_minutes = int((slots[0].ends_at - slots[0].starts_at).total_seconds() // 60) if slots else 0
-    formats = {f for f, on in ((AttendanceFormat.IN_PERSON, session.allow_in_person),
-                               (AttendanceFormat.VIDEO_STUDIO, session.allow_video_studio)) if on}
     opens_days = max(1, round((session.starts_at - session.opens_at).total_seconds() / 86400))
     closes_hours = max(0, round((session.starts_at - session.closes_at).total_seconds() / 3600))
     hours = SessionHours(start_time=new_start, end_time=new_end, slot_minutes=slot_minutes or 15,
-                         formats=frozenset(formats), booking_mode=session.booking_mode,
-                         opens_days_ahead=opens_days, closes_hours_before=min(closes_hours, opens_days * 24 - 1))
+                         formats=formats_of(session), single_video_room=session.single_video_room,
+                         booking_mode=session.booking_mode, opens_days_ahead=opens_days, closes_hours_before=min(closes_hours, opens_days * 24 - 1))
     _check_hours(hours)
     starts_at, ends_at = rules.local_bounds(new_local_date, new_start, new_end, session.timezone)
     if starts_at <= now:

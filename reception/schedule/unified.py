@@ -18,7 +18,8 @@ from ..core.workdays import WorkCalendar
 from ..directory.models import BodyLevel, Region
 from ..extensions import db
 from . import policy, queries, rules
-from .models import AttendanceFormat, BookingMode, ReceptionSession, SessionKind, SessionStatus, Slot, UnifiedDay
+from .models import (AttendanceFormat, BookingMode, ReceptionSession, SessionKind, SessionStatus, Slot, UnifiedDay,
+                     set_formats)
 from .services import NOT_PLANNED, SessionHours, _build_session, _check_hours, _overlapping_session
 
 #: The booking window of every unified-day session: opens 30 days ahead and closes 24 hours before. When the
@@ -226,8 +227,7 @@ def update_unified_session(actor, session: ReceptionSession, *, start_time: time
         session.slots.extend(Slot(starts_at=s, ends_at=e) for s, e in bounds)
     session.starts_at, session.ends_at = starts_at, ends_at
     session.opens_at, session.closes_at = rules.booking_window(starts_at, OPENS_DAYS_AHEAD, CLOSES_HOURS_BEFORE)
-    session.allow_in_person = AttendanceFormat.IN_PERSON in hours.formats
-    session.allow_video_studio = AttendanceFormat.VIDEO_STUDIO in hours.formats
+    set_formats(session, hours.formats)
     if publish:
         session.is_published = True
     db.session.flush()

@@ -69,7 +69,7 @@ def _hours(form) -> services.SessionHours:
         start_time=form.start_time.data, end_time=form.end_time.data, slot_minutes=form.slot_minutes.data,
         formats=frozenset(AttendanceFormat(f) for f in form.formats.data or []),
         booking_mode=BookingMode(form.booking_mode.data), opens_days_ahead=form.opens_days_ahead.data,
-        closes_hours_before=form.closes_hours_before.data)
+        closes_hours_before=form.closes_hours_before.data, single_video_room=bool(form.single_video_room.data))
 
 
 def _fill_choices(form, scope) -> None:

@@ -16,6 +16,7 @@ from reception.core.permissions import Role
 from reception.core.types import utcnow
 from reception.directory.models import Body, BodyLevel, Official, Region, Topic, Venue, VenueKind
 from reception.extensions import db as _db
+from reception.notifications.models import OutboxMessage
 from reception.schedule.models import AttendanceFormat, ReceptionSession, Slot
 from tests.conftest import _PASSWORD_HASH
 
@@ -117,6 +118,8 @@ def race_world(app):
     with engine.begin() as conn:
         appointment_ids = select(Appointment.id).where(Appointment.citizen_id.in_(made["users"]))
         conn.execute(delete(Reservation).where(Reservation.appointment_id.in_(appointment_ids)))
+        # Bookings announce themselves: their outbox rows go too.
+        conn.execute(delete(OutboxMessage).where(OutboxMessage.user_id.in_(made["users"])))
         conn.execute(delete(Appointment).where(Appointment.citizen_id.in_(made["users"])))
         conn.execute(delete(Slot).where(Slot.session_id.in_(made["sessions"])))
         conn.execute(delete(ReceptionSession).where(ReceptionSession.id.in_(made["sessions"])))

@@ -352,7 +352,8 @@ def test_session_cancellation_mail_offers_rebooking_or_the_waitlist(ctx, db, mak
     other = make_user(Role.CITIZEN)
     book_slot(other, again.slots[0].id, booking_data(), None, utcnow(), CONFIG)
     cancel_session(make_user(Role.ADMIN), again, "Business trip", now=utcnow())
-    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == other.id)).one()
+    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == other.id,
+                                                              OutboxMessage.kind == "session_cancelled")).one()
     for body in (message.body_text, message.body_html):
         assert f"http://reception.test/reception/?official={busy.official_id}" in body
         assert "/my/waitlist/" not in body

@@ -151,7 +151,7 @@ def _offer_state(world, slot_id):
     waiting = db.session.scalar(select(func.count()).select_from(WaitlistEntry).where(
         WaitlistEntry.official_id == world.official_id, WaitlistEntry.status == WaitlistStatus.WAITING))
     mails = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.kind == "waitlist_offer", OutboxMessage.dedupe_key.like(f"waitlist_offer:%:{slot_id}")))
+        OutboxMessage.kind == "waitlist_offer", OutboxMessage.dedupe_key.like(f"waitlist_offer:%:{slot_id}:email")))
     return slot.held_for_id, [e.citizen_id for e in offered], waiting, mails
 
 

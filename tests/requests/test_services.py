@@ -271,7 +271,7 @@ def test_redirecting_closes_the_request_and_tells_the_citizen_where_it_went(app,
     assert request.status is AppointmentStatus.CLOSED and request.decision is RequestDecision.REDIRECTED
     assert request.redirect_body_id == competent.id
     [mail] = outbox(db, user_id=request.citizen_id)
-    assert mail.kind == "request_redirected" and mail.dedupe_key == f"request_redirected:{request.id}"
+    assert mail.kind == "request_redirected" and mail.dedupe_key == f"request_redirected:{request.id}:email"
     assert "Land Relations Department" in mail.subject
     assert "Land plots are decided by the akimat." in mail.body_text and "12 Abai Avenue" in mail.body_text
 
@@ -333,7 +333,7 @@ def test_declining_needs_a_ground_from_the_list_and_mails_it_in_the_citizens_lan
     assert request.status is AppointmentStatus.CLOSED and request.decline_ground is DeclineGround.COURT
     [mail] = outbox(db, user_id=citizen.id)
     assert mail.kind == "request_declined" and mail.locale == "ru"
-    assert mail.dedupe_key == f"request_declined:{request.id}"
+    assert mail.dedupe_key == f"request_declined:{request.id}:email"
 
 
 def test_a_withdrawn_request_cannot_be_decided(app, ctx, db, office, make_request, now):

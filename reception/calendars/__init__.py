@@ -1,0 +1,1 @@
+"""iCalendar: invitations for appointments and subscribable feeds."""

@@ -1,0 +1,1 @@
+"""Video receptions on Jitsi: rooms, signed tokens, the join page and the studios."""

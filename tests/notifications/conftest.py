@@ -1,0 +1,189 @@
+"""Real delivery endpoints on loopback: an SMTP server (aiosmtpd) and an HTTP SMS gateway.
+
+Each fixture starts its server on a free port, points the application's configuration at it
+(monkeypatched, so it is restored after the test) and records what arrives, as the other side
+of a real connection sees it. Nothing is mocked: the dispatcher talks SMTP and HTTP over sockets.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+# The booking fixtures (sessions with slots, a topic, booking data) build real appointments here too.
+from tests.booking.conftest import booking_data, make_session, topic  # noqa: F401
+
+MAIL_FROM = "Reception test <noreply@reception.test>"
+SMS_AUTH = "Bearer sms-test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- SMTP ---------------------------------------------------------------------------------------
+
+@dataclass
+class Received:
+    """One message as the SMTP server accepted it."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+    authenticated_as: str | None = None
+
+
+@dataclass
+class SmtpServer:
+    """What the server got, and how it answers (set ``refuse_rcpt``/``refuse_data`` to an SMTP reply)."""
+
+    port: int = 0
+    received: list[Received] = field(default_factory=list)
+    refuse_rcpt: str | None = None
+    refuse_data: str | None = None
+    rcpt_attempts: int = 0
+    data_attempts: int = 0
+    delay: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def message_ids(self) -> list[str]:
+        return [r.message["Message-ID"] for r in self.received]
+
+    def for_outbox_row(self, message_id: int) -> list[Received]:
+        """The messages built from outbox row ``message_id`` (its Message-ID names the row)."""
+        return [r for r in self.received if f".outbox-{message_id}@" in r.message["Message-ID"]]
+
+
+class _RecordingHandler:
+    def __init__(self, state: SmtpServer):
+        self.state = state
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.state.lock:
+            self.state.rcpt_attempts += 1
+        if self.state.refuse_rcpt:
+            return self.state.refuse_rcpt
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.state.lock:
+            self.state.data_attempts += 1
+        if self.state.refuse_data:
+            return self.state.refuse_data
+        if self.state.delay:
+            await asyncio.sleep(self.state.delay)  # a slow server: dispatchers overlap while sending
+        message = BytesParser(policy=policy.default).parsebytes(envelope.content)
+        login = None
+        if session.authenticated and session.auth_data is not None:
+            login = session.auth_data.login.decode()
+        with self.state.lock:
+            self.state.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message, login))
+        return "250 Message accepted for delivery"
+
+
+def _start_smtp(app, monkeypatch, **controller_kwargs):
+    state = SmtpServer(port=free_port())
+    controller = Controller(_RecordingHandler(state), hostname="127.0.0.1", port=state.port, **controller_kwargs)
+    controller.start()
+    for key, value in {"MAIL_TRANSPORT": "smtp", "MAIL_FROM": MAIL_FROM, "SMTP_HOST": "127.0.0.1",
+                       "SMTP_PORT": state.port, "SMTP_SECURITY": "none", "SMTP_USERNAME": "",
+                       "SMTP_PASSWORD": "", "SMTP_TIMEOUT": 10}.items():
+        monkeypatch.setitem(app.config, key, value)
+    return state, controller
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """A plain SMTP relay on loopback (RECEPTION_SMTP_SECURITY=none), the app configured to use it."""
+    state, controller = _start_smtp(app, monkeypatch)
+    yield state
+    controller.stop()
+
+
+SMTP_LOGIN, SMTP_PASSWORD = "reception", "s3cret-smtp-password"
+
+
+def _authenticator(server, session, envelope, mechanism, auth_data):
+    ok = (isinstance(auth_data, LoginPassword) and auth_data.login == SMTP_LOGIN.encode()
+          and auth_data.password == SMTP_PASSWORD.encode())
+    return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
+
+
+@pytest.fixture
+def smtp_server_with_auth(app, monkeypatch):
+    """An SMTP server that offers AUTH (without TLS: loopback only) and checks the login."""
+    state, controller = _start_smtp(app, monkeypatch, authenticator=_authenticator, auth_require_tls=False)
+    yield state
+    controller.stop()
+
+
+# --- SMS gateway --------------------------------------------------------------------------------
+
+@dataclass
+class GatewayRequest:
+    method: str
+    path: str
+    headers: Message
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+
+@dataclass
+class SmsGateway:
+    """What the gateway got, and how it answers (``status``, ``reply``)."""
+
+    url: str = ""
+    requests: list[GatewayRequest] = field(default_factory=list)
+    status: int = 200
+    reply: bytes = b'{"accepted": true}'
+
+
+class _GatewayHandler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        gateway: SmsGateway = self.server.gateway
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        gateway.requests.append(GatewayRequest(self.command, self.path, self.headers, body))
+        self.send_response(gateway.status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(gateway.reply)))
+        self.end_headers()
+        self.wfile.write(gateway.reply)
+
+    def log_message(self, format, *args):  # quiet
+        pass
+
+
+@pytest.fixture
+def sms_gateway(app, monkeypatch):
+    """An HTTP SMS gateway on loopback (JSON body by default), the app configured to POST to it."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _GatewayHandler)
+    server.daemon_threads = True
+    gateway = SmsGateway(url=f"http://127.0.0.1:{server.server_address[1]}/api/send?sender=Reception")
+    server.gateway = gateway
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")  # never through a proxy from the environment
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    for key, value in {"SMS_TRANSPORT": "http", "SMS_GATEWAY_URL": gateway.url, "SMS_GATEWAY_AUTH": SMS_AUTH,
+                       "SMS_GATEWAY_BODY": '{"to": "$to", "text": "$text", "reference": "$id"}',
+                       "SMS_GATEWAY_CONTENT_TYPE": "application/json"}.items():
+        monkeypatch.setitem(app.config, key, value)
+    yield gateway
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
