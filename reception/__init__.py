@@ -64,10 +64,15 @@ def _init_extensions(app: Flask) -> None:
 def _import_models() -> None:
     """Every model module, so that the metadata (and Alembic) sees the whole schema."""
     from .accounts import models as _accounts  # noqa: F401
+    from .audit import models as _audit  # noqa: F401
+    from .audit import services as _audit_services  # noqa: F401  (records every change to audited models)
     from .booking import models as _booking  # noqa: F401
     from .calendars import models as _calendars  # noqa: F401
     from .directory import models as _directory  # noqa: F401
+    from .hearings import models as _hearings  # noqa: F401
+    from .legal import models as _legal  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
+    from .outcomes import models as _outcomes  # noqa: F401
     from .schedule import models as _schedule  # noqa: F401
 
 
@@ -86,6 +91,10 @@ def _register_blueprints(app: Flask) -> None:
     from .booking.staff import bp as staff_bp
     from .video.views import bp as video_bp
     from .calendars.views import bp as calendars_bp
+    from .audit.views import bp as audit_bp
+    from .hearings.views import bp as hearings_bp
+    from .legal.views import bp as legal_bp
+    from .outcomes.views import bp as outcomes_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -99,6 +108,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(video_bp)
     app.register_blueprint(calendars_bp)
+    app.register_blueprint(hearings_bp)
+    app.register_blueprint(legal_bp)
+    app.register_blueprint(outcomes_bp)
+    app.register_blueprint(audit_bp)
     register_error_handlers(app)
     register_template_helpers(app)
 

@@ -68,6 +68,7 @@ class DeclineGround(enum.StrEnum):
 class Appointment(db.Model):
     """A citizen's booking (or request) for a reception, with its talon."""
 
+    __audit__ = "appointment"
     __tablename__ = "appointments"
     __table_args__ = (
         # No slot is ever held by two active appointments.
@@ -114,6 +115,9 @@ class Appointment(db.Model):
     # Video: the appointment's own Jitsi room (random, made at the first join; see reception.video.rooms).
     video_room: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     checked_in_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # The day board: when the official started and finished receiving the citizen.
+    started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     citizen: Mapped[User] = relationship(foreign_keys=[citizen_id])
@@ -170,6 +174,7 @@ class Participant(db.Model):
     """Someone invited to take part in an appointment (in person or by video) besides the citizen and
     the official's side. ``is_moderator``: the official's side delegated moderation of the video call."""
 
+    __audit__ = "participant"
     __tablename__ = "appointment_participants"
     __table_args__ = (UniqueConstraint("appointment_id", "user_id"),)
 

@@ -69,20 +69,39 @@ class Permission(enum.StrEnum):
     # Video studios: the week's studio receptions, check-in
     STUDIO_OPERATE = "video:studio:operate"
     STUDIO_OPERATE_OWN = "video:studio:operate:own"
+    # Holding receptions: the day board (check-in, no-show, start, finish, session held or not)
+    BOARD_RUN = "hearings:board:run"
+    BOARD_RUN_OWN = "hearings:board:run:own"
+    # A body's answers to invitations by competence (who attends, or why not)
+    INVITATION_RESPOND_OWN = "hearings:invitation:respond:own"
+    # Legal review: flagging a case (the official's side) and the consultants' queue
+    LEGAL_FLAG = "legal:review:flag"
+    LEGAL_FLAG_OWN = "legal:review:flag:own"
+    LEGAL_REVIEW = "legal:review:examine"
+    # Outcomes and follow-up: recording results and instructions, checking the bodies' reports
+    OUTCOME_RECORD = "outcomes:outcome:record"
+    OUTCOME_RECORD_OWN = "outcomes:outcome:record:own"
+    # The responsible body reports on instructions given to it
+    INSTRUCTION_REPORT_OWN = "outcomes:instruction:report:own"
+    # Citizens' reports of refused bookings (monitors) and the audit log (administrators)
+    ACCESS_REPORT_VIEW = "outcomes:access_report:view"
+    AUDIT_VIEW = "audit:event:view"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CITIZEN: frozenset(),
     # An official's "own" appointments are those of their own official record, not the whole body's.
-    Role.OFFICIAL: frozenset({Permission.STAFF_VIEW_OWN, Permission.APPOINTMENT_VIEW_OWN}),
+    Role.OFFICIAL: frozenset({Permission.STAFF_VIEW_OWN, Permission.APPOINTMENT_VIEW_OWN, Permission.BOARD_RUN_OWN,
+                              Permission.OUTCOME_RECORD_OWN}),
     Role.ASSISTANT: frozenset({Permission.OFFICIAL_MANAGE_OWN, Permission.VENUE_MANAGE_OWN,
                                Permission.STAFF_VIEW_OWN, Permission.SCHEDULE_MANAGE_OWN,
                                Permission.REQUEST_SCREEN_OWN, Permission.APPOINTMENT_VIEW_OWN,
-                               Permission.PARTICIPANT_MANAGE_OWN}),
-    Role.AGENCY_REP: frozenset(),
-    Role.LEGAL_CONSULTANT: frozenset(),
+                               Permission.PARTICIPANT_MANAGE_OWN, Permission.BOARD_RUN_OWN,
+                               Permission.LEGAL_FLAG_OWN, Permission.OUTCOME_RECORD_OWN}),
+    Role.AGENCY_REP: frozenset({Permission.INVITATION_RESPOND_OWN, Permission.INSTRUCTION_REPORT_OWN}),
+    Role.LEGAL_CONSULTANT: frozenset({Permission.LEGAL_REVIEW}),
     Role.STUDIO_OPERATOR: frozenset({Permission.STUDIO_OPERATE_OWN}),
-    Role.MONITOR: frozenset({Permission.MONITORING_VIEW}),
+    Role.MONITOR: frozenset({Permission.MONITORING_VIEW, Permission.ACCESS_REPORT_VIEW}),
     Role.ADMIN: frozenset(Permission),
 }
 

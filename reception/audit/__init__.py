@@ -1,0 +1,1 @@
+"""The audit log: every change to cases and every view of a citizen's personal data by staff."""

@@ -1,0 +1,1 @@
+"""Holding receptions: bodies invited by competence, the day board, the case brief."""

@@ -1,0 +1,1 @@
+"""Legal review: cases flagged for independent legal consultants, their opinions, free consultations."""

@@ -1,0 +1,1 @@
+"""What a reception decided and its follow-up: outcomes, instructions to bodies, reports, ratings."""

@@ -1,0 +1,217 @@
+"""Outcomes of receptions, instructions with working-day deadlines, the bodies' reports, contacts with
+the citizen, the citizen's rating, and citizens' reports of being refused a reception."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..booking.models import Appointment
+from ..core.types import UTCDateTime, str_enum, utcnow
+from ..directory.models import Body, Official
+from ..extensions import db
+
+
+class OutcomeResult(enum.StrEnum):
+    RESOLVED = "resolved"                    # resolved on the spot
+    EXPLAINED = "explained"
+    SATISFIED = "satisfied"
+    REFUSED = "refused"                      # with grounds
+    FORWARDED = "forwarded"                  # fully, to a competent body
+    FORWARDED_PART = "forwarded_part"        # in part
+    UNDER_CONSIDERATION = "under_consideration"
+
+
+OUTCOME_RESULT_LABELS = {
+    OutcomeResult.RESOLVED: _l("Resolved on the spot"),
+    OutcomeResult.EXPLAINED: _l("Explained"),
+    OutcomeResult.SATISFIED: _l("Satisfied"),
+    OutcomeResult.REFUSED: _l("Refused"),
+    OutcomeResult.FORWARDED: _l("Forwarded to a competent body"),
+    OutcomeResult.FORWARDED_PART: _l("Forwarded in part to a competent body"),
+    OutcomeResult.UNDER_CONSIDERATION: _l("Under consideration"),
+}
+
+
+class Outcome(db.Model):
+    """The result of one held reception, recorded by the official's side."""
+
+    __audit__ = "outcome"
+    __tablename__ = "outcomes"
+    __table_args__ = (UniqueConstraint("appointment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="RESTRICT"))
+    result: Mapped[OutcomeResult] = mapped_column(str_enum(OutcomeResult, "outcome_result"))
+    grounds: Mapped[Optional[str]] = mapped_column(Text)  # required when refused
+    notes: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    appointment: Mapped[Appointment] = relationship()
+    recorded_by: Mapped[Optional[User]] = relationship()
+    instructions: Mapped[list["Instruction"]] = relationship(back_populates="outcome", order_by="Instruction.id")
+
+    @property
+    def result_label(self) -> str:
+        return str(OUTCOME_RESULT_LABELS[self.result])
+
+
+class InstructionStatus(enum.StrEnum):
+    OPEN = "open"          # the body is working on it
+    REPORTED = "reported"  # the body reported what it did; the assistant checks
+    CLOSED = "closed"      # the assistant accepted the report
+    # A returned report sends the instruction back to OPEN (the report keeps the verdict).
+
+
+INSTRUCTION_STATUS_LABELS = {
+    InstructionStatus.OPEN: _l("In progress"),
+    InstructionStatus.REPORTED: _l("Reported, being checked"),
+    InstructionStatus.CLOSED: _l("Done"),
+}
+
+
+class Instruction(db.Model):
+    """An instruction to a body given at a reception, due in working days."""
+
+    __audit__ = "instruction"
+    __tablename__ = "instructions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id", ondelete="RESTRICT"), index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"), index=True)
+    responsible_name: Mapped[str] = mapped_column(String(200))   # the person responsible in the body
+    text: Mapped[str] = mapped_column(Text)
+    appeal_type: Mapped[str] = mapped_column(String(32))         # picks the default term (configuration)
+    due_on: Mapped[date] = mapped_column(Date, index=True)       # the current deadline (extensions move it)
+    original_due_on: Mapped[date] = mapped_column(Date)
+    extension_reason: Mapped[Optional[str]] = mapped_column(Text)
+    extended_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    status: Mapped[InstructionStatus] = mapped_column(str_enum(InstructionStatus, "instruction_status"),
+                                                      default=InstructionStatus.OPEN)
+    closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The last deadline warnings sent to the body (so each is sent once per deadline).
+    near_warned_for: Mapped[Optional[date]] = mapped_column(Date)
+    overdue_warned_for: Mapped[Optional[date]] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    outcome: Mapped[Outcome] = relationship(back_populates="instructions")
+    body: Mapped[Body] = relationship()
+    reports: Mapped[list["InstructionReport"]] = relationship(back_populates="instruction",
+                                                              order_by="InstructionReport.id")
+    contacts: Mapped[list["CitizenContact"]] = relationship(back_populates="instruction",
+                                                            order_by="CitizenContact.id")
+
+    @property
+    def status_label(self) -> str:
+        return str(INSTRUCTION_STATUS_LABELS[self.status])
+
+
+class ReportVerdict(enum.StrEnum):
+    ACCEPTED = "accepted"  # the instruction is closed
+    RETURNED = "returned"  # sent back to the body with a note
+
+
+class InstructionReport(db.Model):
+    """What the responsible body reports it did, and the assistant's verdict on it."""
+
+    __audit__ = "instruction_report"
+    __tablename__ = "instruction_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instruction_id: Mapped[int] = mapped_column(ForeignKey("instructions.id", ondelete="RESTRICT"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    verdict: Mapped[Optional[ReportVerdict]] = mapped_column(str_enum(ReportVerdict, "report_verdict"))
+    verdict_note: Mapped[Optional[str]] = mapped_column(Text)
+    verdict_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    verdict_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+
+    instruction: Mapped[Instruction] = relationship(back_populates="reports")
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+
+
+class ContactChannel(enum.StrEnum):
+    PHONE = "phone"
+    VISIT = "visit"
+    EMAIL = "email"
+
+
+class CitizenContact(db.Model):
+    """The assistant's contact with the citizen to double-check what a body claims it did."""
+
+    __audit__ = "citizen_contact"
+    __tablename__ = "citizen_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instruction_id: Mapped[int] = mapped_column(ForeignKey("instructions.id", ondelete="RESTRICT"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    channel: Mapped[ContactChannel] = mapped_column(str_enum(ContactChannel, "contact_channel"))
+    confirmed: Mapped[Optional[bool]] = mapped_column(Boolean)  # did the citizen confirm the body's claim
+    note: Mapped[str] = mapped_column(Text, default="")
+    contacted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    instruction: Mapped[Instruction] = relationship(back_populates="contacts")
+    staff: Mapped[User] = relationship()
+
+
+class Rating(db.Model):
+    """The citizen's rating of a held reception: once, 1 to 5, with an optional comment."""
+
+    __audit__ = "rating"
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("appointment_id"),
+                      CheckConstraint("score BETWEEN 1 AND 5", name="score_range"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="RESTRICT"))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    appointment: Mapped[Appointment] = relationship()
+
+
+class AccessReportKind(enum.StrEnum):
+    REFUSED = "refused"   # refused a booking
+    NO_TIME = "no_time"   # no reception time for months
+
+
+ACCESS_REPORT_KIND_LABELS = {
+    AccessReportKind.REFUSED: _l("I was refused a booking"),
+    AccessReportKind.NO_TIME: _l("I find no reception time for months"),
+}
+
+
+class AccessReport(db.Model):
+    """A citizen's report that a body refused them a reception or offers no time; monitors read these."""
+
+    __audit__ = "access_report"
+    __tablename__ = "access_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"), index=True)
+    official_id: Mapped[Optional[int]] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"))
+    kind: Mapped[AccessReportKind] = mapped_column(str_enum(AccessReportKind, "access_report_kind"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reviewed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    citizen: Mapped[User] = relationship(foreign_keys=[citizen_id])
+    body: Mapped[Body] = relationship()
+    official: Mapped[Optional[Official]] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return str(ACCESS_REPORT_KIND_LABELS[self.kind])
