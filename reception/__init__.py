@@ -23,12 +23,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(build_config(app.instance_path, test_config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _trust_proxies(app)
 
     _init_extensions(app)
     _import_models()
     _register_blueprints(app)
     _register_cli(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind RECEPTION_PROXY_COUNT reverse proxies, the client's address is the one they forwarded
+    (X-Forwarded-For); with none (the default) that header is ignored, so a client cannot forge it."""
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count < 0:
+        from .config import ConfigError
+        raise ConfigError("RECEPTION_PROXY_COUNT must be 0 or more")
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -36,12 +36,16 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "NOTIFY_MAX_ATTEMPTS": (5, "sending attempts before a message is marked failed (retries back off: "
                                "1, 2, 4, 8 … minutes)"),
     "MAX_CONTENT_LENGTH": (2 * 1024 * 1024, "largest request body accepted, in bytes"),
+    "MAX_ATTACHMENT_MB": (10, "largest file attached to a legal opinion, in megabytes (larger: 413)"),
     "SESSION_COOKIE_SECURE": (None, "send the session cookie over HTTPS only (default: on in production)"),
     "MAX_ACTIVE_APPOINTMENTS": (3, "active appointments one citizen may hold at once"),
     "OFFER_HOLD_HOURS": (48, "hours a slot offered after screening is kept for the citizen"),
     "WAITLIST_HOLD_HOURS": (24, "hours a freed slot offered from the waitlist is kept for the citizen"),
     "HOLIDAY_TRANSFERS": ("", "decreed days off, comma-separated ISO dates, e.g. 2026-01-05"),
     "EXTRA_WORKING_DAYS": ("", "decreed working Saturdays, comma-separated ISO dates"),
+    "FOLLOWUP_TERMS": ("statement=15,complaint=15,proposal=15,request=15",
+                       "default terms of instructions given at receptions, in working days, by appeal type"),
+    "FOLLOWUP_WARN_DAYS": (3, "working days before an instruction's deadline to warn the responsible body"),
     "JITSI_MODE": ("", "video calls: selfhosted (Jitsi Meet with prosody tokens) or jaas (8x8); empty: off"),
     "JITSI_DOMAIN": ("", "Jitsi host name, e.g. meet.akimat.kz (8x8.vc for jaas)"),
     "JITSI_APP_ID": ("", "self-hosted: prosody's app_id (the tokens' iss); jaas: the vpaas-magic-cookie-… app id"),
@@ -53,11 +57,14 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "JITSI_JOIN_BEFORE_MINUTES": (15, "minutes before a reception its call opens (the token's nbf); "
                                       "citizens are asked to be at the studio by then"),
     "JITSI_JOIN_AFTER_MINUTES": (30, "minutes after a reception's slot ends its call stays open (the token's exp)"),
+    "PROXY_COUNT": (0, "trusted reverse proxies in front of the app (nginx before gunicorn: 1); the client's "
+                       "address is then read from X-Forwarded-For (audit record, login throttle)"),
 }
 
-_INT_KEYS = {"PASSWORD_RESET_MAX_AGE", "MAX_CONTENT_LENGTH", "MAX_ACTIVE_APPOINTMENTS", "OFFER_HOLD_HOURS",
+_INT_KEYS = {"PASSWORD_RESET_MAX_AGE", "MAX_CONTENT_LENGTH", "MAX_ATTACHMENT_MB", "MAX_ACTIVE_APPOINTMENTS", "OFFER_HOLD_HOURS",
              "WAITLIST_HOLD_HOURS", "JITSI_JOIN_BEFORE_MINUTES", "JITSI_JOIN_AFTER_MINUTES",
-             "SMTP_PORT", "SMTP_TIMEOUT", "NOTIFY_MAX_ATTEMPTS"}
+             "SMTP_PORT", "SMTP_TIMEOUT", "NOTIFY_MAX_ATTEMPTS", "PROXY_COUNT",
+             "FOLLOWUP_WARN_DAYS"}
 _BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
 
 

@@ -54,6 +54,72 @@ STAFF_OWN = {"staff.my_receptions"}
 PUBLIC |= {"calendars.feed"}
 OWN_BODY_PAGES |= {"calendars.index"}
 OWN_BODY_ROLES["calendars.index"] = {Role.ASSISTANT, Role.OFFICIAL, Role.STUDIO_OPERATOR}
+# Holding receptions (hearings): a body's invitations are for agency representatives (staff of another
+# body see none of body A's); answering one is for the invited body's representatives; the day board's
+# buttons, inviting or withdrawing bodies and the case brief are for the official's side (everyone else
+# 403, so in no set).
+OWN_BODY_PAGES |= {"hearings.invitations"}
+OWN_BODY_ROLES["hearings.invitations"] = {Role.AGENCY_REP}
+# Audit log (audit.events, audit.history): administrators only (AUDIT_VIEW); everyone else 403, so
+# these endpoints are in no set above.
+# Legal review: the consultants' queue and their log of free consultations are their own lists (a
+# consultant of another region sees none of body A's cases); the case, its opinions and attachments are
+# for consultants of the case's region (the world's review is in KZ-75; others 403); flagging, withdrawing
+# and the official's view of the opinion are for the official's side (others 403).
+OWN_BODY_PAGES |= {"legal.queue", "legal.consultations"}
+OWN_BODY_ROLES["legal.queue"] = OWN_BODY_ROLES["legal.consultations"] = {Role.LEGAL_CONSULTANT}
+# Outcomes and follow-up: recording an outcome, checking reports, contacts and extensions are for the
+# official's side (others 403, so in no set); an instruction's page is also for the responsible body's
+# representatives (the world's instruction is body A's: others 403). The lists are own-body lists: the
+# body's instructions (agency representatives), the follow-ups of the side's receptions (assistants,
+# officials). The citizen rates their own held reception (``reception_id``) and sends or reads their own
+# reports of refused bookings; monitors read all reports (the world's names no official of body A).
+CITIZEN_ONLY |= {"outcomes.rate", "outcomes.my_reports", "outcomes.report_new"}
+CITIZEN_OPEN |= {"outcomes.my_reports", "outcomes.report_new"}
+OWN_BODY_PAGES |= {"outcomes.instructions", "outcomes.follow_ups", "outcomes.monitor_reports",
+                   "outcomes.monitor_report"}
+OWN_BODY_ROLES["outcomes.instructions"] = {Role.AGENCY_REP}
+OWN_BODY_ROLES["outcomes.follow_ups"] = {Role.ASSISTANT, Role.OFFICIAL}
+OWN_BODY_ROLES["outcomes.monitor_reports"] = OWN_BODY_ROLES["outcomes.monitor_report"] = {Role.MONITOR}
+
+
+def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
+    """A held reception of the world's citizen with body A's official (``reception_id``), its outcome
+    with an instruction to body A that the body has reported on (``instruction_id``), and a citizen's
+    report of a refused booking at body A naming no official (``report_id``)."""
+    from datetime import timedelta
+
+    from reception.outcomes.models import (AccessReport, AccessReportKind, Instruction, InstructionReport,
+                                           InstructionStatus, Outcome, OutcomeResult)
+
+    now = utcnow().replace(microsecond=0)
+    session = new_session(official, venue, start=(now - timedelta(days=2)).replace(minute=0, second=0))
+    db.session.add(session)
+    db.session.flush()
+    held = Appointment(citizen_id=citizen.id, official_id=official.id, session_id=session.id,
+                       slot_id=session.slots[0].id, format=AttendanceFormat.IN_PERSON, topic_id=1,
+                       summary="No heating", status=AppointmentStatus.HELD, talon_number="KZ71-TEST-000099",
+                       accepted_at=now - timedelta(days=5))
+    db.session.add(held)
+    db.session.flush()
+    outcome = Outcome(appointment_id=held.id, result=OutcomeResult.FORWARDED, notes="", recorded_at=now,
+                      updated_at=now)
+    db.session.add(outcome)
+    db.session.flush()
+    due = now.date() + timedelta(days=20)
+    instruction = Instruction(outcome_id=outcome.id, body_id=body_a.id, responsible_name="Head of housing",
+                              text="Repair the heating", appeal_type="complaint", due_on=due, original_due_on=due,
+                              status=InstructionStatus.REPORTED, created_at=now)
+    db.session.add(instruction)
+    db.session.flush()
+    author = db.session.get(type(citizen), citizen.id)  # any existing user will do as the report's author
+    db.session.add(InstructionReport(instruction_id=instruction.id, author_id=author.id, text="Repaired",
+                                     created_at=now))
+    report = AccessReport(citizen_id=citizen.id, body_id=body_a.id, kind=AccessReportKind.NO_TIME,
+                          text="No time for three months", created_at=now)
+    db.session.add(report)
+    db.session.flush()
+    return {"reception_id": held.id, "instruction_id": instruction.id, "report_id": report.id}
 
 
 def app_rules():
@@ -95,6 +161,10 @@ def build_world(db, make_body, make_official, make_venue, make_user) -> dict:
     values.update(event_world(official, venue))  # unified_day_id, unified_session_id, visiting_id
     values["entry_id"] = build_waitlist_entry(db, official, citizen)
     values["feed_id"] = build_feed(official)
+    values.update(build_audit_world(appointment))
+    values.update(build_legal_world(appointment, make_user))  # review_id, opinion_id, attachment_id
+    values.update(build_hearings_world(db, make_body, appointment))
+    values.update(build_outcomes_world(db, official, venue, citizen, body_a, body_b))  # reception_id, …
     db.session.commit()
     return {"values": values, "body_b": body_b, "citizen": citizen, "marker": official.full_name}
 
@@ -147,6 +217,29 @@ def build_feed(official) -> int:
     return get_or_create_feed(FeedKind.OFFICIAL, official.id).id
 
 
+def build_legal_world(appointment, make_user) -> dict:
+    """The appointment flagged for legal review in region KZ-75 (not the sweep users' region), taken by a
+    consultant of that region, with a signed opinion and its attachment."""
+    from reception.directory.models import Region
+    from reception.extensions import db
+    from reception.legal.models import (Addressee, LegalOpinion, LegalReview, OpinionAttachment, OpinionStatus,
+                                        ReviewStatus)
+
+    region_id = db.session.query(Region.id).filter(Region.code == "KZ-75").scalar()
+    consultant = make_user(Role.LEGAL_CONSULTANT, region_id=region_id)
+    now = utcnow()
+    review = LegalReview(appointment_id=appointment.id, region_id=region_id, reason="Land title",
+                         status=ReviewStatus.TAKEN, consultant_id=consultant.id, taken_at=now)
+    opinion = LegalOpinion(review=review, version=1, status=OpinionStatus.SIGNED, findings="f", assessment="a",
+                           conclusion="c", recommended_action="r", addressee=Addressee.PROSECUTOR,
+                           author_id=consultant.id, signed_at=now)
+    attachment = OpinionAttachment(opinion=opinion, filename="a.pdf", content_type="application/pdf", size=8,
+                                   sha256="0" * 64, data=b"%PDF-1.4")
+    db.session.add_all([review, opinion, attachment])
+    db.session.flush()
+    return {"review_id": review.id, "opinion_id": opinion.id, "attachment_id": attachment.id}
+
+
 def fill(rule: str, arguments, values) -> str:
     for arg in arguments:
         assert arg in values, f"add a value for URL argument {arg!r} to tests/routes.py build_world"
@@ -157,3 +250,18 @@ def fill(rule: str, arguments, values) -> str:
 @pytest.fixture
 def world(db, make_body, make_official, make_venue, make_user):
     return build_world(db, make_body, make_official, make_venue, make_user)
+
+
+def build_audit_world(appointment) -> dict:
+    """The audit history of one record: the citizen's appointment."""
+    return {"entity": "appointment", "entity_id": appointment.id}
+
+
+def build_hearings_world(db, make_body, appointment) -> dict:
+    """A third body invited to the citizen's appointment (``invitation_id``), not yet answered."""
+    from reception.hearings.models import BodyInvitation
+
+    invitation = BodyInvitation(appointment_id=appointment.id, body_id=make_body().id, required=True)
+    db.session.add(invitation)
+    db.session.flush()
+    return {"invitation_id": invitation.id}

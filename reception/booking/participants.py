@@ -12,6 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from ..accounts.models import User, UserRole
+from ..audit.models import AuditAction
+from ..audit.services import record_change
 from ..core.errors import Invalid, NotAllowed, NotFound
 from ..core.permissions import Permission, Role
 from ..directory.queries import get
@@ -83,7 +85,10 @@ def _own_participant(appointment: Appointment, participant_id: int) -> Participa
 def remove_participant(actor, appointment: Appointment, participant_id: int) -> None:
     _check_can_change(actor, appointment)
     participant = _own_participant(appointment, participant_id)
+    gone = {"appointment_id": (participant.appointment_id, None), "user_id": (participant.user_id, None),
+            "kind": (participant.kind, None)}
     db.session.execute(delete(Participant).where(Participant.id == participant.id))
+    record_change("participant", participant.id, gone, action=AuditAction.DELETE)
     db.session.expire(appointment, ["participants"])
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
+from ..audit.services import record_change, record_created
 from ..core.errors import Conflict, Invalid, NotFound
 from ..directory.models import Topic, Venue
 from ..directory.queries import get
@@ -143,17 +144,20 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
         with db.session.begin_nested():
             if not holds.claim(slot.id, citizen.id, now):
                 raise SlotTaken(MSG_SLOT_TAKEN)  # held for another citizen (an offer)
-            appointment_id = insert_or_none(Appointment, dict(
+            values = dict(
                 citizen_id=citizen.id, official_id=official.id, session_id=session.id, slot_id=slot.id,
                 format=data.format, studio_id=studio.id if studio else None, topic_id=data.topic_id,
                 summary=data.summary.strip(), appeal_numbers=(data.appeal_numbers or "").strip() or None,
                 needs_wheelchair=bool(data.needs_wheelchair), needs_sign_language=bool(data.needs_sign_language),
                 co_applicants=(data.co_applicants or "").strip() or None, status=AppointmentStatus.SCHEDULED,
                 accepted_at=now, accepted_by_name=queries.responsible_assistant_name(official.body)[:200],
-                idempotency_key=key, created_at=now))
+                idempotency_key=key, created_at=now)
+            appointment_id = insert_or_none(Appointment, values)
             if appointment_id is None:
                 raise SlotTaken(MSG_SLOT_TAKEN)
-            reserve_and_issue_talon(appointment_id, citizen, slot, studio, now)
+            number = reserve_and_issue_talon(appointment_id, citizen, slot, studio, now)
+            # A Core insert: the audit hook does not see it (inside the savepoint: undone with it).
+            record_created("appointment", appointment_id, {**values, "talon_number": number})
     except SlotTaken as exc:
         message = exc.message
         if message is MSG_SLOT_TAKEN:
@@ -167,12 +171,15 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
     appointment = db.session.get(Appointment, appointment_id)
     waitlist.settle_on_booking(appointment, now)  # a citizen waiting for this official is served
     if announce:
+        from ..hearings.services import invite_competent_bodies  # hearings builds on booking
+
         announce_booked(appointment, now)
+        invite_competent_bodies(appointment, now)
     return appointment
 
 
-def reserve_and_issue_talon(appointment_id: int, citizen, slot, studio, now: datetime) -> None:
-    """Reserve the citizen's time (and the studio, for video) over ``slot`` and write the talon number.
+def reserve_and_issue_talon(appointment_id: int, citizen, slot, studio, now: datetime) -> str:
+    """Reserve the citizen's time (and the studio, for video) over ``slot``; write and return the talon number.
 
     For an appointment row that already holds ``slot``, inside the caller's savepoint: used by
     :func:`book_slot` and when a citizen accepts a time offered after screening (reception.requests).
@@ -186,8 +193,9 @@ def reserve_and_issue_talon(appointment_id: int, citizen, slot, studio, now: dat
     if studio is not None and insert_or_none(Reservation, dict(
             resource=ReservationResource.STUDIO, resource_id=studio.id, **interval)) is None:
         raise SlotTaken(MSG_STUDIO_BUSY, field="studio_id")
-    db.session.execute(update(Appointment).where(Appointment.id == appointment_id).values(
-        talon_number=talon_number(session.venue.region.code, now, session.timezone, appointment_id)))
+    number = talon_number(session.venue.region.code, now, session.timezone, appointment_id)
+    db.session.execute(update(Appointment).where(Appointment.id == appointment_id).values(talon_number=number))
+    return number
 
 
 def cancel_appointment(citizen, appointment: Appointment, now: datetime) -> None:
@@ -275,12 +283,17 @@ def reschedule_appointment(citizen, appointment: Appointment, slot_id: int, idem
                 .values(status=AppointmentStatus.RESCHEDULED).execution_options(synchronize_session=False))
             if moved.rowcount != 1:
                 raise Conflict(MSG_MOVE_CHANGED)
+            record_change("appointment", appointment.id,
+                          {"status": (AppointmentStatus.SCHEDULED, AppointmentStatus.RESCHEDULED)})
             _release_reservations(appointment.id, now)
             # Invalid or SlotTaken from here undo the savepoint: the old appointment stays as it was.
             new = book_slot(citizen, slot.id, data, idempotency_key, now, config, announce=False)
             new.rescheduled_from_id = appointment.id
             db.session.flush()
             announce_rescheduled(appointment, new, now)
+            from ..hearings.services import carry_invitations  # hearings builds on booking
+
+            carry_invitations(appointment, new, now)
     except SlotTaken as exc:
         # Alternatives again, now that the citizen's own slot is theirs again.
         raise SlotTaken(exc.message, field=exc.field, alternatives=queries.bookable_free_slots(

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..audit.services import record_view
 from ..core.errors import DomainError, NotAllowed
 from ..core.permissions import Permission, Role, require_any
 from ..core.types import utcnow
@@ -65,20 +66,26 @@ def _parse_day(raw: str | None, default: date) -> date:
 @bp.get("/staff/day/")
 @require_any(Permission.APPOINTMENT_VIEW, Permission.APPOINTMENT_VIEW_OWN)
 def day():
-    """The appointments of one day, in order, with a way into each video call."""
+    """The day board: the day's sessions in the user's scope, each with its appointments in order,
+    who takes part and which bodies confirmed, the citizen's earlier appointments, and the buttons
+    to run the reception (check in, no-show, start, finish; the session held or not held)."""
+    from ..audit.services import record_view
+    from ..hearings import queries as board_queries
+    from ..hearings.services import can_run_board
+
     today = _today(current_user)
     day = _parse_day(request.args.get("date"), today)
-    stmt = (select(Appointment).join(Appointment.session).join(Appointment.official).join(Appointment.slot)
-            .where(ReceptionSession.local_date == day,
-                   Appointment.status.not_in([AppointmentStatus.RESCHEDULED]))
-            .order_by(Slot.starts_at, Appointment.id))
-    scope = _appointment_scope(current_user)
-    if scope is not None:
-        stmt = stmt.where(scope)
-    appointments = db.session.scalars(_with_details(stmt)).unique().all()
-    return render_template("staff/day.html", appointments=appointments, day=day, today=today,
+    now = utcnow()
+    sessions = board_queries.board(_appointment_scope(current_user), day, now)
+    for item in sessions:
+        if item.rows:  # the board shows these citizens' personal data
+            record_view("session", item.session.id, "day board")
+    db.session.commit()
+    return render_template("staff/day.html", sessions=sessions, day=day, today=today, now=now,
                            previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
-                           format_labels=FORMAT_LABELS)
+                           format_labels=FORMAT_LABELS,
+                           can_run={item.session.id: can_run_board(current_user, item.session.official)
+                                    for item in sessions})
 
 
 def _managed_appointment(appointment_id: int) -> Appointment:
@@ -99,8 +106,13 @@ def _participant_form(appointment: Appointment) -> ParticipantForm:
 
 
 def _participants_page(appointment: Appointment, form: ParticipantForm, status: int | None = None):
+    from ..hearings.queries import invitations_by_appointment
+    from ..hearings.forms import invite_body_form
+
     return render_form("staff/participants.html", form, status, appointment=appointment,
-                       change_form=ParticipantChangeForm(), format_labels=FORMAT_LABELS)
+                       change_form=ParticipantChangeForm(), format_labels=FORMAT_LABELS,
+                       invitations=invitations_by_appointment([appointment.id]).get(appointment.id, []),
+                       invite_form=invite_body_form(appointment))
 
 
 @bp.route("/staff/appointments/<int:appointment_id>/participants", methods=["GET", "POST"])
@@ -109,7 +121,11 @@ def participants(appointment_id: int):
     appointment = _managed_appointment(appointment_id)
     form = _participant_form(appointment)
     if not form.validate_on_submit():
-        return _participants_page(appointment, form)
+        if request.method == "GET":
+            record_view("appointment", appointment.id, "participants")
+        page = _participants_page(appointment, form)
+        db.session.commit()
+        return page
     try:
         participant_service.add_participant(current_user, appointment, form.user_id.data,
                                             ParticipantKind(form.kind.data), form.is_moderator.data, utcnow())
@@ -158,4 +174,7 @@ def my_receptions():
                    Slot.ends_at > now - timedelta(hours=1))
             .order_by(Slot.starts_at))
     appointments = db.session.scalars(_with_details(stmt)).unique().all()
-    return render_template("staff/my_receptions.html", appointments=appointments, format_labels=FORMAT_LABELS)
+    record_view("appointment", None, "my receptions", appointments=[a.id for a in appointments])
+    page = render_template("staff/my_receptions.html", appointments=appointments, format_labels=FORMAT_LABELS)
+    db.session.commit()
+    return page

@@ -59,8 +59,9 @@ def register_commands(app):
             time.sleep(interval)
 
     from ..booking.cli import booking_cli
+    from ..outcomes.cli import followups_cli
     from ..schedule.cli import schedule_cli
     from ..video.cli import video_cli
 
-    for group in (reference, demo, notifications, schedule_cli, booking_cli, video_cli):
+    for group in (reference, demo, notifications, schedule_cli, booking_cli, video_cli, followups_cli):
         app.cli.add_command(group)

@@ -1,6 +1,388 @@
-"""Pages of reception.outcomes (being built)."""
+"""Pages of outcomes and follow-up: recording an outcome with instructions, the responsible body's
+reports, the official's side's checks and contacts, the follow-up lists, the citizen's rating and
+citizens' reports of refused bookings (read by monitors)."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..audit.services import record_view
+from ..booking.models import Appointment
+from ..booking.views import citizen_required
+from ..core.errors import DomainError
+from ..core.permissions import Permission, require, require_any
+from ..core.types import utcnow
+from ..core.web import attach_error, commit, render_form
+from ..directory.models import Body, Official
+from ..directory.queries import get
+from ..extensions import db
+from . import services
+from .forms import (CONTACT_CHANNEL_LABELS, AccessReportForm, ContactForm, ExtendForm, OutcomeForm, RatingForm,
+                    ReportForm, ReviewForm, VerdictForm)
+from .models import AccessReport, AccessReportKind, ContactChannel, Instruction, InstructionStatus, OutcomeResult
 
 bp = Blueprint("outcomes", __name__)
+
+DEFAULT_TZ = "Asia/Almaty"
+
+
+def _today_for(user) -> date:
+    return services.local_today(utcnow(), user.body.timezone if user.body is not None else DEFAULT_TZ)
+
+
+# --- helpers for partials (the talon, the day board) -----------------------------------------------
+
+@bp.app_template_filter("due_date")
+def due_date(value) -> str:
+    """A date in the reader's language, e.g. "3 March 2026"."""
+    return format_date(value, "long") if value else "—"
+
+
+@bp.app_template_global()
+def outcome_of(appointment):
+    """The appointment's outcome, or None (for templates/outcomes/_*.html)."""
+    return services.get_outcome(appointment.id) if appointment is not None and appointment.id else None
+
+
+@bp.app_template_global()
+def rating_of(appointment):
+    return services.get_rating(appointment.id) if appointment is not None and appointment.id else None
+
+
+@bp.app_template_global()
+def new_rating_form():
+    return RatingForm(formdata=None)
+
+
+@bp.app_template_global()
+def instruction_is_overdue(instruction) -> bool:
+    return services.is_overdue(instruction, services.local_today(utcnow(), instruction.body.timezone))
+
+
+# --- the official's side: the outcome ----------------------------------------------------------
+
+def _reception_for_staff(reception_id: int) -> Appointment:
+    appointment = get(Appointment, reception_id)
+    if appointment is None:
+        abort(404)
+    if not services.is_officials_side(current_user, appointment):
+        abort(403)
+    return appointment
+
+
+def _outcome_form(outcome) -> OutcomeForm:
+    data = {}
+    if outcome is not None and request.method == "GET":
+        data = dict(result=outcome.result.value, grounds=outcome.grounds or "", notes=outcome.notes,
+                    seen=outcome.updated_at.isoformat())
+    form = OutcomeForm(data=data)  # a POST reads the request instead
+    form.set_body_choices(services.active_bodies())
+    return form
+
+
+def _outcome_page(appointment, form, outcome, status=None):
+    return render_form("outcomes/record.html", form, status, appointment=appointment, outcome=outcome,
+                       recordable=appointment.status in services.RECORDABLE,
+                       appeal_types=services.APPEAL_TYPE_LABELS,
+                       terms=services.followup_terms(_config()))
+
+
+def _config():
+    from flask import current_app
+    return current_app.config
+
+
+@bp.route("/staff/appointments/<int:reception_id>/outcome", methods=["GET", "POST"])
+@login_required
+def record(reception_id: int):
+    """Record or edit the outcome of a reception, with up to two new instructions at a time."""
+    appointment = _reception_for_staff(reception_id)
+    outcome = services.get_outcome(appointment.id)
+    form = _outcome_form(outcome)
+    if not form.validate_on_submit():
+        record_view("appointment", appointment.id, "outcome")
+        db.session.commit()
+        return _outcome_page(appointment, form, outcome)
+    items = [services.NewInstruction(body_id=e.form.body_id.data, responsible_name=e.form.responsible_name.data,
+                                     text=e.form.text.data, appeal_type=e.form.appeal_type.data,
+                                     due_on=e.form.due_on.data)
+             for e in form.instructions if not e.form.is_blank]
+    seen = datetime.fromisoformat(form.seen.data) if form.seen.data else None
+    try:
+        services.record_outcome(current_user, appointment, OutcomeResult(form.result.data), form.grounds.data,
+                                form.notes.data, items, seen, utcnow(), _config())
+        commit(services.MSG_STALE)
+    except DomainError as exc:
+        db.session.rollback()
+        appointment = get(Appointment, reception_id)
+        outcome = services.get_outcome(appointment.id)
+        attach_error(form, exc)
+        return _outcome_page(appointment, form, outcome, exc.status)
+    except ValueError:
+        abort(400)
+    flash(_l("The outcome has been saved. The citizen has been told.") if outcome is None
+          else _l("The changes have been saved."), "success")
+    return redirect(url_for("outcomes.record", reception_id=appointment.id))
+
+
+# --- instructions -------------------------------------------------------------------------------
+
+def _instruction(instruction_id: int) -> Instruction:
+    instruction = get(Instruction, instruction_id)
+    if instruction is None:
+        abort(404)
+    if not services.can_view_instruction(current_user, instruction):
+        abort(403)
+    return instruction
+
+
+def _officials_instruction(instruction_id: int) -> Instruction:
+    instruction = get(Instruction, instruction_id)
+    if instruction is None:
+        abort(404)
+    if not services.is_officials_side(current_user, instruction.outcome.appointment):
+        abort(403)
+    return instruction
+
+
+def _instruction_page(template, instruction, form, status=None, **context):
+    today = services.local_today(utcnow(), instruction.body.timezone)
+    return render_form(template, form, status, instruction=instruction, appointment=instruction.outcome.appointment,
+                       today=today, overdue=services.is_overdue(instruction, today),
+                       is_body=services.is_responsible_body(current_user, instruction),
+                       is_officials_side=services.is_officials_side(current_user, instruction.outcome.appointment),
+                       appeal_types=services.APPEAL_TYPE_LABELS, channel_labels=CONTACT_CHANNEL_LABELS, **context)
+
+
+@bp.route("/staff/instructions/<int:instruction_id>", methods=["GET", "POST"])
+@login_required
+def instruction(instruction_id: int):
+    """An instruction with its reports; the responsible body reports here what it did."""
+    instruction = _instruction(instruction_id)
+    form = ReportForm()
+    if request.method == "POST" and not services.is_responsible_body(current_user, instruction):
+        abort(403)
+    if request.method == "GET":
+        form.seen_status.data = instruction.status.value
+    if not form.validate_on_submit():
+        record_view("instruction", instruction.id, "instruction")
+        db.session.commit()
+        return _instruction_page("outcomes/instruction.html", instruction, form)
+    try:
+        services.report_instruction(current_user, instruction, form.text.data,
+                                     InstructionStatus(form.seen_status.data), utcnow())
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        instruction = _instruction(instruction_id)
+        attach_error(form, exc)
+        return _instruction_page("outcomes/instruction.html", instruction, form, exc.status)
+    flash(_l("Your report has been sent. The reception's staff will check it."), "success")
+    return redirect(url_for("outcomes.instruction", instruction_id=instruction.id))
+
+
+@bp.route("/staff/instructions/<int:instruction_id>/verdict", methods=["GET", "POST"])
+@login_required
+def verdict(instruction_id: int):
+    """The official's side accepts the body's latest report or returns it with a note."""
+    instruction = _officials_instruction(instruction_id)
+    form = VerdictForm()
+    latest = instruction.reports[-1] if instruction.reports else None
+    if request.method == "GET" and latest is not None:
+        form.report_id.data = str(latest.id)
+    if not form.validate_on_submit():
+        return _instruction_page("outcomes/verdict.html", instruction, form, latest=latest)
+    try:
+        services.judge_report(current_user, instruction, int(form.report_id.data), form.verdict.data == "accepted",
+                              form.note.data, utcnow())
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        instruction = _officials_instruction(instruction_id)
+        attach_error(form, exc)
+        return _instruction_page("outcomes/verdict.html", instruction, form, exc.status,
+                                 latest=instruction.reports[-1] if instruction.reports else None)
+    flash(_l("The instruction is done.") if form.verdict.data == "accepted"
+          else _l("The report has been returned to the body."), "success")
+    return redirect(url_for("outcomes.instruction", instruction_id=instruction.id))
+
+
+@bp.route("/staff/instructions/<int:instruction_id>/contacts", methods=["GET", "POST"])
+@login_required
+def contact(instruction_id: int):
+    """Log a contact with the citizen to double-check what the body reports."""
+    instruction = _officials_instruction(instruction_id)
+    form = ContactForm()
+    if not form.validate_on_submit():
+        record_view("instruction", instruction.id, "contacts with the citizen")
+        db.session.commit()
+        return _instruction_page("outcomes/contact.html", instruction, form)
+    confirmed = {"yes": True, "no": False}.get(form.confirmed.data)
+    services.log_contact(current_user, instruction, ContactChannel(form.channel.data), confirmed, form.note.data,
+                         utcnow())
+    db.session.commit()
+    flash(_l("The contact has been logged."), "success")
+    return redirect(url_for("outcomes.instruction", instruction_id=instruction.id))
+
+
+@bp.route("/staff/instructions/<int:instruction_id>/extend", methods=["GET", "POST"])
+@login_required
+def extend(instruction_id: int):
+    """Extend an instruction's deadline by a reasoned decision (at most two months after it was given)."""
+    instruction = _officials_instruction(instruction_id)
+    form = ExtendForm()
+    if request.method == "GET":
+        form.seen_due_on.data = instruction.due_on.isoformat()
+    latest = services.latest_extension_on(instruction)
+    if not form.validate_on_submit():
+        return _instruction_page("outcomes/extend.html", instruction, form, latest=latest)
+    try:
+        services.extend_instruction(current_user, instruction, form.due_on.data, form.reason.data,
+                                    date.fromisoformat(form.seen_due_on.data), utcnow())
+        db.session.commit()
+    except ValueError:
+        abort(400)
+    except DomainError as exc:
+        db.session.rollback()
+        instruction = _officials_instruction(instruction_id)
+        attach_error(form, exc)
+        return _instruction_page("outcomes/extend.html", instruction, form, exc.status, latest=latest)
+    flash(_l("The deadline has been extended. The citizen has been told."), "success")
+    return redirect(url_for("outcomes.instruction", instruction_id=instruction.id))
+
+
+@bp.get("/staff/instructions/")
+@require(Permission.INSTRUCTION_REPORT_OWN)
+def instructions():
+    """The instructions given to the user's body: open first, overdue flagged."""
+    today = _today_for(current_user)
+    rows = services.list_body_instructions(current_user, today)
+    record_view("instruction", None, "instructions of the body")
+    db.session.commit()
+    return render_template("outcomes/instructions.html", instructions=rows, today=today,
+                           title=_l("Instructions to your body"))
+
+
+@bp.get("/staff/follow-ups/")
+@require_any(Permission.OUTCOME_RECORD, Permission.OUTCOME_RECORD_OWN)
+def follow_ups():
+    """Open and reported instructions from the receptions of the user's side, overdue first."""
+    today = _today_for(current_user)
+    rows = services.list_follow_ups(current_user, today)
+    record_view("instruction", None, "follow-ups")
+    db.session.commit()
+    return render_template("outcomes/instructions.html", instructions=rows, today=today,
+                           title=_l("Follow-ups of your receptions"), follow_ups=True)
+
+
+# --- the citizen -------------------------------------------------------------------------------
+
+def _own_reception(reception_id: int) -> Appointment:
+    appointment = get(Appointment, reception_id)
+    if appointment is None or appointment.citizen_id != current_user.id:
+        abort(404)
+    return appointment
+
+
+@bp.route("/my/appointments/<int:reception_id>/rating", methods=["GET", "POST"])
+@citizen_required
+def rate(reception_id: int):
+    """The citizen rates their held reception, once."""
+    appointment = _own_reception(reception_id)
+    form = RatingForm()
+    if not form.validate_on_submit():
+        return render_form("outcomes/rate.html", form, appointment=appointment,
+                           rating=services.get_rating(appointment.id))
+    try:
+        services.rate_reception(current_user, appointment, form.score.data, form.comment.data, utcnow())
+        commit(_l("You have already rated this reception. Thank you."))
+    except DomainError as exc:
+        db.session.rollback()
+        appointment = _own_reception(reception_id)
+        attach_error(form, exc)
+        return render_form("outcomes/rate.html", form, exc.status, appointment=appointment,
+                           rating=services.get_rating(appointment.id))
+    flash(_l("Thank you for your mark."), "success")
+    return redirect(url_for("booking.appointment", appointment_id=appointment.id))
+
+
+def _access_report_form() -> AccessReportForm:
+    form = AccessReportForm()
+    bodies = services.active_bodies()
+    form.body_id.choices = [(0, "—")] + [(b.id, b.name) for b in bodies]
+    officials = db.session.scalars(select(Official).join(Official.body).where(Body.is_active)
+                                   .order_by(Official.full_name)).all()
+    form.official_id.choices = [(0, "—")] + [(o.id, f"{o.full_name}, {o.body.name}") for o in officials]
+    return form
+
+
+@bp.get("/my/reports/")
+@citizen_required
+def my_reports():
+    """The citizen's own reports of refused bookings."""
+    return render_template("outcomes/my_reports.html", reports=services.list_own_access_reports(current_user))
+
+
+@bp.route("/my/reports/new", methods=["GET", "POST"])
+@citizen_required
+def report_new():
+    """Report being refused a booking, or finding no reception time for months."""
+    form = _access_report_form()
+    if not form.validate_on_submit():
+        return render_form("outcomes/report_new.html", form)
+    try:
+        services.report_access(current_user, form.body_id.data, form.official_id.data or None,
+                               AccessReportKind(form.kind.data), form.text.data, utcnow())
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        attach_error(form, exc)
+        return render_form("outcomes/report_new.html", form, exc.status)
+    flash(_l("Thank you. Your report has been sent to the monitoring staff."), "success")
+    return redirect(url_for("outcomes.my_reports"))
+
+
+# --- monitors ----------------------------------------------------------------------------------
+
+@bp.get("/monitor/reports/")
+@require(Permission.ACCESS_REPORT_VIEW)
+def monitor_reports():
+    """Citizens' reports of refused bookings, not yet reviewed first; filter by body."""
+    body_id = request.args.get("body_id", type=int)
+    reports = services.list_access_reports(body_id)
+    record_view("access_report", None, "citizens' reports", body_id=body_id)
+    db.session.commit()
+    return render_template("outcomes/monitor_reports.html", reports=reports, bodies=services.active_bodies(),
+                           body_id=body_id)
+
+
+@bp.route("/monitor/reports/<int:report_id>", methods=["GET", "POST"])
+@require(Permission.ACCESS_REPORT_VIEW)
+def monitor_report(report_id: int):
+    """One citizen's report; the monitor marks it reviewed (the page answers in place)."""
+    report = get(AccessReport, report_id)
+    if report is None:
+        abort(404)
+    form = ReviewForm()
+    status, done = None, False
+    if form.validate_on_submit():
+        try:
+            services.review_access_report(current_user, report, utcnow())
+            db.session.commit()
+            done = True
+        except DomainError as exc:
+            db.session.rollback()
+            report = get(AccessReport, report_id)
+            attach_error(form, exc)
+            status = exc.status
+    else:
+        record_view("access_report", report.id, "citizen's report")
+        db.session.commit()
+    return render_form("outcomes/monitor_report.html", form, status, report=report, done=done)
+
+

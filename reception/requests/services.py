@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..audit.services import record_change, record_created
 from ..booking import holds
 from ..booking import policy as booking_policy
 from ..booking import queries as booking_queries
@@ -101,14 +102,17 @@ def submit_request(citizen, official, data: BookingData, idempotency_key: str | 
             return existing
     studio = _validate_request(citizen, official, data, now, config)
     calendar = WorkCalendar.from_config(config)
-    appointment_id = insert_or_none(Appointment, dict(
+    values = dict(
         citizen_id=citizen.id, official_id=official.id, format=data.format,
         studio_id=studio.id if studio else None, topic_id=data.topic_id, summary=data.summary.strip(),
         appeal_numbers=(data.appeal_numbers or "").strip() or None,
         needs_wheelchair=bool(data.needs_wheelchair), needs_sign_language=bool(data.needs_sign_language),
         co_applicants=(data.co_applicants or "").strip() or None, status=AppointmentStatus.REQUESTED,
         redirect_due_on=rules.redirect_due_on(now, official.body.timezone, calendar),
-        idempotency_key=key, created_at=now))
+        idempotency_key=key, created_at=now)
+    appointment_id = insert_or_none(Appointment, values)
+    if appointment_id is not None:
+        record_created("appointment", appointment_id, values)  # a Core insert: the audit hook does not see it
     if appointment_id is None:
         if key is not None:
             # A double submit that raced itself: the twin was sent, which is what the citizen wanted.
@@ -330,7 +334,12 @@ def accept_offer(citizen, request: Appointment, offer_id: int | None, now: datet
                 raise SlotTaken(MSG_SLOT_TAKEN) from None
             if moved != 1:  # a twin submit accepted first
                 raise Conflict(_l("You have already accepted a time for this request."))
-            reserve_and_issue_talon(request.id, citizen, slot, studio, now)
+            number = reserve_and_issue_talon(request.id, citizen, slot, studio, now)
+            record_change("appointment", request.id, {
+                "status": (AppointmentStatus.SCREENING, AppointmentStatus.SCHEDULED),
+                "slot_id": (request.slot_id, slot.id), "session_id": (request.session_id, session.id),
+                "accepted_at": (request.accepted_at, now), "accepted_by_name": (None, accepted_by[:200]),
+                "talon_number": (request.talon_number, number)})
             for other in request.offers:
                 if other.id == offer.id:
                     other.status = OfferStatus.ACCEPTED
@@ -343,6 +352,9 @@ def accept_offer(citizen, request: Appointment, offer_id: int | None, now: datet
     db.session.expire(request)
     db.session.expire(slot, ["held_for_id", "held_until"])
     announce_booked(request, now)
+    from ..hearings.services import invite_competent_bodies  # hearings builds on booking
+
+    invite_competent_bodies(request, now)
     return request
 
 

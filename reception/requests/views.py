@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..audit.services import record_view
 from ..booking import queries as booking_queries
 from ..booking.forms import format_choices
 from ..booking.models import Appointment, SlotOffer
@@ -203,9 +204,14 @@ def queue():
     scope = _scope()
     now = utcnow()
     calendar = WorkCalendar.from_config(current_app.config)
-    return render_template("requests/queue.html", awaiting=queries.list_awaiting(scope, now, calendar),
-                           offered=queries.list_offered(scope, now, calendar),
+    awaiting, offered = queries.list_awaiting(scope, now, calendar), queries.list_offered(scope, now, calendar)
+    # The queue shows citizens' names and requests: one audit event per page view, naming the rows shown.
+    record_view("appointment", None, "screening queue",
+                appointments=[row.request.id for row in awaiting + offered])
+    page = render_template("requests/queue.html", awaiting=awaiting, offered=offered,
                            total=queries.count_awaiting(scope, now), limit=queries.QUEUE_LIMIT)
+    db.session.commit()
+    return page
 
 
 def _slot_label(slot) -> str:
@@ -285,4 +291,7 @@ def detail(request_id: int):
             flash(DONE_MESSAGES[action], "success")
             return redirect(url_for("requests.queue"))
         return render_template(template, forms=forms, **context), 422
-    return render_template(template, forms=forms, **context)
+    record_view("appointment", appointment.id, "request screening")
+    page = render_template(template, forms=forms, **context)
+    db.session.commit()
+    return page

@@ -18,6 +18,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from ..audit.services import record_change, record_view
 from ..booking.models import Appointment, AppointmentStatus
 from ..core.errors import Conflict
 from ..core.i18n import current_language
@@ -173,7 +174,10 @@ def studio():
     week = [(today + timedelta(days=n), []) for n in range(7)]
     for appointment in appointments:
         week[(appointment.session.local_date - today).days][1].append(appointment)
-    return render_template("video/studio.html", studios=studios, week=week, tz=tz)
+    record_view("appointment", None, "studio week", appointments=[a.id for a in appointments])
+    page = render_template("video/studio.html", studios=studios, week=week, tz=tz)
+    db.session.commit()
+    return page
 
 
 @bp.post("/studio/appointments/<int:appointment_id>/check-in")
@@ -205,6 +209,8 @@ def check_in(appointment_id: int):
                                  .execution_options(synchronize_session=False)).rowcount
     if changed != 1:  # cancelled or moved a moment ago
         raise Conflict(_l("This appointment has just been changed. Reload the page and try again."))
+    record_change("appointment", appointment.id, {
+        "status": (AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN), "checked_in_at": (None, now)})
     db.session.commit()
     flash(_l("%(name)s is checked in.", name=appointment.citizen.full_name), "success")
     return redirect(url_for("video.studio"))

@@ -25,7 +25,9 @@ def text(response) -> str:
 
 
 def rows() -> int:
-    return sum(_db.session.scalar(select(func.count()).select_from(t)) for t in _db.metadata.sorted_tables)
+    # The audit log is left out: opening the request page records a view of it (tests/audit).
+    return sum(_db.session.scalar(select(func.count()).select_from(t)) for t in _db.metadata.sorted_tables
+               if t.name != "audit_events")
 
 
 @pytest.fixture

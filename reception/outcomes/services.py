@@ -1,0 +1,537 @@
+"""Outcomes of receptions and their follow-up: recording results and instructions with working-day
+deadlines, extensions, the responsible bodies' reports and the assistant's verdicts, contacts with
+the citizen, deadline warnings, the citizen's rating and citizens' reports of refused bookings.
+
+Every function adds and flushes in the caller's transaction (the view or the CLI commits) and
+writes its messages to the outbox in that same transaction. State changes that two people may make
+at once are conditional UPDATEs: the second, stale one raises :class:`Conflict` (409).
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.models import User, UserRole
+from ..audit.services import record_change
+from ..booking.models import Appointment, AppointmentStatus
+from ..core.errors import Conflict, Invalid, NotAllowed, NotFound
+from ..core.permissions import Permission, Role
+from ..core.web import absolute_url
+from ..core.workdays import WorkCalendar
+from ..directory.models import Body, Official
+from ..extensions import db
+from ..notifications.services import notify
+from .models import (AccessReport, AccessReportKind, CitizenContact, ContactChannel, Instruction, InstructionReport,
+                     InstructionStatus, Outcome, OutcomeResult, Rating, ReportVerdict)
+
+#: Appeal types of instructions (their default terms come from RECEPTION_FOLLOWUP_TERMS).
+APPEAL_TYPE_LABELS = {
+    "statement": _l("Statement"),
+    "complaint": _l("Complaint"),
+    "proposal": _l("Proposal"),
+    "request": _l("Request"),
+}
+DEFAULT_TERM = 15
+#: Appointments whose outcome may be recorded: the citizen came (checked in) or was received (held).
+RECORDABLE = (AppointmentStatus.CHECKED_IN, AppointmentStatus.HELD)
+MSG_STALE = _l("Someone else changed this record while you were looking at it. Please look at it again "
+               "and repeat your change if it is still needed.")
+
+
+# --- pure rules ---------------------------------------------------------------------------------
+
+def followup_terms(config) -> dict[str, int]:
+    """Working days per appeal type from RECEPTION_FOLLOWUP_TERMS ("statement=15,complaint=15,…")."""
+    terms = {kind: DEFAULT_TERM for kind in APPEAL_TYPE_LABELS}
+    for part in str(config.get("FOLLOWUP_TERMS") or "").split(","):
+        kind, _, days = part.partition("=")
+        if kind.strip() in terms and days.strip().isdigit():
+            terms[kind.strip()] = int(days.strip())
+    return terms
+
+
+def default_due_on(appeal_type: str, given_on: date, config) -> date:
+    """The default deadline of an instruction given on ``given_on``: its term in working days."""
+    term = followup_terms(config).get(appeal_type, DEFAULT_TERM)
+    return WorkCalendar.from_config(config).add_working_days(given_on, term)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def local_today(now: datetime, tz: str) -> date:
+    return now.astimezone(ZoneInfo(tz)).date()
+
+
+def given_on(instruction: Instruction) -> date:
+    """The local date the instruction was given (in the zone of the official's body)."""
+    return local_today(instruction.created_at, instruction.outcome.appointment.official.body.timezone)
+
+
+def latest_extension_on(instruction: Instruction) -> date:
+    """The latest due date an extension may set: two months after the instruction was given."""
+    return add_months(given_on(instruction), 2)
+
+
+def is_overdue(instruction: Instruction, today: date) -> bool:
+    return instruction.status is not InstructionStatus.CLOSED and instruction.due_on < today
+
+
+# --- who may do what ----------------------------------------------------------------------------
+
+def is_officials_side(user, appointment: Appointment) -> bool:
+    """The official of the appointment, an assistant of the official's body, or an administrator."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    official = appointment.official
+    if user.can(Permission.OUTCOME_RECORD):
+        return True
+    if not user.can(Permission.OUTCOME_RECORD_OWN):
+        return False
+    if official.user_id is not None and official.user_id == user.id:
+        return True
+    return user.has_role(Role.ASSISTANT) and user.body_id is not None and user.body_id == official.body_id
+
+
+def is_responsible_body(user, instruction: Instruction) -> bool:
+    """An agency representative of the instruction's body (administrators act for any body)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.has_role(Role.ADMIN):
+        return True
+    return (user.can(Permission.INSTRUCTION_REPORT_OWN) and user.body_id is not None
+            and user.body_id == instruction.body_id)
+
+
+def can_view_instruction(user, instruction: Instruction) -> bool:
+    return is_responsible_body(user, instruction) or is_officials_side(user, instruction.outcome.appointment)
+
+
+# --- reads --------------------------------------------------------------------------------------
+
+def get_outcome(appointment_id: int) -> Outcome | None:
+    return db.session.scalar(select(Outcome).where(Outcome.appointment_id == appointment_id))
+
+
+def get_rating(appointment_id: int) -> Rating | None:
+    return db.session.scalar(select(Rating).where(Rating.appointment_id == appointment_id))
+
+
+def active_bodies() -> list[Body]:
+    return list(db.session.scalars(select(Body).where(Body.is_active).order_by(Body.name_en)))
+
+
+def _instructions_ordered(stmt, today: date) -> list[Instruction]:
+    rows = list(db.session.scalars(stmt))
+    # Open before reported, then overdue first, then by deadline.
+    rank = {InstructionStatus.OPEN: 0, InstructionStatus.REPORTED: 1, InstructionStatus.CLOSED: 2}
+    return sorted(rows, key=lambda i: (i.status is InstructionStatus.CLOSED, not is_overdue(i, today),
+                                       rank[i.status], i.due_on, i.id))
+
+
+def list_body_instructions(user, today: date) -> list[Instruction]:
+    """The instructions given to the user's body (all bodies for administrators): open first,
+    overdue ones first among them."""
+    stmt = select(Instruction)
+    if not user.has_role(Role.ADMIN):
+        if user.body_id is None:
+            return []
+        stmt = stmt.where(Instruction.body_id == user.body_id)
+    return _instructions_ordered(stmt, today)
+
+
+def list_follow_ups(user, today: date) -> list[Instruction]:
+    """Open and reported instructions from the receptions of the user's side: an assistant's body,
+    an official's own receptions, every body for administrators. Overdue first."""
+    stmt = (select(Instruction).join(Instruction.outcome).join(Outcome.appointment).join(Appointment.official)
+            .where(Instruction.status != InstructionStatus.CLOSED))
+    if not user.can(Permission.OUTCOME_RECORD):
+        conditions = [Official.user_id == user.id]
+        if user.has_role(Role.ASSISTANT) and user.body_id is not None:
+            conditions.append(Official.body_id == user.body_id)
+        stmt = stmt.where(or_(*conditions))
+    return _instructions_ordered(stmt, today)
+
+
+# --- outcomes and instructions ------------------------------------------------------------------
+
+@dataclass
+class NewInstruction:
+    body_id: int
+    responsible_name: str
+    text: str
+    appeal_type: str
+    due_on: date | None  # None: the default term
+
+
+def _check_instruction(item: NewInstruction, today: date, config, index: int) -> date:
+    body = db.session.get(Body, item.body_id)
+    if body is None or not body.is_active:
+        raise Invalid(_l("Choose an active body responsible for the instruction."), field=f"instructions-{index}")
+    if item.appeal_type not in APPEAL_TYPE_LABELS:
+        raise Invalid(_l("Choose the type of appeal."), field=f"instructions-{index}")
+    default = default_due_on(item.appeal_type, today, config)
+    due = item.due_on or default
+    if due < today:
+        raise Invalid(_l("The due date cannot be in the past."), field=f"instructions-{index}")
+    if due > default:
+        raise Invalid(_l("The due date cannot be later than the term for this type of appeal (%(date)s). "
+                         "A later date needs an extension with reasons.", date=default.isoformat()),
+                      field=f"instructions-{index}")
+    return due
+
+
+def record_outcome(actor, appointment: Appointment, result: OutcomeResult, grounds: str, notes: str,
+                   instructions: list[NewInstruction], seen: datetime | None, now: datetime, config) -> Outcome:
+    """Record (or update) the outcome of a reception and add instructions to bodies.
+
+    A checked-in appointment becomes held (the reception took place). The first recording tells
+    the citizen (``outcome_recorded``, once: an edit does not resend); instructions added by a
+    later edit are told in a message of their own. ``seen`` is the outcome's ``updated_at`` the
+    form was built from (None for a new one); a stale form raises Conflict. Raises NotAllowed for
+    anyone but the official's side, Conflict before check-in, Invalid for refused without grounds
+    or a bad instruction.
+    """
+    if not is_officials_side(actor, appointment):
+        raise NotAllowed(_l("Only the official's side may record the outcome of this reception."))
+    if appointment.status not in RECORDABLE:
+        raise Conflict(_l("The outcome can be recorded once the citizen has been checked in."))
+    grounds = (grounds or "").strip()
+    if result is OutcomeResult.REFUSED and not grounds:
+        raise Invalid(_l("Give the grounds for the refusal."), field="grounds")
+    today = local_today(now, appointment.official.body.timezone)
+    dues = [_check_instruction(item, today, config, n) for n, item in enumerate(instructions)]
+
+    outcome = get_outcome(appointment.id)
+    created = outcome is None
+    if created:
+        if seen is not None:
+            raise Conflict(MSG_STALE)
+        outcome = Outcome(appointment_id=appointment.id, result=result, grounds=grounds or None, notes=notes or "",
+                          recorded_by_id=actor.id, recorded_at=now, updated_at=now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(outcome)
+        except IntegrityError:
+            raise Conflict(MSG_STALE) from None
+    else:
+        if seen is None or seen != outcome.updated_at:
+            raise Conflict(MSG_STALE)
+        changed = db.session.execute(
+            update(Outcome).where(Outcome.id == outcome.id, Outcome.updated_at == outcome.updated_at)
+            .values(result=result, grounds=grounds or None, notes=notes or "", updated_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+        if changed != 1:
+            raise Conflict(MSG_STALE)
+        record_change("outcome", outcome.id, {"result": (outcome.result, result), "grounds": (outcome.grounds, grounds),
+                                              "notes": (outcome.notes, notes)})
+        db.session.refresh(outcome)
+
+    if appointment.status is AppointmentStatus.CHECKED_IN:
+        # Recording the outcome means the reception took place (the day board may not have been used).
+        record_change("appointment", appointment.id, {"status": (AppointmentStatus.CHECKED_IN, AppointmentStatus.HELD)})
+        db.session.execute(update(Appointment)
+                           .where(Appointment.id == appointment.id, Appointment.status == AppointmentStatus.CHECKED_IN)
+                           .values(status=AppointmentStatus.HELD, finished_at=appointment.finished_at or now)
+                           .execution_options(synchronize_session=False))
+        db.session.refresh(appointment)
+
+    added = []
+    for item, due in zip(instructions, dues):
+        instruction = Instruction(outcome_id=outcome.id, body_id=item.body_id,
+                                  responsible_name=item.responsible_name.strip(), text=item.text.strip(),
+                                  appeal_type=item.appeal_type, due_on=due, original_due_on=due,
+                                  status=InstructionStatus.OPEN, created_at=now)
+        db.session.add(instruction)
+        added.append(instruction)
+    db.session.flush()
+    db.session.refresh(outcome, ["instructions"])
+    if created:
+        _tell_citizen_outcome(outcome, outcome.instructions, f"outcome:{outcome.id}", update=False)
+    elif added:
+        _tell_citizen_outcome(outcome, added, f"outcome:{outcome.id}:instructions:{added[0].id}", update=True)
+    return outcome
+
+
+def _subject(user, text) -> str:
+    with force_locale(user.language):
+        return str(text)
+
+
+def _appointment_context(appointment: Appointment) -> dict:
+    from ..booking.announce import _context  # what every appointment message shows (zone, addresses)
+
+    return _context(appointment)
+
+
+def _tell_citizen_outcome(outcome: Outcome, instructions: list[Instruction], key: str, update: bool) -> None:
+    appointment = outcome.appointment
+    citizen = appointment.citizen
+    notify(citizen, "outcome_recorded",
+           _subject(citizen, _l("The outcome of your reception: talon %(talon)s", talon=appointment.talon_number)),
+           "outcome_recorded", dedupe_key=key, appointment_id=appointment.id, outcome=outcome,
+           instructions=instructions, update=update, **_appointment_context(appointment))
+
+
+def extend_instruction(actor, instruction: Instruction, new_due_on: date, reason: str, seen_due_on: date,
+                       now: datetime) -> Instruction:
+    """Move an instruction's deadline by a reasoned decision and tell the citizen (``instruction_extended``).
+
+    The new date must be later than the current one and at most two months after the instruction
+    was given. The deadline warnings re-arm by themselves (they are kept per deadline). Raises
+    NotAllowed, Invalid, or Conflict when the instruction is closed or the form is stale.
+    """
+    appointment = instruction.outcome.appointment
+    if not is_officials_side(actor, appointment):
+        raise NotAllowed(_l("Only the official's side may extend this instruction."))
+    if instruction.status is InstructionStatus.CLOSED:
+        raise Conflict(_l("This instruction is done; its deadline cannot change."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_l("Give the reasons for the extension."), field="reason")
+    if seen_due_on != instruction.due_on:
+        raise Conflict(MSG_STALE)
+    if new_due_on <= instruction.due_on:
+        raise Invalid(_l("The new due date must be later than the current one (%(date)s).",
+                         date=instruction.due_on.isoformat()), field="due_on")
+    latest = latest_extension_on(instruction)
+    if new_due_on > latest:
+        raise Invalid(_l("The due date can be extended to %(date)s at the latest: two months after the "
+                         "instruction was given.", date=latest.isoformat()), field="due_on")
+    changed = db.session.execute(
+        update(Instruction).where(Instruction.id == instruction.id, Instruction.due_on == seen_due_on,
+                                  Instruction.status != InstructionStatus.CLOSED)
+        .values(due_on=new_due_on, extension_reason=reason, extended_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise Conflict(MSG_STALE)
+    record_change("instruction", instruction.id, {"due_on": (seen_due_on, new_due_on), "extension_reason": (None, reason)})
+    db.session.refresh(instruction)
+    citizen = appointment.citizen
+    notify(citizen, "instruction_extended",
+           _subject(citizen, _l("A deadline after your reception has been extended: talon %(talon)s",
+                                talon=appointment.talon_number)),
+           "instruction_extended", dedupe_key=f"extended:{instruction.id}:{new_due_on.isoformat()}",
+           appointment_id=appointment.id, instruction=instruction, **_appointment_context(appointment))
+    return instruction
+
+
+def report_instruction(actor, instruction: Instruction, text: str, seen_status: InstructionStatus,
+                       now: datetime) -> InstructionReport:
+    """The responsible body reports what it did: the instruction goes to ``reported`` for checking.
+
+    A body may add to its report while it waits. ``seen_status`` is the status the form was built
+    from: if the report was returned or accepted meanwhile, Conflict (the body should read the
+    verdict first). Raises NotAllowed for anyone outside the responsible body, Conflict once the
+    instruction is done.
+    """
+    if not is_responsible_body(actor, instruction):
+        raise NotAllowed(_l("Only the responsible body may report on this instruction."))
+    text = (text or "").strip()
+    if not text:
+        raise Invalid(_l("Say what was done."), field="text")
+    if instruction.status is InstructionStatus.CLOSED:
+        raise Conflict(_l("This instruction is already done: no report is needed."))
+    changed = db.session.execute(
+        update(Instruction).where(Instruction.id == instruction.id, Instruction.status == seen_status)
+        .values(status=InstructionStatus.REPORTED).execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise Conflict(MSG_STALE)
+    record_change("instruction", instruction.id, {"status": (seen_status, InstructionStatus.REPORTED)})
+    report = InstructionReport(instruction_id=instruction.id, author_id=actor.id, text=text, created_at=now)
+    db.session.add(report)
+    db.session.flush()
+    db.session.refresh(instruction)
+    return report
+
+
+def judge_report(actor, instruction: Instruction, report_id: int, accept: bool, note: str,
+                 now: datetime) -> InstructionReport:
+    """The official's side accepts the body's latest report (the instruction is closed) or returns it
+    with a note (the instruction is open again; the report keeps the verdict).
+
+    ``report_id`` is the report the form showed: if the body reported again or someone else judged
+    it meanwhile, Conflict. Raises NotAllowed, Invalid (no note for a return).
+    """
+    if not is_officials_side(actor, instruction.outcome.appointment):
+        raise NotAllowed(_l("Only the official's side may check the body's report."))
+    note = (note or "").strip()
+    if not accept and not note:
+        raise Invalid(_l("Say why the report is returned."), field="note")
+    report = db.session.get(InstructionReport, report_id)
+    if report is None or report.instruction_id != instruction.id:
+        raise NotFound(_l("The page or record you asked for does not exist."))
+    latest = instruction.reports[-1] if instruction.reports else None
+    if report is not latest or report.verdict is not None or instruction.status is not InstructionStatus.REPORTED:
+        raise Conflict(MSG_STALE)
+    values = dict(status=InstructionStatus.CLOSED, closed_at=now, closed_by_id=actor.id) if accept \
+        else dict(status=InstructionStatus.OPEN)
+    changed = db.session.execute(
+        update(Instruction).where(Instruction.id == instruction.id, Instruction.status == InstructionStatus.REPORTED)
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    judged = db.session.execute(
+        update(InstructionReport).where(InstructionReport.id == report.id, InstructionReport.verdict.is_(None))
+        .values(verdict=ReportVerdict.ACCEPTED if accept else ReportVerdict.RETURNED, verdict_note=note or None,
+                verdict_by_id=actor.id, verdict_at=now).execution_options(synchronize_session=False)).rowcount
+    if changed != 1 or judged != 1:
+        raise Conflict(MSG_STALE)
+    record_change("instruction", instruction.id, {"status": (InstructionStatus.REPORTED, values["status"])})
+    record_change("instruction_report", report.id, {"verdict": (None, "accepted" if accept else "returned"),
+                                                    "verdict_note": (None, note or None)})
+    db.session.refresh(instruction)
+    db.session.refresh(report)
+    return report
+
+
+def log_contact(actor, instruction: Instruction, channel: ContactChannel, confirmed: bool | None, note: str,
+                now: datetime) -> CitizenContact:
+    """Log the official's side's contact with the citizen about what the body claims it did."""
+    if not is_officials_side(actor, instruction.outcome.appointment):
+        raise NotAllowed(_l("Only the official's side may log contacts with the citizen."))
+    contact = CitizenContact(instruction_id=instruction.id, staff_id=actor.id, channel=channel,
+                             confirmed=confirmed, note=(note or "").strip(), contacted_at=now)
+    db.session.add(contact)
+    db.session.flush()
+    return contact
+
+
+# --- deadline warnings --------------------------------------------------------------------------
+
+@dataclass
+class WarnResult:
+    due_soon: int = 0
+    overdue: int = 0
+    messages: int = 0
+
+
+def _representatives(body_id: int) -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(UserRole).where(UserRole.role == Role.AGENCY_REP, User.body_id == body_id, User.is_active)
+        .order_by(User.id).distinct()))
+
+
+def warn_followups(now: datetime, config) -> WarnResult:
+    """Warn the responsible bodies' active agency representatives of deadlines within
+    RECEPTION_FOLLOWUP_WARN_DAYS working days (``followup_due_soon``) or passed (``followup_overdue``).
+
+    Each warning goes once per deadline: ``near_warned_for`` / ``overdue_warned_for`` are set by a
+    conditional UPDATE, so of two runs at once only one sends; an extension (a new deadline)
+    re-arms both. Commits after each instruction.
+    """
+    calendar_ = WorkCalendar.from_config(config)
+    warn_days = int(config.get("FOLLOWUP_WARN_DAYS") or 0)
+    result = WarnResult()
+    ids = list(db.session.scalars(select(Instruction.id).where(Instruction.status != InstructionStatus.CLOSED)
+                                  .order_by(Instruction.due_on, Instruction.id)))
+    for instruction_id in ids:
+        instruction = db.session.get(Instruction, instruction_id)
+        today = local_today(now, instruction.body.timezone)
+        due = instruction.due_on
+        if due < today:
+            column, kind = Instruction.overdue_warned_for, "followup_overdue"
+        elif calendar_.working_days_between(today, due) <= warn_days:
+            column, kind = Instruction.near_warned_for, "followup_due_soon"
+        else:
+            continue
+        claimed = db.session.execute(
+            update(Instruction).where(Instruction.id == instruction.id, Instruction.due_on == due,
+                                      Instruction.status != InstructionStatus.CLOSED,
+                                      or_(column.is_(None), column != due))
+            .values({column.key: due}).execution_options(synchronize_session=False)).rowcount
+        if claimed != 1:
+            db.session.rollback()
+            continue
+        record_change("instruction", instruction.id, {column.key: (None, due)})
+        appointment = instruction.outcome.appointment
+        for rep in _representatives(instruction.body_id):
+            subject = (_l("Deadline passed: instruction No. %(id)s", id=instruction.id) if kind == "followup_overdue"
+                       else _l("Deadline near: instruction No. %(id)s", id=instruction.id))
+            result.messages += len(notify(
+                rep, kind, _subject(rep, subject), kind, dedupe_key=f"{kind}:{instruction.id}:{due}:{rep.id}",
+                instruction=instruction, appointment=appointment, today=today,
+                instruction_url=absolute_url("outcomes.instruction", instruction_id=instruction.id)))
+        if kind == "followup_overdue":
+            result.overdue += 1
+        else:
+            result.due_soon += 1
+        db.session.commit()
+    return result
+
+
+# --- the citizen ------------------------------------------------------------------------------
+
+def rate_reception(citizen, appointment: Appointment, score: int, comment: str, now: datetime) -> Rating:
+    """The citizen rates their held reception, once (a second rating is a Conflict)."""
+    if appointment.citizen_id != citizen.id:
+        raise NotFound(_l("The page or record you asked for does not exist."))
+    if appointment.status is not AppointmentStatus.HELD:
+        raise Conflict(_l("You can rate a reception once it has been held."))
+    if not 1 <= score <= 5:
+        raise Invalid(_l("Choose a mark from 1 to 5."), field="score")
+    if get_rating(appointment.id) is not None:
+        raise Conflict(_l("You have already rated this reception. Thank you."))
+    rating = Rating(appointment_id=appointment.id, citizen_id=citizen.id, score=score,
+                    comment=(comment or "").strip(), created_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(rating)
+    except IntegrityError:
+        raise Conflict(_l("You have already rated this reception. Thank you.")) from None
+    return rating
+
+
+def report_access(citizen, body_id: int, official_id: int | None, kind: AccessReportKind, text: str,
+                  now: datetime) -> AccessReport:
+    """A citizen reports being refused a booking or finding no reception time; monitors read it."""
+    body = db.session.get(Body, body_id)
+    if body is None or not body.is_active:
+        raise Invalid(_l("Choose the body."), field="body_id")
+    if official_id:
+        official = db.session.get(Official, official_id)
+        if official is None or official.body_id != body.id:
+            raise Invalid(_l("Choose an official of that body, or none."), field="official_id")
+    text = (text or "").strip()
+    if not text:
+        raise Invalid(_l("Tell us what happened."), field="text")
+    report = AccessReport(citizen_id=citizen.id, body_id=body.id, official_id=official_id or None, kind=kind,
+                          text=text, created_at=now)
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def review_access_report(actor, report: AccessReport, now: datetime) -> AccessReport:
+    """A monitor marks a citizen's report as reviewed (once: a second is a Conflict)."""
+    if not actor.can(Permission.ACCESS_REPORT_VIEW):
+        raise NotAllowed(_l("Only monitors may review these reports."))
+    changed = db.session.execute(
+        update(AccessReport).where(AccessReport.id == report.id, AccessReport.reviewed_at.is_(None))
+        .values(reviewed_at=now, reviewed_by_id=actor.id).execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise Conflict(_l("This report has already been marked as reviewed."))
+    record_change("access_report", report.id, {"reviewed_at": (None, now)})
+    db.session.refresh(report)
+    return report
+
+
+def list_access_reports(body_id: int | None = None) -> list[AccessReport]:
+    stmt = select(AccessReport).order_by(AccessReport.reviewed_at.is_not(None), AccessReport.created_at.desc())
+    if body_id:
+        stmt = stmt.where(AccessReport.body_id == body_id)
+    return list(db.session.scalars(stmt))
+
+
+def list_own_access_reports(citizen) -> list[AccessReport]:
+    return list(db.session.scalars(select(AccessReport).where(AccessReport.citizen_id == citizen.id)
+                                   .order_by(AccessReport.created_at.desc())))
