@@ -9,7 +9,7 @@ changes nothing, and the demo passwords of existing accounts are not reset.
 """
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 
@@ -39,6 +39,7 @@ from ..schedule.visiting import VisitingData, announce_visiting
 from .demo_data import (
     ACCOUNTS,
     AKIMATS,
+    AKTOBE_AKIMAT,
     CITIZEN,
     DEPUTIES,
     DISTRICTS,
@@ -89,6 +90,8 @@ def load_demo_data(today: date) -> list[tuple[str, str]]:
     loader.load_schedules(today)
     db.session.flush()
     loader.load_events(today)
+    db.session.flush()
+    loader.load_receptions(today)
     db.session.flush()
     return accounts
 
@@ -239,6 +242,8 @@ class _Loader:
             body = self.bodies[account.body] if account.body else None
             user = User(email=account.email, full_name=account.full_name, language=account.language,
                         password_hash=password_hash, body=body)
+            if role is Role.LEGAL_CONSULTANT:  # consultants take the cases of their region's queue
+                user.region = self.regions[CITIZEN["region"]]
             if role is Role.CITIZEN:
                 taken = db.session.scalar(select(User.id).where(User.iin == CITIZEN["iin"])) is not None
                 user.iin = None if taken else CITIZEN["iin"]  # someone registered it for real: keep theirs
@@ -278,6 +283,85 @@ class _Loader:
                 official_id=minister.id, region_id=akimat.region_id, venue_id=hall.id, dates=[first, second],
                 start_time=time(10), end_time=time(13), slot_minutes=30,
                 formats=frozenset({AttendanceFormat.IN_PERSON})), now=now, calendar=calendar)
+
+    # --- the citizen's receptions: one held with its follow-up, one coming up ------------------
+
+    def load_receptions(self, today: date) -> None:
+        """Once (while the demo citizen has no appointment): a reception with the Aktobe akim held on the
+        last working day, its outcome with an instruction to the Alga district akimat (the demo agency
+        representative's body), and a booking of the akim's next free time, with the bodies competent
+        for its topic invited and the case in the legal consultants' queue."""
+        from ..booking.models import Appointment, AppointmentStatus
+        from ..booking.services import BookingData, book_slot
+        from ..booking.talon import talon_number
+        from ..core.errors import DomainError
+        from ..core.timeutil import local_to_utc
+        from ..legal.services import flag_for_review
+        from ..outcomes.models import OutcomeResult
+        from ..outcomes.services import NewInstruction, record_outcome
+        from ..schedule.models import ReceptionSession, SessionKind, SessionStatus, Slot
+
+        citizen = db.session.scalar(select(User).where(User.email == "citizen@demo.kz"))
+        assistant = db.session.scalar(select(User).where(User.email == "assistant@demo.kz"))
+        if citizen is None or assistant is None or db.session.scalar(
+                select(Appointment.id).where(Appointment.citizen_id == citizen.id).limit(1)) is not None:
+            return
+        akimat = self.bodies[AKTOBE_AKIMAT]
+        district = self.bodies[f"{AKTOBE_AKIMAT}-alga"]
+        akim = next(o for o in akimat.officials if o.is_head)
+        office = next(v for v in akimat.venues if v.kind is VenueKind.OFFICE)
+        topic = next((t for t in district.topics if t in akimat.topics), akimat.topics[0])
+        calendar = WorkCalendar.from_config(current_app.config)
+        now = utcnow()
+
+        # Held on the last working day before today, 10:00 local time.
+        day = today - timedelta(days=1)
+        while not calendar.is_working_day(day):
+            day -= timedelta(days=1)
+        start = local_to_utc(datetime.combine(day, time(10)), akimat.timezone)
+        session = ReceptionSession(official=akim, venue=office, kind=SessionKind.REGULAR, local_date=day,
+                                   starts_at=start, ends_at=start + timedelta(minutes=20), allow_in_person=True,
+                                   opens_at=start - timedelta(days=30), closes_at=start - timedelta(hours=24),
+                                   status=SessionStatus.HELD, status_changed_at=start + timedelta(minutes=20),
+                                   slots=[Slot(starts_at=start, ends_at=start + timedelta(minutes=20))])
+        db.session.add(session)
+        db.session.flush()
+        accepted = start - timedelta(days=7)
+        held = Appointment(citizen=citizen, official=akim, session=session, slot=session.slots[0],
+                           format=AttendanceFormat.IN_PERSON, topic=topic, status=AppointmentStatus.HELD,
+                           summary="В нашем пятиэтажном доме на проспекте Абулхаир хана с октября нет отопления; "
+                                   "районный акимат дважды ответил, что ремонт запланирован.",
+                           accepted_at=accepted, accepted_by_name=assistant.full_name,
+                           checked_in_at=start - timedelta(minutes=10), started_at=start,
+                           finished_at=start + timedelta(minutes=15))
+        db.session.add(held)
+        db.session.flush()
+        held.talon_number = talon_number(office.region.code, accepted, akimat.timezone, held.id)
+        record_outcome(assistant, held, OutcomeResult.FORWARDED_PART, "",
+                       "Аким поручил акимату Алгинского района восстановить отопление и сообщить заявителю.",
+                       [NewInstruction(body_id=district.id, responsible_name="Руководитель отдела ЖКХ",
+                                       text="Восстановить отопление в доме и сообщить заявителю о выполнении.",
+                                       appeal_type="complaint", due_on=None)],
+                       None, now, current_app.config)
+
+        # The akim's next time the booking rules allow, then the case goes to the legal consultants.
+        slots = db.session.scalars(
+            select(Slot).join(Slot.session).where(ReceptionSession.official_id == akim.id, Slot.starts_at > now,
+                                                  ReceptionSession.status == SessionStatus.PLANNED,
+                                                  ReceptionSession.is_published)
+            .order_by(Slot.starts_at).limit(20))
+        data = BookingData(format=AttendanceFormat.IN_PERSON, topic_id=topic.id,
+                           summary="Отопление так и не восстановлено; районный акимат не отвечает "
+                                   "на звонки.", appeal_numbers="ЖТ-Т-2026-0154871")
+        for slot in slots:
+            try:
+                with db.session.begin_nested():
+                    coming = book_slot(citizen, slot.id, data, None, now, current_app.config)
+            except DomainError:
+                continue
+            flag_for_review(assistant, coming, "Соответствует ли ответ акимата срокам, "
+                                               "установленным законом?", now)
+            break
 
     # --- reception hours ----------------------------------------------------------------------
 

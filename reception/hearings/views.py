@@ -38,8 +38,8 @@ def invitations():
     """The representative's body's invitations, upcoming first, answered or not."""
     now = utcnow()
     items = services.list_body_invitations(current_user, now)
-    for invitation in items:
-        record_view("appointment", invitation.appointment_id, "body invitations")
+    if items:
+        record_view("appointment", None, "body invitations", appointments=[i.appointment_id for i in items])
     db.session.commit()
     return render_template("hearings/invitations.html", invitations=items, now=now, format_labels=FORMAT_LABELS,
                            answerable={i.id: services.is_answerable(i, now) for i in items})

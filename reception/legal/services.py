@@ -21,6 +21,7 @@ from datetime import date, datetime
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User, UserRole
 from ..audit.services import record_change
@@ -155,6 +156,14 @@ def flag_for_review(actor, appointment: Appointment, reason: str, now: datetime)
     if review is None:
         review = LegalReview(appointment=appointment)
         db.session.add(review)
+    else:
+        # Put back after a withdrawal: the earlier consultant's unsigned drafts go (nothing was signed).
+        for draft in [o for o in review.opinions if o.status is OpinionStatus.DRAFT]:
+            for attachment in draft.attachments:
+                db.session.delete(attachment)
+            db.session.delete(draft)
+        db.session.flush()
+        db.session.expire(review, ["opinions"])
     review.region_id = appointment.citizen.region_id
     review.reason = reason
     review.status = ReviewStatus.QUEUED
@@ -162,7 +171,10 @@ def flag_for_review(actor, appointment: Appointment, reason: str, now: datetime)
     review.consultant_id = None
     review.taken_at = None
     review.created_at = now
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # flagged by someone else at the same moment (one review per appointment)
+        raise Conflict(_l("This case has already been sent for legal review.")) from None
     _announce_queued(review)
     return review
 

@@ -59,9 +59,12 @@ def flag(appointment_id: int):
     appointment = _appointment_for(appointment_id, services.can_flag)
     review = services.get_review_for_appointment(appointment.id)
     form = FlagForm()
-    context = dict(appointment=appointment, review=review, withdraw_form=ButtonForm(),
-                   signed=services.latest_signed(review), format_labels=FORMAT_LABELS)
+    context = {"appointment": appointment, "review": review, "signed": services.latest_signed(review),
+               "format_labels": FORMAT_LABELS}
     if not form.validate_on_submit():
+        if request.method == "GET":
+            record_view("appointment", appointment.id, "legal review flag")
+            db.session.commit()
         return render_form("legal/flag.html", form, **context)
     try:
         services.flag_for_review(current_user, appointment, form.reason.data, utcnow())
@@ -124,7 +127,7 @@ def _opinion_in_queue(opinion_id: int) -> LegalOpinion:
 @require(Permission.LEGAL_REVIEW)
 def queue():
     waiting, mine = services.list_queue(current_user)
-    return render_template("legal/queue.html", waiting=waiting, mine=mine, take_form=ButtonForm(),
+    return render_template("legal/queue.html", waiting=waiting, mine=mine,
                            status_labels=REVIEW_STATUS_LABELS, no_region=current_user.region_id is None
                            and not services.is_administrator(current_user))
 
@@ -146,11 +149,11 @@ def _case_page(review: LegalReview, opinion_form: OpinionForm | None = None,
     writer = services.can_write(current_user, review)
     if opinion_form is None and draft is not None and writer:
         opinion_form = _opinion_form(draft)
-    context = dict(review=review, appointment=review.appointment, draft=draft, writer=writer,
-                   opinion_form=opinion_form, attachment_form=attachment_form or AttachmentForm(),
-                   button=ButtonForm(), tz=services.review_timezone(review), format_labels=FORMAT_LABELS,
-                   max_mb=current_app.config["MAX_ATTACHMENT_MB"], opinions=list(reversed(review.opinions)))
-    return render_template("legal/review.html", **context), status or 200
+    return render_template("legal/review.html", review=review, appointment=review.appointment, draft=draft,
+                           writer=writer, opinion_form=opinion_form,
+                           attachment_form=attachment_form or AttachmentForm(), tz=services.review_timezone(review),
+                           format_labels=FORMAT_LABELS, max_mb=current_app.config["MAX_ATTACHMENT_MB"],
+                           opinions=list(reversed(review.opinions))), status or 200
 
 
 @bp.get("/legal/reviews/<int:review_id>")
@@ -256,11 +259,11 @@ def _upload_body_limit():
     """Before any hook reads the form (the NUL check, CSRF): an opinion's attachment may be larger than
     RECEPTION_MAX_CONTENT_LENGTH, up to RECEPTION_MAX_ATTACHMENT_MB; a larger body is a clear 413."""
     if request.endpoint != "legal.upload" or request.method != "POST":
-        return None
+        return
     request.max_content_length = _max_bytes() + 256 * 1024  # room for the form around the file
     if request.content_length is not None and request.content_length > request.max_content_length:
         raise _too_large()
-    return None
+    return
 
 
 @bp.record_once

@@ -99,7 +99,7 @@ class VerdictForm(FlaskForm):
     verdict = RadioField(_l("Your decision"), validate_choice=True, validators=[DataRequired(message=REQUIRED)])
     note = TextAreaField(_l("Note to the body (required when you return the report)"), filters=[_strip],
                          validators=[Optional(), _too_long(4000)])
-    report_id = HiddenField(validators=[DataRequired(message=DAMAGED), Regexp(r"^\d{1,12}$", message=DAMAGED)])
+    report_id = HiddenField(validators=[DataRequired(message=DAMAGED), Regexp(r"^\d{1,9}$", message=DAMAGED)])
 
     def validate_note(self, field):
         if self.verdict.data == "returned" and not field.data:

@@ -26,6 +26,7 @@ from ..core.permissions import Permission, Role
 from ..core.web import absolute_url
 from ..core.workdays import WorkCalendar
 from ..directory.models import Body, Official
+from ..directory.queries import get
 from ..extensions import db
 from ..notifications.services import notify
 from .models import (AccessReport, AccessReportKind, CitizenContact, ContactChannel, Instruction, InstructionReport,
@@ -176,7 +177,7 @@ class NewInstruction:
 
 
 def _check_instruction(item: NewInstruction, today: date, config, index: int) -> date:
-    body = db.session.get(Body, item.body_id)
+    body = get(Body, item.body_id)
     if body is None or not body.is_active:
         raise Invalid(_l("Choose an active body responsible for the instruction."), field=f"instructions-{index}")
     if item.appeal_type not in APPEAL_TYPE_LABELS:
@@ -369,7 +370,7 @@ def judge_report(actor, instruction: Instruction, report_id: int, accept: bool, 
     note = (note or "").strip()
     if not accept and not note:
         raise Invalid(_l("Say why the report is returned."), field="note")
-    report = db.session.get(InstructionReport, report_id)
+    report = get(InstructionReport, report_id)
     if report is None or report.instruction_id != instruction.id:
         raise NotFound(_l("The page or record you asked for does not exist."))
     latest = instruction.reports[-1] if instruction.reports else None
@@ -494,11 +495,11 @@ def rate_reception(citizen, appointment: Appointment, score: int, comment: str, 
 def report_access(citizen, body_id: int, official_id: int | None, kind: AccessReportKind, text: str,
                   now: datetime) -> AccessReport:
     """A citizen reports being refused a booking or finding no reception time; monitors read it."""
-    body = db.session.get(Body, body_id)
+    body = get(Body, body_id)
     if body is None or not body.is_active:
         raise Invalid(_l("Choose the body."), field="body_id")
     if official_id:
-        official = db.session.get(Official, official_id)
+        official = get(Official, official_id)
         if official is None or official.body_id != body.id:
             raise Invalid(_l("Choose an official of that body, or none."), field="official_id")
     text = (text or "").strip()

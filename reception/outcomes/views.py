@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -89,12 +89,7 @@ def _outcome_page(appointment, form, outcome, status=None):
     return render_form("outcomes/record.html", form, status, appointment=appointment, outcome=outcome,
                        recordable=appointment.status in services.RECORDABLE,
                        appeal_types=services.APPEAL_TYPE_LABELS,
-                       terms=services.followup_terms(_config()))
-
-
-def _config():
-    from flask import current_app
-    return current_app.config
+                       terms=services.followup_terms(current_app.config))
 
 
 @bp.route("/staff/appointments/<int:reception_id>/outcome", methods=["GET", "POST"])
@@ -105,17 +100,21 @@ def record(reception_id: int):
     outcome = services.get_outcome(appointment.id)
     form = _outcome_form(outcome)
     if not form.validate_on_submit():
-        record_view("appointment", appointment.id, "outcome")
-        db.session.commit()
+        if request.method == "GET":
+            record_view("appointment", appointment.id, "outcome")
+            db.session.commit()
         return _outcome_page(appointment, form, outcome)
     items = [services.NewInstruction(body_id=e.form.body_id.data, responsible_name=e.form.responsible_name.data,
                                      text=e.form.text.data, appeal_type=e.form.appeal_type.data,
                                      due_on=e.form.due_on.data)
              for e in form.instructions if not e.form.is_blank]
-    seen = datetime.fromisoformat(form.seen.data) if form.seen.data else None
+    try:
+        seen = datetime.fromisoformat(form.seen.data) if form.seen.data else None
+    except ValueError:
+        abort(400)  # a damaged hidden field
     try:
         services.record_outcome(current_user, appointment, OutcomeResult(form.result.data), form.grounds.data,
-                                form.notes.data, items, seen, utcnow(), _config())
+                                form.notes.data, items, seen, utcnow(), current_app.config)
         commit(services.MSG_STALE)
     except DomainError as exc:
         db.session.rollback()
@@ -123,8 +122,6 @@ def record(reception_id: int):
         outcome = services.get_outcome(appointment.id)
         attach_error(form, exc)
         return _outcome_page(appointment, form, outcome, exc.status)
-    except ValueError:
-        abort(400)
     flash(_l("The outcome has been saved. The citizen has been told.") if outcome is None
           else _l("The changes have been saved."), "success")
     return redirect(url_for("outcomes.record", reception_id=appointment.id))
@@ -151,6 +148,9 @@ def _officials_instruction(instruction_id: int) -> Instruction:
 
 
 def _instruction_page(template, instruction, form, status=None, **context):
+    if request.method == "GET":  # these pages show the citizen's name and phone
+        record_view("instruction", instruction.id, template.rsplit("/", 1)[-1].removesuffix(".html"))
+        db.session.commit()
     today = services.local_today(utcnow(), instruction.body.timezone)
     return render_form(template, form, status, instruction=instruction, appointment=instruction.outcome.appointment,
                        today=today, overdue=services.is_overdue(instruction, today),
@@ -170,8 +170,6 @@ def instruction(instruction_id: int):
     if request.method == "GET":
         form.seen_status.data = instruction.status.value
     if not form.validate_on_submit():
-        record_view("instruction", instruction.id, "instruction")
-        db.session.commit()
         return _instruction_page("outcomes/instruction.html", instruction, form)
     try:
         services.report_instruction(current_user, instruction, form.text.data,
@@ -219,8 +217,6 @@ def contact(instruction_id: int):
     instruction = _officials_instruction(instruction_id)
     form = ContactForm()
     if not form.validate_on_submit():
-        record_view("instruction", instruction.id, "contacts with the citizen")
-        db.session.commit()
         return _instruction_page("outcomes/contact.html", instruction, form)
     confirmed = {"yes": True, "no": False}.get(form.confirmed.data)
     services.log_contact(current_user, instruction, ContactChannel(form.channel.data), confirmed, form.note.data,
@@ -380,7 +376,7 @@ def monitor_report(report_id: int):
             report = get(AccessReport, report_id)
             attach_error(form, exc)
             status = exc.status
-    else:
+    elif request.method == "GET":
         record_view("access_report", report.id, "citizen's report")
         db.session.commit()
     return render_form("outcomes/monitor_report.html", form, status, report=report, done=done)

@@ -238,3 +238,13 @@ def test_changes_outside_a_request_have_no_actor(app, db, make_user, session, bo
         _db.session.flush()
     [created] = events(db, entity="appointment", entity_id=appointment.id, action=AuditAction.CREATE)
     assert (created.actor_id, created.ip, created.path) == (None, None, None)
+
+
+def test_the_studio_operators_week_is_recorded_as_a_view(client, db, make_user, make_studio):
+    studio = make_studio()
+    operator = make_user(Role.STUDIO_OPERATOR, body=studio.body)
+    db.session.commit()
+    login(client, operator)
+    assert client.get("/studio/").status_code == 200
+    [view] = events(db, action=AuditAction.VIEW)
+    assert (view.actor_id, view.path, changes(view)["page"]) == (operator.id, "/studio/", "studio week")

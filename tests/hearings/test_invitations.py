@@ -15,7 +15,7 @@ from reception.directory.models import BodyLevel
 from reception.hearings.models import BodyInvitation, InvitationStatus
 from reception.hearings.services import invite_competent_bodies
 from reception.notifications.models import OutboxMessage
-from tests.conftest import post_form, region
+from tests.conftest import csrf_from, post_form, region
 from tests.hearings.conftest import add_session, book, text
 
 RESPOND = "/staff/invitations/{}"
@@ -191,7 +191,6 @@ def test_a_cancelled_reception_cannot_be_answered(db, browser, make_user, invita
     rep = make_user(Role.AGENCY_REP, body=invitation.body)
     client = browser(rep)
     token_page = RESPOND.format(invitation.id)
-    from tests.conftest import csrf_from
     token = csrf_from(client, token_page)
     appointment = db.session.get(Appointment, invitation.appointment_id)
     appointment.status = AppointmentStatus.CANCELLED
@@ -233,7 +232,52 @@ def test_the_officials_own_body_cannot_be_invited(db, browser, office, invitatio
 def test_assistant_of_another_body_cannot_invite_or_withdraw(db, browser, make_user, make_body, office, invitation):
     client = browser(make_user(Role.ASSISTANT, body=make_body()))
     url = f"/staff/appointments/{invitation.appointment_id}/invitations/{invitation.id}/withdraw"
-    from tests.conftest import csrf_from
     r = client.post(url, data={"csrf_token": csrf_from(client, "/")})
     assert r.status_code == 403
     assert invitation.body_id in invited(db, invitation.appointment)
+
+
+def test_the_invitations_page_lists_upcoming_first_then_past(db, browser, make_user, make_body, office):
+    from tests.hearings.conftest import first_topic, place
+
+    body = make_body(name_en="Water Office")
+    rep = make_user(Role.AGENCY_REP, body=body)
+    ids = {}
+    for days, name in ((-5, "past"), (6, "later"), (2, "sooner")):
+        session = add_session(db, office["official"], office["venue"], in_days(days))
+        appointment = place(db, make_user(Role.CITIZEN), session.slots[0], first_topic(db))
+        invitation = BodyInvitation(appointment_id=appointment.id, body_id=body.id, required=True)
+        db.session.add(invitation)
+        db.session.flush()
+        ids[name] = invitation.id
+    rows = text(browser(rep).get("/staff/invitations/")).split("<tr>")[2:]
+    assert len(rows) == 3
+    assert RESPOND.format(ids["sooner"]) in rows[0] and RESPOND.format(ids["later"]) in rows[1]
+    # A past reception can no longer be answered: no button.
+    assert RESPOND.format(ids["past"]) not in rows[2] and "Answer" not in rows[2]
+
+
+def test_the_agency_rep_home_page_links_to_the_invitations(db, browser, make_user, make_body):
+    page = text(browser(make_user(Role.AGENCY_REP, body=make_body())).get("/home"))
+    assert 'href="/staff/invitations/"' in page
+
+
+def test_a_request_whose_offered_time_is_accepted_invites_the_competent_bodies(app, db, make_user, office,
+                                                                                competence):
+    from reception.booking.services import BookingData
+    from reception.requests import services as requests
+    from reception.schedule.models import AttendanceFormat, BookingMode
+
+    session = add_session(db, office["official"], office["venue"], in_days(), booking_mode=BookingMode.REQUEST)
+    citizen = make_user(Role.CITIZEN)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        now = utcnow()
+        request = requests.submit_request(citizen, office["official"], BookingData(
+            format=AttendanceFormat.IN_PERSON, topic_id=competence["topic"].id, summary="No school bus."),
+            None, now, app.config)
+        assert invited(db, request) == {}  # a request without a time invites nobody yet
+        [offer] = requests.offer_slots(office["assistant"], request, [session.slots[0].id], None, now, app.config)
+        requests.accept_offer(citizen, request, offer.id, now)
+    db.session.commit()
+    bodies = competence["bodies"]
+    assert set(invited(db, request)) == {bodies["competent"].id, bodies["by_parent"].id}

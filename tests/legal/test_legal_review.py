@@ -357,10 +357,87 @@ def test_free_consultations_are_logged_and_a_future_date_is_refused(db, as_user,
 
 
 def test_a_consultation_can_name_a_reception_the_consultant_examined(db, as_user, case):
-    consultant, review = _taken(db, as_user, case)
+    consultant, _ = _taken(db, as_user, case)
     r = _post(consultant, "/legal/consultations/", {"given_on": utcnow().date().isoformat(), "topic_id": "1",
                                                      "summary": "At the reception",
                                                      "appointment_id": str(case.appointment.id)})
     assert r.status_code == 302
     db.session.expire_all()
     assert db.session.scalar(select(FreeConsultation.appointment_id)) == case.appointment.id
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+def test_garbage_in_the_opinion_form_is_refused_and_nothing_changes(db, as_user, case):
+    consultant, review = _taken(db, as_user, case)
+    opinion = _draft(db, consultant, review)
+    url = f"/legal/opinions/{opinion.id}"
+    assert _post(consultant, url, {**FILLED, "findings": "Ж" * 20001}).status_code == 422
+    assert _post(consultant, url, {**FILLED, "addressee": "-1"}).status_code == 422
+    assert _post(consultant, url, {**FILLED, "addressee_body_id": "999999999"}).status_code == 422
+    assert _post(consultant, url, {**FILLED, "addressee_body_id": str(case.official.body_id)}).status_code == 422
+    assert consultant.post(url, data=FILLED).status_code == 400  # no CSRF token
+    db.session.expire_all()
+    assert db.session.get(LegalOpinion, opinion.id).findings == FILLED["findings"]
+    for forged in ("/legal/reviews/999999999", "/legal/attachments/999999999"):
+        assert consultant.get(forged).status_code == 404
+    assert _post(consultant, "/legal/opinions/999999999/send").status_code == 404
+    assert as_user(case.assistant).get("/staff/appointments/999999999/legal-opinion").status_code == 404
+
+
+def test_only_the_consultant_who_took_the_case_writes(db, as_user, case):
+    consultant, review = _taken(db, as_user, case)
+    opinion = _draft(db, consultant, review)
+    other = as_user(case.other_consultant)
+    assert _post(other, f"/legal/opinions/{opinion.id}", {**FILLED, "conclusion": "Mine"}).status_code == 403
+    assert _upload(other, opinion.id, PDF, "x.pdf").status_code == 403
+    assert _post(as_user(case.far_consultant), f"/legal/opinions/{opinion.id}", FILLED).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(LegalOpinion, opinion.id).conclusion == FILLED["conclusion"]
+
+
+def test_a_file_can_be_removed_from_a_draft_but_not_from_a_signed_version(db, as_user, case):
+    consultant, review = _taken(db, as_user, case)
+    opinion = _draft(db, consultant, review)
+    _upload(consultant, opinion.id, PDF, "a.pdf")
+    _upload(consultant, opinion.id, PDF, "b.pdf")
+    db.session.expire_all()
+    first, second = db.session.get(LegalOpinion, opinion.id).attachments
+    assert _post(consultant, f"/legal/attachments/{first.id}/remove").status_code == 302
+    _post(consultant, f"/legal/opinions/{opinion.id}", {**FILLED, "sign": "1"})
+    assert _post(consultant, f"/legal/attachments/{second.id}/remove").status_code == 409
+    db.session.expire_all()
+    assert [a.filename for a in db.session.get(LegalOpinion, opinion.id).attachments] == ["b.pdf"]
+
+
+def test_a_withdrawn_case_flagged_again_starts_afresh(db, as_user, case):
+    consultant, review = _taken(db, as_user, case)
+    _draft(db, consultant, review)
+    assistant = as_user(case.assistant)
+    assert _post(assistant, f"/staff/appointments/{case.appointment.id}/legal-review/withdraw").status_code == 302
+    _, r = _flag(as_user, case, reason="Please look again")
+    assert r.status_code == 302
+    review = _review(db, case)
+    assert (review.status, review.consultant_id, review.opinions) == (ReviewStatus.QUEUED, None, [])
+    other = as_user(case.other_consultant)
+    assert _post(other, f"/legal/reviews/{review.id}/take").status_code == 302
+    assert _post(other, f"/legal/reviews/{review.id}/opinions").status_code == 302
+
+
+def test_consultants_and_the_officials_side_are_told_by_the_channels_they_chose(db, as_user, case):
+    from reception.accounts.models import NotifyBy
+    from reception.notifications.models import Channel
+
+    case.consultant.notify_by = NotifyBy.BOTH
+    case.assistant.notify_by = NotifyBy.SMS
+    db.session.commit()
+    consultant, review = _taken(db, as_user, case)
+    _draft(db, consultant, review, sign=True)
+    sent = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id.in_(
+        [case.consultant.id, case.assistant.id]))).all()
+    kinds = {(m.user_id, m.kind, m.channel) for m in sent}
+    assert {(case.consultant.id, "legal_review_queued", Channel.EMAIL),
+            (case.consultant.id, "legal_review_queued", Channel.SMS),
+            (case.assistant.id, "legal_opinion_signed", Channel.SMS)} <= kinds
+    sms = next(m for m in sent if m.kind == "legal_review_queued" and m.channel is Channel.SMS)
+    assert f"/legal/reviews/{review.id}" in sms.body_text

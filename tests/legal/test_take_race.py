@@ -73,7 +73,7 @@ def test_consultants_taking_one_case_at_once_leave_exactly_one_winner(app, race_
             try:
                 user = db.session.get(User, consultant_id)
                 review = db.session.get(LegalReview, race_case["review"])
-                user.roles, review.appointment.official  # loaded before the race
+                assert user.roles and review.appointment.official  # loaded before the race
                 db.session.rollback()  # start without holding a transaction (SQLite: the write lock)
                 barrier.wait(timeout=30)
                 services.take_review(user, review, utcnow())

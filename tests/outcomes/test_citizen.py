@@ -63,7 +63,8 @@ def test_another_citizen_cannot_rate_or_see_it(db, client, submit, reception, wi
 
 def test_a_refused_booking_report_reaches_the_monitors(db, client, submit, reception, make_user, make_body):
     login(client, reception.citizen)
-    assert "Tell us" in client.get("/").get_data(as_text=True) or client.get("/home")
+    assert "/my/reports/new" in client.get("/home").get_data(as_text=True)  # the way in from the citizen's page
+    assert "/my/reports/new" in client.get("/my/appointments/").get_data(as_text=True)
     r = submit("/my/reports/new", {"body_id": reception.body_a.id, "official_id": reception.official.id,
                                    "kind": "refused", "text": "The assistant said no places until next year"})
     assert r.status_code == 302

@@ -243,3 +243,26 @@ def test_overdue_instructions_come_first_and_are_flagged_on_the_follow_up_list(
     row = text[text.index("Repair the roof") - 600:text.index("Repair the roof")]
     assert "Overdue" in row
     assert text.count("Overdue") == 1
+
+
+def test_the_day_board_shows_the_outcome_and_overdue_instructions_with_a_link(
+        db, client, reception, with_instruction):
+    with_instruction(due_on=_today() - timedelta(days=1))
+    login(client, reception.assistant)
+    day = reception.appointment.session.local_date.isoformat()
+    text = client.get(f"/staff/day/?date={day}").get_data(as_text=True)
+    assert "Forwarded to a competent body" in text
+    assert "1 instruction" in text and "1 overdue" in text
+    assert f"/staff/appointments/{reception.appointment.id}/outcome" in text
+
+
+def test_staff_views_of_the_citizens_data_are_recorded_in_the_audit_log(db, client, reception, with_instruction):
+    from reception.audit.models import AuditEvent
+
+    instruction = with_instruction()
+    login(client, reception.rep)
+    assert client.get(f"/staff/instructions/{instruction.id}").status_code == 200
+    viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "instruction",
+                                                         AuditEvent.entity_id == instruction.id,
+                                                         AuditEvent.actor_id == reception.rep.id)).all()
+    assert [e.action.value if hasattr(e.action, "value") else e.action for e in viewed] == ["view"]

@@ -152,7 +152,9 @@ def test_the_queue_lists_own_body_requests_oldest_first_with_flagged_deadlines(c
 
 def test_a_deadline_due_today_or_next_working_day_is_due_soon(client, db, office, make_request, ctx):
     request = make_request(office)
-    request.redirect_due_on = utcnow().date()
+    # Today in the body's zone (not the UTC date: they differ for five hours after local midnight).
+    from reception.requests.rules import local_date
+    request.redirect_due_on = local_date(utcnow(), office.official.body.timezone)
     db.session.commit()
     login(client, office.assistant)
     assert "Due soon" in text(client.get("/staff/requests/"))

@@ -1,0 +1,100 @@
+"""Two people pressing the same day-board button at once: the database lets exactly one through."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from reception.accounts.models import User, UserRole
+from reception.audit.models import AuditAction, AuditEvent
+from reception.booking.models import Appointment, AppointmentStatus
+from reception.core.errors import Conflict
+from reception.core.permissions import Role
+from reception.core.types import utcnow
+from reception.extensions import db
+from reception.hearings.services import advance_appointment
+from reception.schedule.models import AttendanceFormat, ReceptionSession, Slot
+from tests.booking.conftest import new_session
+from tests.conftest import _PASSWORD_HASH
+
+THREADS = 6
+
+
+@pytest.fixture
+def running_reception(app, race_world):
+    """A session of the race world's first official that began 10 minutes ago, one scheduled appointment
+    in it, and an administrator to press the buttons (all committed, deleted afterwards)."""
+    with app.app_context():
+        engine = db.engine
+    with Session(engine) as s:
+        from reception.directory.models import Official, Venue
+
+        official = s.get(Official, race_world.official_ids[0])
+        venue = s.scalars(select(Venue).where(Venue.body_id == official.body_id)).first()
+        start = utcnow().replace(microsecond=0, second=0) - timedelta(minutes=10)
+        tz = ZoneInfo(venue.region.timezone)
+        if start.astimezone(tz).date() != utcnow().astimezone(tz).date():
+            pytest.skip("too close to local midnight")
+        session = new_session(official, venue, start=start, slots=1, local_date=start.astimezone(tz).date())
+        admin = User(email=f"race-admin-{start.timestamp()}@example.kz", full_name="Race Admin",
+                     password_hash=_PASSWORD_HASH, language="en", role_rows=[UserRole(role=Role.ADMIN)])
+        s.add_all([session, admin])
+        s.flush()
+        appointment = Appointment(citizen_id=race_world.citizen_ids[0], official_id=official.id,
+                                  session_id=session.id, slot_id=session.slots[0].id, format=AttendanceFormat.IN_PERSON,
+                                  topic_id=race_world.topic_id, summary="Race", status=AppointmentStatus.SCHEDULED)
+        s.add(appointment)
+        s.commit()
+        ids = {"appointment": appointment.id, "session": session.id, "admin": admin.id}
+    yield ids
+    with engine.begin() as conn:
+        # The audit log is append-only: its records of this reception stay.
+        conn.execute(delete(Appointment).where(Appointment.id == ids["appointment"]))
+        conn.execute(delete(Slot).where(Slot.session_id == ids["session"]))
+        conn.execute(delete(ReceptionSession).where(ReceptionSession.id == ids["session"]))
+        conn.execute(delete(UserRole).where(UserRole.user_id == ids["admin"]))
+        conn.execute(delete(User).where(User.id == ids["admin"]))
+
+
+def test_checking_in_twice_at_once_checks_in_once(app, running_reception):
+    began = utcnow()
+    barrier = threading.Barrier(THREADS)
+    outcomes: list[object] = [None] * THREADS
+
+    def run(i):
+        with app.app_context():
+            actor = db.session.get(User, running_reception["admin"])
+            appointment = db.session.get(Appointment, running_reception["appointment"])
+            appointment.session, appointment.slot, appointment.official  # noqa: B018 (load before the race)
+            db.session.rollback()
+            barrier.wait(timeout=30)
+            try:
+                advance_appointment(actor, appointment, "check_in", utcnow())
+                db.session.commit()
+                outcomes[i] = "won"
+            except Exception as exc:  # noqa: BLE001 - asserted on below
+                db.session.rollback()
+                outcomes[i] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert outcomes.count("won") == 1, outcomes
+    assert all(isinstance(o, Conflict) for o in outcomes if o != "won"), outcomes
+    with app.app_context():
+        try:
+            assert db.session.get(Appointment, running_reception["appointment"]).status is AppointmentStatus.CHECKED_IN
+            events = db.session.scalars(select(AuditEvent).where(
+                AuditEvent.entity == "appointment", AuditEvent.entity_id == running_reception["appointment"],
+                AuditEvent.action == AuditAction.UPDATE, AuditEvent.at >= began)).all()
+            assert len(events) == 1  # the one check-in
+        finally:
+            db.session.remove()
