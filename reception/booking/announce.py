@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ..core.web import absolute_url
@@ -37,18 +36,13 @@ def _invite(appointment: Appointment, method: str, user):
     return lambda: appointment_ics(appointment, method, attendee_email=user.email)
 
 
-def _subject(user, text) -> str:
-    """A lazily translated subject, in the recipient's language."""
-    with force_locale(user.language):
-        return str(text)
-
 
 def announce_booked(appointment: Appointment, now: datetime) -> None:
     """Booking confirmed: the talon and the invite now; reminders and video details later."""
     citizen = appointment.citizen
     notify(citizen, "booking_confirmed",
-           _subject(citizen, _l("Your reception with %(name)s is booked: talon %(talon)s",
-                    name=appointment.official.full_name, talon=appointment.talon_number)),
+           _l("Your reception with %(name)s is booked: talon %(talon)s",
+                    name=appointment.official.full_name, talon=appointment.talon_number),
            "booking_confirmed", dedupe_key=f"booked:{appointment.id}", appointment_id=appointment.id,
            ics=_invite(appointment, "REQUEST", citizen), **_context(appointment))
     schedule_reminders(appointment, now)
@@ -62,13 +56,13 @@ def schedule_reminders(appointment: Appointment, now: datetime) -> None:
     for hours, kind in REMINDERS:
         due = starts_at - timedelta(hours=hours)
         if due > now:
-            notify(citizen, kind, _subject(citizen, _l("Reminder: your reception with %(name)s",
-                                                  name=appointment.official.full_name)),
+            notify(citizen, kind, _l("Reminder: your reception with %(name)s",
+                                                  name=appointment.official.full_name),
                    "reminder", dedupe_key=f"{kind}:{appointment.id}", due_at=due, appointment_id=appointment.id,
                    cancel_if_inactive=True, hours=hours, **context)
     if appointment.is_video:
-        notify(citizen, "video_details", _subject(citizen, _l("How to join your video reception with %(name)s",
-                                                      name=appointment.official.full_name)),
+        notify(citizen, "video_details", _l("How to join your video reception with %(name)s",
+                                                      name=appointment.official.full_name),
                "video_details", dedupe_key=f"video_details:{appointment.id}",
                due_at=max(now, starts_at - timedelta(hours=VIDEO_DETAILS_HOURS)), appointment_id=appointment.id,
                cancel_if_inactive=True, **context)
@@ -78,8 +72,8 @@ def announce_rescheduled(old: Appointment, new: Appointment, now: datetime) -> N
     """Moved to another time: the new talon and an updated invite (same UID, higher SEQUENCE)."""
     citizen = new.citizen
     notify(citizen, "rescheduled",
-           _subject(citizen, _l("Your reception with %(name)s has moved: talon %(talon)s",
-                    name=new.official.full_name, talon=new.talon_number)),
+           _l("Your reception with %(name)s has moved: talon %(talon)s",
+                    name=new.official.full_name, talon=new.talon_number),
            "rescheduled", dedupe_key=f"rescheduled:{new.id}", appointment_id=new.id,
            ics=_invite(new, "REQUEST", citizen), previous=old, **_context(new))
     schedule_reminders(new, now)
@@ -88,7 +82,7 @@ def announce_rescheduled(old: Appointment, new: Appointment, now: datetime) -> N
 def announce_cancelled_by_citizen(appointment: Appointment) -> None:
     citizen = appointment.citizen
     notify(citizen, "appointment_cancelled",
-           _subject(citizen, _l("Your reception with %(name)s is cancelled", name=appointment.official.full_name)),
+           _l("Your reception with %(name)s is cancelled", name=appointment.official.full_name),
            "appointment_cancelled", dedupe_key=f"cancelled:{appointment.id}", appointment_id=appointment.id,
            ics=_invite(appointment, "CANCEL", citizen),
            official_url=absolute_url("booking.official", official_id=appointment.official_id), **_context(appointment))
@@ -103,8 +97,8 @@ def announce_participant_invited(participant: Participant) -> None:
     """A staff member invited to an appointment: where and when, the call for video, the invite."""
     appointment, user = participant.appointment, participant.user
     notify(user, "participant_invited",
-           _subject(user, _l("You are invited to a reception with %(name)s",
-                             name=appointment.official.full_name)),
+           _l("You are invited to a reception with %(name)s",
+                             name=appointment.official.full_name),
            "participant_invited", dedupe_key=f"invited:{participant.id}", appointment_id=appointment.id,
            ics=_invite(appointment, "REQUEST", user), participant=participant,
            receptions_url=absolute_url("staff.my_receptions"), **_context(appointment))

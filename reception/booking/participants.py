@@ -15,7 +15,7 @@ from ..accounts.models import User, UserRole
 from ..audit.models import AuditAction
 from ..audit.services import record_change
 from ..core.errors import Invalid, NotAllowed, NotFound
-from ..core.permissions import Permission, Role
+from ..core.permissions import Permission, Role, acts_for_official
 from ..directory.queries import get
 from ..extensions import db
 from .announce import announce_participant_invited
@@ -29,10 +29,7 @@ MSG_NOT_YOURS = _l("Only the official's side may change who takes part in this r
 
 def is_officials_side(user, appointment: Appointment) -> bool:
     """The official themself, an assistant of the official's body, or an administrator."""
-    official = appointment.official
-    return (user.is_authenticated and user.is_active
-            and ((official.user_id is not None and official.user_id == user.id)
-                 or user.can_in_body(Permission.PARTICIPANT_MANAGE, official.body_id)))
+    return acts_for_official(user, appointment.official, Permission.PARTICIPANT_MANAGE)
 
 
 def candidates(appointment: Appointment) -> list[User]:

@@ -113,6 +113,19 @@ def permissions_for(roles) -> frozenset[Permission]:
     return frozenset(result)
 
 
+def acts_for_official(user, official, permission: Permission) -> bool:
+    """Whether ``user`` is on the official's side for ``permission``: the official themself (their linked
+    account), an assistant of the official's body holding the permission's ``:own`` variant, or a user
+    holding it for every body (administrators). Another official of the same body is not."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if official.user_id is not None and official.user_id == user.id:
+        return True
+    if user.can(permission):
+        return True
+    return user.has_role(Role.ASSISTANT) and user.can_in_body(permission, official.body_id)
+
+
 def require(permission: Permission):
     """View decorator: visitors go to the login page, users without the permission get 403."""
     return require_any(permission)

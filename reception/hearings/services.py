@@ -22,7 +22,7 @@ from ..booking.announce import announce_participant_invited
 from ..booking.models import Appointment, AppointmentStatus, Participant, ParticipantKind, ParticipantResponse
 from ..booking.participants import is_officials_side
 from ..core.errors import Conflict, Invalid, NotAllowed, NotFound
-from ..core.permissions import Permission, Role
+from ..core.permissions import Permission, Role, acts_for_official
 from ..core.web import absolute_url
 from ..directory.models import Body, BodyLevel, Topic, body_topics
 from ..directory.queries import get
@@ -293,13 +293,7 @@ def withdraw_invitation(actor, appointment: Appointment, invitation_id: int) -> 
 
 def can_run_board(user, official) -> bool:
     """The official themself, an assistant of the official's body, or an administrator."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if official.user_id is not None and official.user_id == user.id:
-        return True
-    if user.can(Permission.BOARD_RUN):
-        return True
-    return user.has_role(Role.ASSISTANT) and user.can_in_body(Permission.BOARD_RUN, official.body_id)
+    return acts_for_official(user, official, Permission.BOARD_RUN)
 
 
 class Step:

@@ -18,7 +18,6 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +26,7 @@ from ..accounts.models import User, UserRole
 from ..audit.services import record_change
 from ..booking.models import Appointment, Participant
 from ..core.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
-from ..core.permissions import Permission, Role
+from ..core.permissions import Permission, Role, acts_for_official
 from ..core.web import absolute_url
 from ..directory.models import Body, BodyLevel, Topic
 from ..directory.queries import get
@@ -62,9 +61,7 @@ def can_flag(user, appointment: Appointment) -> bool:
 
 def is_officials_side(user, appointment: Appointment) -> bool:
     """The official themself, or whoever may flag the official's cases."""
-    official = appointment.official
-    return user.is_authenticated and user.is_active and (
-        (official.user_id is not None and official.user_id == user.id) or can_flag(user, appointment))
+    return acts_for_official(user, appointment.official, Permission.LEGAL_FLAG)
 
 
 def is_administrator(user) -> bool:
@@ -390,10 +387,6 @@ def list_consultations(user) -> list[FreeConsultation]:
 
 # --- notifications ----------------------------------------------------------------------------
 
-def _subject(user, text) -> str:
-    with force_locale(user.language):
-        return str(text)
-
 
 def _staff(role: Role, *conditions) -> list[User]:
     return list(db.session.scalars(select(User).join(UserRole)
@@ -406,7 +399,7 @@ def _announce_queued(review: LegalReview) -> None:
         return
     url = absolute_url("legal.review", review_id=review.id)
     for user in _staff(Role.LEGAL_CONSULTANT, User.region_id == review.region_id):
-        notify(user, "legal_review_queued", _subject(user, _l("A case is waiting for a legal review")),
+        notify(user, "legal_review_queued", _l("A case is waiting for a legal review"),
                "legal_review_queued", review=review, appointment=review.appointment, case_url=url)
 
 
@@ -422,7 +415,7 @@ def _announce_signed(opinion: LegalOpinion) -> None:
             people.append(user)
     url = absolute_url("legal.staff_opinion", appointment_id=appointment.id)
     for user in people:
-        notify(user, "legal_opinion_signed", _subject(user, _l("A legal opinion has been signed")),
+        notify(user, "legal_opinion_signed", _l("A legal opinion has been signed"),
                "legal_opinion_signed", dedupe_key=f"legal_signed:{opinion.id}:{user.id}", opinion=opinion,
                appointment=appointment, opinion_url=url)
 

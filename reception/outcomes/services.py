@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +21,7 @@ from ..accounts.models import User, UserRole
 from ..audit.services import record_change
 from ..booking.models import Appointment, AppointmentStatus
 from ..core.errors import Conflict, Invalid, NotAllowed, NotFound
-from ..core.permissions import Permission, Role
+from ..core.permissions import Permission, Role, acts_for_official
 from ..core.web import absolute_url
 from ..core.workdays import WorkCalendar
 from ..directory.models import Body, Official
@@ -93,16 +92,7 @@ def is_overdue(instruction: Instruction, today: date) -> bool:
 
 def is_officials_side(user, appointment: Appointment) -> bool:
     """The official of the appointment, an assistant of the official's body, or an administrator."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    official = appointment.official
-    if user.can(Permission.OUTCOME_RECORD):
-        return True
-    if not user.can(Permission.OUTCOME_RECORD_OWN):
-        return False
-    if official.user_id is not None and official.user_id == user.id:
-        return True
-    return user.has_role(Role.ASSISTANT) and user.body_id is not None and user.body_id == official.body_id
+    return acts_for_official(user, appointment.official, Permission.OUTCOME_RECORD)
 
 
 def is_responsible_body(user, instruction: Instruction) -> bool:
@@ -265,10 +255,6 @@ def record_outcome(actor, appointment: Appointment, result: OutcomeResult, groun
     return outcome
 
 
-def _subject(user, text) -> str:
-    with force_locale(user.language):
-        return str(text)
-
 
 def _appointment_context(appointment: Appointment) -> dict:
     from ..booking.announce import _context  # what every appointment message shows (zone, addresses)
@@ -280,7 +266,7 @@ def _tell_citizen_outcome(outcome: Outcome, instructions: list[Instruction], key
     appointment = outcome.appointment
     citizen = appointment.citizen
     notify(citizen, "outcome_recorded",
-           _subject(citizen, _l("The outcome of your reception: talon %(talon)s", talon=appointment.talon_number)),
+           _l("The outcome of your reception: talon %(talon)s", talon=appointment.talon_number),
            "outcome_recorded", dedupe_key=key, appointment_id=appointment.id, outcome=outcome,
            instructions=instructions, update=update, **_appointment_context(appointment))
 
@@ -321,8 +307,8 @@ def extend_instruction(actor, instruction: Instruction, new_due_on: date, reason
     db.session.refresh(instruction)
     citizen = appointment.citizen
     notify(citizen, "instruction_extended",
-           _subject(citizen, _l("A deadline after your reception has been extended: talon %(talon)s",
-                                talon=appointment.talon_number)),
+           _l("A deadline after your reception has been extended: talon %(talon)s",
+                                talon=appointment.talon_number),
            "instruction_extended", dedupe_key=f"extended:{instruction.id}:{new_due_on.isoformat()}",
            appointment_id=appointment.id, instruction=instruction, **_appointment_context(appointment))
     return instruction
@@ -459,7 +445,7 @@ def warn_followups(now: datetime, config) -> WarnResult:
             subject = (_l("Deadline passed: instruction No. %(id)s", id=instruction.id) if kind == "followup_overdue"
                        else _l("Deadline near: instruction No. %(id)s", id=instruction.id))
             result.messages += len(notify(
-                rep, kind, _subject(rep, subject), kind, dedupe_key=f"{kind}:{instruction.id}:{due}:{rep.id}",
+                rep, kind, subject, kind, dedupe_key=f"{kind}:{instruction.id}:{due}:{rep.id}",
                 instruction=instruction, appointment=appointment, today=today,
                 instruction_url=absolute_url("outcomes.instruction", instruction_id=instruction.id)))
         if kind == "followup_overdue":
