@@ -220,3 +220,25 @@ def test_a_unified_day_and_a_visiting_reception_in_aktobe_region_are_announced(d
     citizen = _db.session.scalars(select(User).where(User.email == "citizen@demo.kz")).one()
     assert _db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.user_id == citizen.id, OutboxMessage.kind == "visiting_announced")) == 1
+
+
+def test_every_role_of_a_reception_finds_work_in_the_demo(app, db):
+    """The held reception's follow-up and the coming reception's invitation and legal review."""
+    with app.test_request_context():  # left before the pages are opened: each request has its own
+        load_demo_data(TODAY)
+        _db.session.commit()
+
+    def page(email: str, url: str) -> str:
+        client = app.test_client()
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        assert post_form(client, "/login", {"login": email, "password": DEMO_PASSWORD}).status_code == 302
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response.get_data(as_text=True)
+
+    assert "Байжанов Ержан Серікұлы" in page("agency@demo.kz", "/staff/invitations/")
+    assert "Восстановить отопление" in page("agency@demo.kz", "/staff/instructions/")
+    assert "/legal/reviews/" in page("lawyer@demo.kz", "/legal/")
+    assert "Восстановить отопление" in page("assistant@demo.kz", "/staff/follow-ups/")
+    appointments = page("citizen@demo.kz", "/my/appointments/")
+    assert appointments.count("/my/appointments/") >= 2
