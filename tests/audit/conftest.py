@@ -22,7 +22,7 @@ CLIENT_IP = "203.0.113.7"
 def events(db, **where) -> list[AuditEvent]:
     """The audit events matching ``where`` (column=value), oldest first."""
     db.session.expire_all()
-    stmt = select(AuditEvent).order_by(AuditEvent.id)
+    stmt = select(AuditEvent).where(AuditEvent.id > db.audit_floor).order_by(AuditEvent.id)
     for name, value in where.items():
         stmt = stmt.where(getattr(AuditEvent, name) == value)
     return list(db.session.scalars(stmt))

@@ -262,7 +262,8 @@ def test_staff_views_of_the_citizens_data_are_recorded_in_the_audit_log(db, clie
     instruction = with_instruction()
     login(client, reception.rep)
     assert client.get(f"/staff/instructions/{instruction.id}").status_code == 200
-    viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "instruction",
+    viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.id > db.audit_floor,
+                                                         AuditEvent.entity == "instruction",
                                                          AuditEvent.entity_id == instruction.id,
                                                          AuditEvent.actor_id == reception.rep.id)).all()
     assert [e.action.value if hasattr(e.action, "value") else e.action for e in viewed] == ["view"]
