@@ -14,7 +14,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, parseaddr
 from string import Template
 
 from .models import Channel, OutboxMessage
@@ -60,8 +60,11 @@ def build_email(message: OutboxMessage, config) -> EmailMessage:
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    # One Message-ID per outbox row: a receiving server can tell a resend after a crash from a new message.
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=domain)
+    # One Message-ID per outbox row, the same on every attempt: a receiving server can tell a resend after a
+    # crash from a new message. The row's creation time keeps it unique across databases; it is short
+    # enough never to be folded onto a second header line.
+    stamp = int(message.created_at.timestamp() * 1000) if message.created_at else 0
+    email["Message-ID"] = f"<{stamp}.outbox-{message.id}@{domain}>"
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
