@@ -8,6 +8,8 @@ PYBABEL := $(VENV)/bin/pybabel
 TRANSLATIONS := reception/translations
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# pytest-xdist workers for `make test` (each has its own SQLite file or PostgreSQL schema); 0 runs in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: run test test-sqlite test-postgres e2e bench lint translations-extract translations-update translations-compile db-upgrade demo clean
 
@@ -39,10 +41,10 @@ run: translations-compile demo
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: translations-compile
-	env -u TEST_DATABASE_URL $(PY) -m pytest -p no:cacheprovider tests
+	env -u TEST_DATABASE_URL $(PY) -m pytest -p no:cacheprovider -n $(TEST_WORKERS) tests
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "=== again on PostgreSQL: $$TEST_DATABASE_URL ==="; \
-	  $(PY) -m pytest -p no:cacheprovider tests; \
+	  $(PY) -m pytest -p no:cacheprovider -n $(TEST_WORKERS) tests; \
 	fi
 
 e2e: translations-compile

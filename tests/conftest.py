@@ -47,6 +47,13 @@ def _reset_database(url: str, *, create: bool) -> None:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {_pg_schema()} CASCADE"))
             if create:
                 conn.execute(text(f"CREATE SCHEMA {_pg_schema()}"))
+                # Parallel runs (pytest -n) would race on the migration's CREATE EXTENSION IF NOT EXISTS,
+                # which is not safe against a concurrent twin: make it here, one run at a time.
+                conn.execute(text("SELECT pg_advisory_lock(727001)"))
+                try:
+                    conn.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public"))
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(727001)"))
         engine.dispose()
 
 

@@ -164,7 +164,8 @@ _OVERLAP_SQLITE = """
 def _create_overlap_guarantee():
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+        # In public, not the first schema of the search path: a schema dropped later would take it along.
+        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public")
         op.execute(
             "ALTER TABLE reservations ADD CONSTRAINT ex_reservations_no_overlap "
             "EXCLUDE USING gist (resource WITH =, resource_id WITH =, tstzrange(starts_at, ends_at) WITH &&) "
