@@ -88,7 +88,8 @@ def day():
                                     for item in sessions})
 
 
-def _managed_appointment(appointment_id: int) -> Appointment:
+def managed_appointment(appointment_id: int) -> Appointment:
+    """The appointment, for the official's side only: 404 if it does not exist, else 403."""
     appointment = get(Appointment, appointment_id)
     if appointment is None:
         abort(404)
@@ -118,7 +119,7 @@ def _participants_page(appointment: Appointment, form: ParticipantForm, status: 
 @bp.route("/staff/appointments/<int:appointment_id>/participants", methods=["GET", "POST"])
 @login_required
 def participants(appointment_id: int):
-    appointment = _managed_appointment(appointment_id)
+    appointment = managed_appointment(appointment_id)
     form = _participant_form(appointment)
     if not form.validate_on_submit():
         if request.method == "GET":
@@ -143,7 +144,7 @@ def participants(appointment_id: int):
 @login_required
 def participant_change(appointment_id: int, participant_id: int):
     """Remove a participant (button ``remove``) or set whether they moderate (hidden ``moderator``)."""
-    appointment = _managed_appointment(appointment_id)
+    appointment = managed_appointment(appointment_id)
     form = ParticipantChangeForm()
     if not form.validate_on_submit():
         abort(400)

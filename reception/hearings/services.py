@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -91,9 +90,8 @@ def announce_body_invited(invitation: BodyInvitation) -> None:
     context = appointment_context(appointment)
     respond_url = absolute_url("hearings.invitation_respond", invitation_id=invitation.id)
     for user in body_representatives(invitation.body_id):
-        with force_locale(user.language):
-            subject = str(_l("Your body is invited to a citizen's reception with %(name)s",
-                             name=appointment.official.full_name))
+        subject = _l("Your body is invited to a citizen's reception with %(name)s",
+                     name=appointment.official.full_name)  # rendered in the user's language by the outbox
         notify(user, "body_invited", subject, "body_invited", dedupe_key=f"body_invited:{invitation.id}:{user.id}",
                appointment_id=appointment.id, invitation=invitation, respond_url=respond_url, **context)
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from ..audit.services import record_view
 from ..booking.models import Appointment
-from ..booking.participants import is_officials_side
+from ..booking.staff import managed_appointment
 from ..core.errors import DomainError, Invalid, NotAllowed
 from ..core.permissions import Permission, require
 from ..core.types import utcnow
@@ -99,19 +99,10 @@ def invitation_respond(invitation_id: int):
 
 # --- the official's side invites or withdraws bodies -----------------------------------------------
 
-def _managed_appointment(appointment_id: int) -> Appointment:
-    appointment = get(Appointment, appointment_id)
-    if appointment is None:
-        abort(404)
-    if not is_officials_side(current_user, appointment):
-        abort(403)
-    return appointment
-
-
 @bp.post("/staff/appointments/<int:appointment_id>/invitations")
 @login_required
 def invite_body(appointment_id: int):
-    appointment = _managed_appointment(appointment_id)
+    appointment = managed_appointment(appointment_id)
     form = invite_body_form(appointment)
     if not form.validate_on_submit():
         raise Invalid(" ".join(str(e) for field in form for e in field.errors) or _l("Choose a body."))
@@ -124,7 +115,7 @@ def invite_body(appointment_id: int):
 @bp.post("/staff/appointments/<int:appointment_id>/invitations/<int:invitation_id>/withdraw")
 @login_required
 def invitation_withdraw(appointment_id: int, invitation_id: int):
-    appointment = _managed_appointment(appointment_id)
+    appointment = managed_appointment(appointment_id)
     services.withdraw_invitation(current_user, appointment, invitation_id)
     db.session.commit()
     flash(_l("The invitation has been withdrawn."), "success")
@@ -176,7 +167,7 @@ def session_status(session_id: int):
 @login_required
 def brief(appointment_id: int):
     """A printable case brief for the official: the citizen, the case, who attends, the history."""
-    appointment = _managed_appointment(appointment_id)
+    appointment = managed_appointment(appointment_id)
     row = queries.build_rows([appointment], utcnow())[0]
     record_view("appointment", appointment.id, "case brief")
     db.session.commit()
