@@ -54,7 +54,7 @@ bench: translations-compile
 	$(PY) -m bench.run
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check reception tests tests_e2e
+	$(VENV)/bin/ruff check .
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

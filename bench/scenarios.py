@@ -121,5 +121,5 @@ async def booking_rate(port: int, logins: list[tuple[str, str]], slot_ids: list[
                                       form=_booking_form(topic_id, csrf, secrets.token_urlsafe(24)))
         return post
 
-    jobs = (job(cookie, csrf, slot_id) for (cookie, csrf), slot_id in zip(logins, slot_ids))
+    jobs = (job(cookie, csrf, slot_id) for (cookie, csrf), slot_id in zip(logins, slot_ids, strict=False))
     return await sustained_rate(HOST, port, concurrency, seconds, jobs, 302)

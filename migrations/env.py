@@ -2,9 +2,8 @@ import logging
 from contextlib import contextmanager
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -99,9 +98,8 @@ def run_migrations_online():
             **conf_args
         )
 
-        with _sqlite_foreign_keys_off(connection):
-            with context.begin_transaction():
-                context.run_migrations()
+        with _sqlite_foreign_keys_off(connection), context.begin_transaction():
+            context.run_migrations()
 
 
 @contextmanager

@@ -91,23 +91,23 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .audit.views import bp as audit_bp
+    from .booking.staff import bp as staff_bp
+    from .booking.views import bp as booking_bp
+    from .calendars.views import bp as calendars_bp
     from .directory.views import admin_bp as directory_admin_bp
     from .directory.views import bp as directory_bp
+    from .hearings.views import bp as hearings_bp
+    from .legal.views import bp as legal_bp
     from .main.errors import register_error_handlers
     from .main.templating import register_template_helpers
     from .main.views import bp as main_bp
-    from .booking.views import bp as booking_bp
     from .notifications.views import bp as notifications_bp
+    from .outcomes.views import bp as outcomes_bp
     from .requests.views import bp as requests_bp
     from .schedule.events import bp as events_bp
     from .schedule.views import bp as schedule_bp
-    from .booking.staff import bp as staff_bp
     from .video.views import bp as video_bp
-    from .calendars.views import bp as calendars_bp
-    from .audit.views import bp as audit_bp
-    from .hearings.views import bp as hearings_bp
-    from .legal.views import bp as legal_bp
-    from .outcomes.views import bp as outcomes_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)

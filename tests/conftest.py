@@ -12,14 +12,17 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from reception import create_app
-from reception.config import engine_options
 from reception.accounts.models import User, UserRole
 from reception.accounts.passwords import hash_password
+from reception.config import engine_options
 from reception.core.permissions import Role
 from reception.directory.models import Body, BodyLevel, Official, Region, Venue, VenueKind
 from reception.directory.reference import load_reference_data
 from reception.extensions import db as _db
 from reception.extensions import limiter
+
+# Fixtures shared across areas (booking's sessions and studios, request mode's offices, the route sweep's world).
+pytest_plugins = ("tests.booking.fixtures", "tests.requests.fixtures", "tests.routes")
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"

@@ -11,7 +11,7 @@ from reception.core.permissions import Role
 from reception.core.types import utcnow
 from reception.directory.models import VenueKind
 from reception.schedule.models import AttendanceFormat
-from tests.booking.conftest import new_session
+from tests.booking.fixtures import new_session
 from tests.schedule.factories import event_world
 
 PUBLIC_PREFIXES = ("directory.",)
@@ -89,8 +89,15 @@ def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
     report of a refused booking at body A naming no official (``report_id``)."""
     from datetime import timedelta
 
-    from reception.outcomes.models import (AccessReport, AccessReportKind, Instruction, InstructionReport,
-                                           InstructionStatus, Outcome, OutcomeResult)
+    from reception.outcomes.models import (
+        AccessReport,
+        AccessReportKind,
+        Instruction,
+        InstructionReport,
+        InstructionStatus,
+        Outcome,
+        OutcomeResult,
+    )
 
     now = utcnow().replace(microsecond=0)
     session = new_session(official, venue, start=(now - timedelta(days=2)).replace(minute=0, second=0))
@@ -222,8 +229,14 @@ def build_legal_world(appointment, make_user) -> dict:
     consultant of that region, with a signed opinion and its attachment."""
     from reception.directory.models import Region
     from reception.extensions import db
-    from reception.legal.models import (Addressee, LegalOpinion, LegalReview, OpinionAttachment, OpinionStatus,
-                                        ReviewStatus)
+    from reception.legal.models import (
+        Addressee,
+        LegalOpinion,
+        LegalReview,
+        OpinionAttachment,
+        OpinionStatus,
+        ReviewStatus,
+    )
 
     region_id = db.session.query(Region.id).filter(Region.code == "KZ-75").scalar()
     consultant = make_user(Role.LEGAL_CONSULTANT, region_id=region_id)

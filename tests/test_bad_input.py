@@ -9,8 +9,11 @@ from sqlalchemy import func, select
 from reception.core.permissions import Role
 from reception.extensions import db as _db
 from tests.conftest import csrf_from, login
-from tests.routes import CITIZEN_ONLY, app_rules, fill
-from tests.routes import world  # noqa: F401  (fixture)
+from tests.routes import (
+    CITIZEN_ONLY,
+    app_rules,
+    fill,
+)
 
 # Forms whose POST changes nothing worth guarding against garbage, or whose form lives on another
 # page (a button), checked in their own tests.

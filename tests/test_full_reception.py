@@ -23,7 +23,7 @@ from reception.extensions import db as _db
 from reception.hearings.models import BodyInvitation, InvitationStatus
 from reception.legal.models import LegalReview
 from reception.outcomes.models import Instruction, InstructionStatus
-from tests.booking.conftest import new_session
+from tests.booking.fixtures import new_session
 from tests.conftest import login, post_form, region
 
 KEY_RE = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"')
@@ -93,7 +93,8 @@ def test_a_whole_reception_from_booking_to_the_citizens_rating(app, db, make_bod
 
     # 2. The body competent for the topic in the citizen's region is invited (not the one in Astana);
     #    its representative confirms that he attends.
-    invitations = db.session.scalars(select(BodyInvitation).where(BodyInvitation.appointment_id == appointment_id)).all()
+    invitations = db.session.scalars(select(BodyInvitation)
+                                     .where(BodyInvitation.appointment_id == appointment_id)).all()
     assert [i.body_id for i in invitations] == [district.id]
     assert "Yerzhan Baizhanov" in _text(people["rep"].get("/staff/invitations/"))
     r = post_form(people["rep"], f"/staff/invitations/{invitations[0].id}", {"answer": "accept",

@@ -9,9 +9,19 @@ import pytest
 
 from reception.core.permissions import Role
 from tests.conftest import csrf_from, login
-from tests.routes import (CITIZEN_ONLY, CITIZEN_OPEN, LOGIN_ONLY, OWN_BODY_PAGES, OWN_BODY_ROLES, PARTICIPANTS_ONLY,
-                          PUBLIC, PUBLIC_PREFIXES, STAFF_OWN, app_rules, fill)
-from tests.routes import world  # noqa: F401  (fixture)
+from tests.routes import (
+    CITIZEN_ONLY,
+    CITIZEN_OPEN,
+    LOGIN_ONLY,
+    OWN_BODY_PAGES,
+    OWN_BODY_ROLES,
+    PARTICIPANTS_ONLY,
+    PUBLIC,
+    PUBLIC_PREFIXES,
+    STAFF_OWN,
+    app_rules,
+    fill,
+)
 
 PROTECTED = [
     pytest.param(rule.rule, rule.endpoint, "GET" if "GET" in rule.methods else "POST", sorted(rule.arguments),

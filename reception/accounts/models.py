@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -38,9 +37,9 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    iin: Mapped[Optional[str]] = mapped_column(String(12), unique=True)
+    iin: Mapped[str | None] = mapped_column(String(12), unique=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    phone: Mapped[Optional[str]] = mapped_column(String(16))  # E.164
+    phone: Mapped[str | None] = mapped_column(String(16))  # E.164
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(2), default="kk")
@@ -48,15 +47,15 @@ class User(UserMixin, db.Model):
     notify_visiting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     notify_by: Mapped[NotifyBy] = mapped_column(str_enum(NotifyBy, "notify_by"), default=NotifyBy.EMAIL,
                                                 server_default=NotifyBy.EMAIL.value)
-    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
-    body_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    region: Mapped[Optional[Region]] = relationship()
-    body: Mapped[Optional[Body]] = relationship()
-    role_rows: Mapped[list["UserRole"]] = relationship(
+    region: Mapped[Region | None] = relationship()
+    body: Mapped[Body | None] = relationship()
+    role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin")
 
     # Flask-Login: the session stores the id; a deactivated account is logged out.

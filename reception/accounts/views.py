@@ -9,13 +9,12 @@ from ..core.errors import DomainError
 from ..core.i18n import current_language
 from ..core.permissions import Permission, Role, require
 from ..core.web import attach_error, commit, render_form
+from ..directory.queries import body_choices, region_choices
 from ..extensions import db, limiter
 from ..main.views import safe_next
 from . import services
-from .forms import (ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm,
-                    StaffForm)
+from .forms import ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, StaffForm
 from .models import NotifyBy, User
-from ..directory.queries import body_choices, region_choices
 from .queries import list_staff
 
 bp = Blueprint("accounts", __name__)

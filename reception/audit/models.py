@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,11 +27,11 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     # No foreign key: the record must outlive (and never block) changes to the users table.
-    actor_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
-    actor_name: Mapped[Optional[str]] = mapped_column(String(200))
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor_name: Mapped[str | None] = mapped_column(String(200))
     action: Mapped[AuditAction] = mapped_column(str_enum(AuditAction, "audit_action"))
     entity: Mapped[str] = mapped_column(String(64))      # e.g. "appointment", "legal_opinion"
-    entity_id: Mapped[Optional[int]] = mapped_column(Integer)
-    changes: Mapped[Optional[str]] = mapped_column(Text)  # JSON: {field: [old, new]} or what was viewed
-    ip: Mapped[Optional[str]] = mapped_column(String(45))
-    path: Mapped[Optional[str]] = mapped_column(String(255))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    changes: Mapped[str | None] = mapped_column(Text)  # JSON: {field: [old, new]} or what was viewed
+    ip: Mapped[str | None] = mapped_column(String(45))
+    path: Mapped[str | None] = mapped_column(String(255))

@@ -26,7 +26,8 @@ def _context(appointment: Appointment) -> dict:
     window = call_window(appointment, current_app.config) if appointment.is_video else None
     return dict(appointment=appointment, tz=appointment.session.timezone, official=appointment.official,
                 talon_url=absolute_url("booking.appointment", appointment_id=appointment.id),
-                join_url=absolute_url("video.join_page", appointment_id=appointment.id) if appointment.is_video else None,
+                join_url=(absolute_url("video.join_page", appointment_id=appointment.id)
+                          if appointment.is_video else None),
                 call_opens_at=window.opens_at if window else None)
 
 

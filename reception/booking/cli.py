@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import click
-from ..cli.group import CommandGroup
 
+from ..cli.group import CommandGroup
 from ..core.types import utcnow
 from ..extensions import db
 from .waitlist import expire_offers

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
@@ -83,54 +82,54 @@ class Appointment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"))
-    session_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reception_sessions.id", ondelete="RESTRICT"))
-    slot_id: Mapped[Optional[int]] = mapped_column(ForeignKey("slots.id", ondelete="RESTRICT"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("reception_sessions.id", ondelete="RESTRICT"))
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id", ondelete="RESTRICT"))
     format: Mapped[AttendanceFormat] = mapped_column(str_enum(AttendanceFormat, "attendance_format"))
-    studio_id: Mapped[Optional[int]] = mapped_column(ForeignKey("venues.id", ondelete="RESTRICT"))
+    studio_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="RESTRICT"))
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="RESTRICT"))
     summary: Mapped[str] = mapped_column(Text)
-    appeal_numbers: Mapped[Optional[str]] = mapped_column(String(255))  # earlier e-Otinish numbers
+    appeal_numbers: Mapped[str | None] = mapped_column(String(255))  # earlier e-Otinish numbers
     needs_wheelchair: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_sign_language: Mapped[bool] = mapped_column(Boolean, default=False)
-    co_applicants: Mapped[Optional[str]] = mapped_column(Text)  # collective appeal: one name per line
+    co_applicants: Mapped[str | None] = mapped_column(Text)  # collective appeal: one name per line
     status: Mapped[AppointmentStatus] = mapped_column(str_enum(AppointmentStatus, "appointment_status"))
     # The talon: a unique number, the date and time of acceptance and who accepted (required by law).
-    talon_number: Mapped[Optional[str]] = mapped_column(String(32), unique=True)
-    accepted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
-    accepted_by_name: Mapped[Optional[str]] = mapped_column(String(200))
+    talon_number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_by_name: Mapped[str | None] = mapped_column(String(200))
     # A double-submitted form carries the same key and books once.
-    idempotency_key: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
-    rescheduled_from_id: Mapped[Optional[int]] = mapped_column(ForeignKey("appointments.id", ondelete="RESTRICT"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    rescheduled_from_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="RESTRICT"))
     # Request mode: the screening decision. ``redirect_due_on`` is the last working day to
     # redirect to the competent body (3 working days from receipt), set when the request arrives.
-    decision: Mapped[Optional[RequestDecision]] = mapped_column(str_enum(RequestDecision, "request_decision"))
-    decline_ground: Mapped[Optional[DeclineGround]] = mapped_column(str_enum(DeclineGround, "decline_ground"))
-    decision_note: Mapped[Optional[str]] = mapped_column(Text)
-    redirect_body_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"))
-    redirect_due_on: Mapped[Optional[date]] = mapped_column(Date)
-    decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
-    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
-    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    decision: Mapped[RequestDecision | None] = mapped_column(str_enum(RequestDecision, "request_decision"))
+    decline_ground: Mapped[DeclineGround | None] = mapped_column(str_enum(DeclineGround, "decline_ground"))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    redirect_body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"))
+    redirect_due_on: Mapped[date | None] = mapped_column(Date)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Video: the appointment's own Jitsi room (random, made at the first join; see reception.video.rooms).
-    video_room: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
-    checked_in_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    video_room: Mapped[str | None] = mapped_column(String(64), unique=True)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The day board: when the official started and finished receiving the citizen.
-    started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
-    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     citizen: Mapped[User] = relationship(foreign_keys=[citizen_id])
     official: Mapped[Official] = relationship()
-    session: Mapped[Optional[ReceptionSession]] = relationship()
-    slot: Mapped[Optional[Slot]] = relationship()
-    studio: Mapped[Optional[Venue]] = relationship()
+    session: Mapped[ReceptionSession | None] = relationship()
+    slot: Mapped[Slot | None] = relationship()
+    studio: Mapped[Venue | None] = relationship()
     topic: Mapped[Topic] = relationship()
-    rescheduled_from: Mapped[Optional["Appointment"]] = relationship(remote_side=[id])
-    redirect_body: Mapped[Optional[Body]] = relationship()
-    decided_by: Mapped[Optional[User]] = relationship(foreign_keys=[decided_by_id])
-    offers: Mapped[list["SlotOffer"]] = relationship(back_populates="appointment", order_by="SlotOffer.id")
-    participants: Mapped[list["Participant"]] = relationship(back_populates="appointment",
+    rescheduled_from: Mapped[Appointment | None] = relationship(remote_side=[id])
+    redirect_body: Mapped[Body | None] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    offers: Mapped[list[SlotOffer]] = relationship(back_populates="appointment", order_by="SlotOffer.id")
+    participants: Mapped[list[Participant]] = relationship(back_populates="appointment",
                                                              order_by="Participant.id")
 
     @property
@@ -181,17 +180,17 @@ class Participant(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
-    body_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"))
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"))
     kind: Mapped[ParticipantKind] = mapped_column(str_enum(ParticipantKind, "participant_kind"))
     response: Mapped[ParticipantResponse] = mapped_column(str_enum(ParticipantResponse, "participant_response"),
                                                           default=ParticipantResponse.INVITED)
     is_moderator: Mapped[bool] = mapped_column(Boolean, default=False)
-    invited_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     appointment: Mapped[Appointment] = relationship(back_populates="participants")
     user: Mapped[User] = relationship(foreign_keys=[user_id])
-    body: Mapped[Optional[Body]] = relationship()
+    body: Mapped[Body | None] = relationship()
 
     @property
     def kind_label(self) -> str:
@@ -221,7 +220,7 @@ class Reservation(db.Model):
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    released_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     appointment: Mapped[Appointment] = relationship()
 
@@ -275,17 +274,17 @@ class WaitlistEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"))
-    visiting_id: Mapped[Optional[int]] = mapped_column(ForeignKey("visiting_receptions.id", ondelete="RESTRICT"))
-    topic_id: Mapped[Optional[int]] = mapped_column(ForeignKey("topics.id", ondelete="RESTRICT"))
+    visiting_id: Mapped[int | None] = mapped_column(ForeignKey("visiting_receptions.id", ondelete="RESTRICT"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="RESTRICT"))
     status: Mapped[WaitlistStatus] = mapped_column(str_enum(WaitlistStatus, "waitlist_status"),
                                                    default=WaitlistStatus.WAITING)
-    offered_slot_id: Mapped[Optional[int]] = mapped_column(ForeignKey("slots.id", ondelete="SET NULL"))
-    offer_expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    offered_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id", ondelete="SET NULL"))
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     citizen: Mapped[User] = relationship()
     official: Mapped[Official] = relationship()
-    visiting: Mapped[Optional[VisitingReception]] = relationship()
-    topic: Mapped[Optional[Topic]] = relationship()
-    offered_slot: Mapped[Optional[Slot]] = relationship()
+    visiting: Mapped[VisitingReception | None] = relationship()
+    topic: Mapped[Topic | None] = relationship()
+    offered_slot: Mapped[Slot | None] = relationship()

@@ -246,7 +246,7 @@ def places_in_line(entries) -> dict[int, int]:
                   & or_(ahead.created_at < mine.created_at,
                         (ahead.created_at == mine.created_at) & (ahead.id <= mine.id)))
             .where(mine.id.in_([e.id for e in waiting])).group_by(mine.id))
-    return {entry_id: count for entry_id, count in db.session.execute(stmt)}
+    return dict(db.session.execute(stmt).all())
 
 
 def visiting_choices(official_id: int | None, now: datetime) -> list[tuple[int, str]]:

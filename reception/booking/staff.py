@@ -107,8 +107,8 @@ def _participant_form(appointment: Appointment) -> ParticipantForm:
 
 
 def _participants_page(appointment: Appointment, form: ParticipantForm, status: int | None = None):
-    from ..hearings.queries import invitations_by_appointment
     from ..hearings.forms import invite_body_form
+    from ..hearings.queries import invitations_by_appointment
 
     return render_form("staff/participants.html", form, status, appointment=appointment,
                        change_form=ParticipantChangeForm(), format_labels=FORMAT_LABELS,

@@ -20,8 +20,7 @@ from ..extensions import db
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat, VisitingReception
 from ..video.access import call_window
 from . import policy, queries, services, waitlist
-from .forms import (BookingForm, RescheduleForm, SlotSearchForm, WaitlistJoinForm, WaitlistLeaveForm,
-                    format_choices)
+from .forms import BookingForm, RescheduleForm, SlotSearchForm, WaitlistJoinForm, WaitlistLeaveForm, format_choices
 from .models import AppointmentStatus, WaitlistStatus
 from .talon import qr_svg
 
@@ -282,7 +281,8 @@ def reschedule_confirm(appointment_id: int, slot_id: int):
 
 @bp.app_context_processor
 def _waitlist_panel():
-    """``my_waitlist_panel()`` for the citizen's home page: places in line and offered slots (queried only if called)."""
+    """``my_waitlist_panel()`` for the citizen's home page: places in line and offered slots
+    (queried only if called)."""
     def panel():
         if not (current_user.is_authenticated and current_user.has_role(Role.CITIZEN)):
             return [], {}

@@ -30,8 +30,7 @@ from ..directory.queries import get
 from ..extensions import db
 from ..schedule.models import BookingMode, ReceptionSession, SessionStatus, Slot, VisitingReception
 from . import holds, queries
-from .models import (ACTIVE_STATUSES, Appointment, Reservation, ReservationResource, WaitlistEntry,
-                     WaitlistStatus)
+from .models import ACTIVE_STATUSES, Appointment, Reservation, ReservationResource, WaitlistEntry, WaitlistStatus
 
 DEFAULT_HOLD_HOURS = 24
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,4 +33,4 @@ class CalendarFeed(db.Model):
     target_id: Mapped[int] = mapped_column()  # officials.id, venues.id or bodies.id by kind
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    rotated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

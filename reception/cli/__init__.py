@@ -33,7 +33,7 @@ def register_commands(app):
         load_reference_data()
         accounts = load_demo_data(utcnow().date())
         db.session.commit()
-        click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for role, email in accounts:
             click.echo(f"  {role:<18} {email}")
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-
 from sqlalchemy import func, select
 
 from ..accounts.models import User, UserRole
 from ..accounts.passwords import hash_password
 from ..accounts.validation import normalize_kz_mobile, normalize_phone
 from ..core.permissions import Role
+from ..core.types import utcnow
+from ..core.workdays import WorkCalendar
 from ..directory.models import (
     Body,
     BodyLevel,
@@ -30,8 +31,6 @@ from ..directory.models import (
     VenueKind,
 )
 from ..extensions import db
-from ..core.types import utcnow
-from ..core.workdays import WorkCalendar
 from ..schedule.models import AttendanceFormat, BookingMode, Schedule, UnifiedDay, VisitingReception
 from ..schedule.services import generate_sessions
 from ..schedule.unified import UnifiedDayData, announce_unified_day
@@ -109,7 +108,7 @@ def akimat_code(region_code: str) -> str:
 
 
 def _names(prefix: str, text: Text) -> dict[str, str]:
-    return {f"{prefix}_{lang}": value for lang, value in zip(("kk", "ru", "en"), text)}
+    return {f"{prefix}_{lang}": value for lang, value in zip(("kk", "ru", "en"), text, strict=True)}
 
 
 def _akimat_name(akimat: Akimat, region: Region) -> Text:

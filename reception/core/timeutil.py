@@ -1,7 +1,7 @@
 """Time at the edges: stored UTC shown in a region's IANA zone."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -18,8 +18,8 @@ def to_local(value: datetime, tz_name: str) -> datetime:
 def local_to_utc(value: datetime, tz_name: str) -> datetime:
     """Interpret a naive wall-clock time in ``tz_name`` and return it in UTC."""
     if value.tzinfo is not None:
-        return value.astimezone(timezone.utc)
-    return value.replace(tzinfo=ZoneInfo(tz_name)).astimezone(timezone.utc)
+        return value.astimezone(UTC)
+    return value.replace(tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
 
 
 def format_local(value: datetime | None, tz_name: str, fmt: str = "medium") -> str:

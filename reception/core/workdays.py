@@ -25,7 +25,7 @@ class WorkCalendar:
         self.working_days = frozenset(working_days)
 
     @classmethod
-    def from_config(cls, config) -> "WorkCalendar":
+    def from_config(cls, config) -> WorkCalendar:
         return cls(_parse_dates(config.get("HOLIDAY_TRANSFERS", "")),
                    _parse_dates(config.get("EXTRA_WORKING_DAYS", "")))
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
@@ -56,14 +55,14 @@ class Topic(Localized, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("topics.id", ondelete="RESTRICT"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="RESTRICT"), index=True)
     name_kk: Mapped[str] = mapped_column(String(200))
     name_ru: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer, default=0)
 
-    parent: Mapped[Optional["Topic"]] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Topic"]] = relationship(back_populates="parent", order_by="Topic.position")
+    parent: Mapped[Topic | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Topic]] = relationship(back_populates="parent", order_by="Topic.position")
 
 
 class BodyLevel(enum.StrEnum):
@@ -100,23 +99,23 @@ class Body(Localized, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     level: Mapped[BodyLevel] = mapped_column(str_enum(BodyLevel, "body_level"), index=True)
-    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"), index=True)
     name_kk: Mapped[str] = mapped_column(String(255))
     name_ru: Mapped[str] = mapped_column(String(255))
     name_en: Mapped[str] = mapped_column(String(255))
-    address_kk: Mapped[Optional[str]] = mapped_column(String(255))
-    address_ru: Mapped[Optional[str]] = mapped_column(String(255))
-    address_en: Mapped[Optional[str]] = mapped_column(String(255))
-    phone: Mapped[Optional[str]] = mapped_column(String(20))
+    address_kk: Mapped[str | None] = mapped_column(String(255))
+    address_ru: Mapped[str | None] = mapped_column(String(255))
+    address_en: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    region: Mapped[Optional[Region]] = relationship()
-    parent: Mapped[Optional["Body"]] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Body"]] = relationship(back_populates="parent")
+    region: Mapped[Region | None] = relationship()
+    parent: Mapped[Body | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Body]] = relationship(back_populates="parent")
     topics: Mapped[list[Topic]] = relationship(secondary=body_topics, order_by=Topic.position)
-    officials: Mapped[list["Official"]] = relationship(back_populates="body", order_by="Official.is_head.desc()")
-    venues: Mapped[list["Venue"]] = relationship(back_populates="body")
+    officials: Mapped[list[Official]] = relationship(back_populates="body", order_by="Official.is_head.desc()")
+    venues: Mapped[list[Venue]] = relationship(back_populates="body")
 
     @property
     def address(self) -> str:
@@ -139,7 +138,7 @@ class Official(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"), index=True)
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     position_kk: Mapped[str] = mapped_column(String(255))
     position_ru: Mapped[str] = mapped_column(String(255))
@@ -148,7 +147,7 @@ class Official(db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     body: Mapped[Body] = relationship(back_populates="officials")
-    user: Mapped[Optional["User"]] = relationship()  # noqa: F821
+    user: Mapped[User | None] = relationship()  # noqa: F821
 
     @property
     def position(self) -> str:
@@ -184,9 +183,9 @@ class Venue(Localized, db.Model):
     address_kk: Mapped[str] = mapped_column(String(255))
     address_ru: Mapped[str] = mapped_column(String(255))
     address_en: Mapped[str] = mapped_column(String(255))
-    floor: Mapped[Optional[str]] = mapped_column(String(40))
-    phone: Mapped[Optional[str]] = mapped_column(String(20))  # E.164; for a studio, its operator's phone
-    capacity: Mapped[Optional[int]] = mapped_column(Integer)
+    floor: Mapped[str | None] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164; for a studio, its operator's phone
+    capacity: Mapped[int | None] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

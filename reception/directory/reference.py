@@ -13,7 +13,8 @@ DATA = Path(__file__).parent / "data"
 
 # (code, parent code, kk, ru, en)
 TOPICS: list[tuple[str, str | None, str, str, str]] = [
-    ("housing", None, "Тұрғын үй және коммуналдық шаруашылық", "Жилищно-коммунальное хозяйство", "Housing and utilities"),
+    ("housing", None, "Тұрғын үй және коммуналдық шаруашылық", "Жилищно-коммунальное хозяйство",
+     "Housing and utilities"),
     ("housing.queue", "housing", "Тұрғын үй кезегі", "Очередь на жильё", "Housing waiting list"),
     ("housing.utilities", "housing", "Коммуналдық қызметтер", "Коммунальные услуги", "Utility services"),
     ("housing.emergency", "housing", "Апатты тұрғын үй", "Аварийное жильё", "Dilapidated housing"),

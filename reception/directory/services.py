@@ -92,7 +92,7 @@ def _names(data, prefix: str, max_len: int, *, required: bool = True) -> dict[st
         name = f"{prefix}_{lang}"
         values[name] = _text(getattr(data, name), name, max_len, required=required and lang != "en")
     if not required and not any(values.values()):
-        return {name: None for name in values}
+        return dict.fromkeys(values)
     return values
 
 

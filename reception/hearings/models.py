@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Text, UniqueConstraint
@@ -43,16 +42,16 @@ class BodyInvitation(db.Model):
     required: Mapped[bool] = mapped_column(Boolean, default=True)  # invited by competence (not optional)
     status: Mapped[InvitationStatus] = mapped_column(str_enum(InvitationStatus, "invitation_status"),
                                                      default=InvitationStatus.INVITED)
-    attendee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    reason: Mapped[Optional[str]] = mapped_column(Text)  # why declined
-    invited_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    responded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    responded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    attendee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    reason: Mapped[str | None] = mapped_column(Text)  # why declined
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     appointment: Mapped[Appointment] = relationship()
     body: Mapped[Body] = relationship()
-    attendee: Mapped[Optional[User]] = relationship(foreign_keys=[attendee_id])
+    attendee: Mapped[User | None] = relationship(foreign_keys=[attendee_id])
 
     @property
     def status_label(self) -> str:

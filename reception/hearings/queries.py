@@ -98,8 +98,9 @@ def build_rows(appointments: list[Appointment], now: datetime) -> list[BoardRow]
     rows = []
     for a in appointments:
         earlier = earlier_appointments(a, history.get(a.citizen_id, []))
-        rows.append(BoardRow(appointment=a, invitations=invitations.get(a.id, []), earlier=earlier,
-                             repeat=is_repeat(a, earlier), unconfirmed=unconfirmed_required(a, invitations.get(a.id, []), now)))
+        invited = invitations.get(a.id, [])
+        rows.append(BoardRow(appointment=a, invitations=invited, earlier=earlier, repeat=is_repeat(a, earlier),
+                             unconfirmed=unconfirmed_required(a, invited, now)))
     return rows
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
@@ -40,19 +39,19 @@ class LegalReview(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="RESTRICT"))
-    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
-    reason: Mapped[Optional[str]] = mapped_column(Text)  # what the assistant wants examined
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)  # what the assistant wants examined
     status: Mapped[ReviewStatus] = mapped_column(str_enum(ReviewStatus, "review_status"), default=ReviewStatus.QUEUED)
-    flagged_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    consultant_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
-    taken_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    flagged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    consultant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     appointment: Mapped[Appointment] = relationship()
-    region: Mapped[Optional[Region]] = relationship()
-    consultant: Mapped[Optional[User]] = relationship(foreign_keys=[consultant_id])
-    flagged_by: Mapped[Optional[User]] = relationship(foreign_keys=[flagged_by_id])
-    opinions: Mapped[list["LegalOpinion"]] = relationship(back_populates="review", order_by="LegalOpinion.version")
+    region: Mapped[Region | None] = relationship()
+    consultant: Mapped[User | None] = relationship(foreign_keys=[consultant_id])
+    flagged_by: Mapped[User | None] = relationship(foreign_keys=[flagged_by_id])
+    opinions: Mapped[list[LegalOpinion]] = relationship(back_populates="review", order_by="LegalOpinion.version")
 
     @property
     def status_label(self) -> str:
@@ -107,19 +106,19 @@ class LegalOpinion(db.Model):
     assessment: Mapped[str] = mapped_column(Text, default="")
     conclusion: Mapped[str] = mapped_column(Text, default="")
     recommended_action: Mapped[str] = mapped_column(Text, default="")
-    addressee: Mapped[Optional[Addressee]] = mapped_column(str_enum(Addressee, "opinion_addressee"))
-    addressee_body_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"))
-    addressee_detail: Mapped[Optional[str]] = mapped_column(String(300))  # e.g. which court decision
+    addressee: Mapped[Addressee | None] = mapped_column(str_enum(Addressee, "opinion_addressee"))
+    addressee_body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"))
+    addressee_detail: Mapped[str | None] = mapped_column(String(300))  # e.g. which court decision
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    signed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
-    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     review: Mapped[LegalReview] = relationship(back_populates="opinions")
     author: Mapped[User] = relationship()
-    addressee_body: Mapped[Optional[Body]] = relationship()
-    attachments: Mapped[list["OpinionAttachment"]] = relationship(back_populates="opinion",
+    addressee_body: Mapped[Body | None] = relationship()
+    attachments: Mapped[list[OpinionAttachment]] = relationship(back_populates="opinion",
                                                                    order_by="OpinionAttachment.id")
 
     @property
@@ -144,7 +143,7 @@ class OpinionAttachment(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
-    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     opinion: Mapped[LegalOpinion] = relationship(back_populates="attachments")
@@ -158,12 +157,12 @@ class FreeConsultation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultant_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
-    appointment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
     given_on: Mapped[date] = mapped_column(Date)
-    topic_id: Mapped[Optional[int]] = mapped_column(ForeignKey("topics.id", ondelete="RESTRICT"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="RESTRICT"))
     summary: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     consultant: Mapped[User] = relationship()
-    appointment: Mapped[Optional[Appointment]] = relationship()
-    topic: Mapped[Optional[Topic]] = relationship()
+    appointment: Mapped[Appointment | None] = relationship()
+    topic: Mapped[Topic | None] = relationship()

@@ -32,8 +32,15 @@ from ..directory.models import Body, BodyLevel, Topic
 from ..directory.queries import get
 from ..extensions import db
 from ..notifications.services import notify
-from .models import (Addressee, FreeConsultation, LegalOpinion, LegalReview, OpinionAttachment, OpinionStatus,
-                     ReviewStatus)
+from .models import (
+    Addressee,
+    FreeConsultation,
+    LegalOpinion,
+    LegalReview,
+    OpinionAttachment,
+    OpinionStatus,
+    ReviewStatus,
+)
 
 MSG_NOT_FOUND = _l("The page or record you asked for does not exist.")
 MSG_NOT_YOUR_QUEUE = _l("This case is in the queue of another region's legal consultants.")
@@ -278,7 +285,8 @@ def save_opinion(actor, opinion: LegalOpinion, data: OpinionData, now: datetime)
 def sign_opinion(actor, opinion: LegalOpinion, now: datetime) -> None:
     """Sign (lock) a complete draft and tell the official's side. Raises NotAllowed, Conflict, Invalid."""
     _check_draft(actor, opinion)
-    missing = [label for label, value in ((_l("findings"), opinion.findings), (_l("legal assessment"), opinion.assessment),
+    missing = [label for label, value in ((_l("findings"), opinion.findings),
+                                          (_l("legal assessment"), opinion.assessment),
                                           (_l("conclusion"), opinion.conclusion),
                                           (_l("recommended action"), opinion.recommended_action),
                                           (_l("addressee"), opinion.addressee)) if not value]

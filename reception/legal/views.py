@@ -20,8 +20,15 @@ from ..extensions import db
 from ..schedule.models import FORMAT_LABELS
 from . import services
 from .forms import AttachmentForm, ButtonForm, ConsultationForm, FlagForm, OpinionForm, addressee_choices
-from .models import (ADDRESSEE_LABELS, REVIEW_STATUS_LABELS, Addressee, LegalOpinion, LegalReview, OpinionAttachment,
-                     OpinionStatus)
+from .models import (
+    ADDRESSEE_LABELS,
+    REVIEW_STATUS_LABELS,
+    Addressee,
+    LegalOpinion,
+    LegalReview,
+    OpinionAttachment,
+    OpinionStatus,
+)
 
 bp = Blueprint("legal", __name__)
 

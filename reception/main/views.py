@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..accounts.services import set_language
 from ..core.i18n import LANG_COOKIE, LANGUAGES
 from ..core.permissions import Role
-from ..accounts.services import set_language
 from ..extensions import db
 from . import queries
 

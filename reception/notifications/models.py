@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
@@ -32,27 +31,27 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))  # e.g. "password_reset"
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     recipient: Mapped[str] = mapped_column(String(254))  # e-mail address or E.164 phone
     locale: Mapped[str] = mapped_column(String(2))
     subject: Mapped[str] = mapped_column(String(255), default="")
     body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[Optional[str]] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
     # A unique key makes "announce this once" a database guarantee.
-    dedupe_key: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, "outbox_status"),
                                                  default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A dispatcher's claim: while SENDING and locked_until is ahead, no other dispatcher takes the row.
-    locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The appointment the message is about; with cancel_if_inactive (reminders), it is dropped
     # at sending time unless the appointment is still scheduled or checked in.
-    appointment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"),
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"),
                                                           index=True)
     cancel_if_inactive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # An iCalendar attachment (RFC 5545 text with its METHOD), e-mail only.
-    ics: Mapped[Optional[str]] = mapped_column(Text)
+    ics: Mapped[str | None] = mapped_column(Text)

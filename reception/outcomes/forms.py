@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField, \
-    TextAreaField
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..accounts.forms import REQUIRED
-from .models import (ACCESS_REPORT_KIND_LABELS, OUTCOME_RESULT_LABELS, AccessReportKind, ContactChannel,
-                     OutcomeResult)
+from .models import ACCESS_REPORT_KIND_LABELS, OUTCOME_RESULT_LABELS, AccessReportKind, ContactChannel, OutcomeResult
 from .services import APPEAL_TYPE_LABELS
 
 DAMAGED = _l("The form is damaged. Reload the page and send it again.")
@@ -107,7 +115,8 @@ class VerdictForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.verdict.choices = [("accepted", _l("Accept: the instruction is done")), ("returned", _l("Return to the body with a note"))]
+        self.verdict.choices = [("accepted", _l("Accept: the instruction is done")),
+                                ("returned", _l("Return to the body with a note"))]
 
 
 class ContactForm(FlaskForm):
@@ -128,7 +137,8 @@ class RatingForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.score.choices = [(5, _l("5 — very good")), (4, _l("4 — good")), (3, _l("3 — fair")), (2, _l("2 — poor")), (1, _l("1 — very poor"))]
+        self.score.choices = [(5, _l("5 — very good")), (4, _l("4 — good")), (3, _l("3 — fair")),
+                              (2, _l("2 — poor")), (1, _l("1 — very poor"))]
 
 
 class AccessReportForm(FlaskForm):

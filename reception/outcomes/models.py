@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -48,15 +47,15 @@ class Outcome(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="RESTRICT"))
     result: Mapped[OutcomeResult] = mapped_column(str_enum(OutcomeResult, "outcome_result"))
-    grounds: Mapped[Optional[str]] = mapped_column(Text)  # required when refused
+    grounds: Mapped[str | None] = mapped_column(Text)  # required when refused
     notes: Mapped[str] = mapped_column(Text, default="")
-    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     appointment: Mapped[Appointment] = relationship()
-    recorded_by: Mapped[Optional[User]] = relationship()
-    instructions: Mapped[list["Instruction"]] = relationship(back_populates="outcome", order_by="Instruction.id")
+    recorded_by: Mapped[User | None] = relationship()
+    instructions: Mapped[list[Instruction]] = relationship(back_populates="outcome", order_by="Instruction.id")
 
     @property
     def result_label(self) -> str:
@@ -91,22 +90,22 @@ class Instruction(db.Model):
     appeal_type: Mapped[str] = mapped_column(String(32))         # picks the default term (configuration)
     due_on: Mapped[date] = mapped_column(Date, index=True)       # the current deadline (extensions move it)
     original_due_on: Mapped[date] = mapped_column(Date)
-    extension_reason: Mapped[Optional[str]] = mapped_column(Text)
-    extended_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[InstructionStatus] = mapped_column(str_enum(InstructionStatus, "instruction_status"),
                                                       default=InstructionStatus.OPEN)
-    closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
-    closed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The last deadline warnings sent to the body (so each is sent once per deadline).
-    near_warned_for: Mapped[Optional[date]] = mapped_column(Date)
-    overdue_warned_for: Mapped[Optional[date]] = mapped_column(Date)
+    near_warned_for: Mapped[date | None] = mapped_column(Date)
+    overdue_warned_for: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     outcome: Mapped[Outcome] = relationship(back_populates="instructions")
     body: Mapped[Body] = relationship()
-    reports: Mapped[list["InstructionReport"]] = relationship(back_populates="instruction",
+    reports: Mapped[list[InstructionReport]] = relationship(back_populates="instruction",
                                                               order_by="InstructionReport.id")
-    contacts: Mapped[list["CitizenContact"]] = relationship(back_populates="instruction",
+    contacts: Mapped[list[CitizenContact]] = relationship(back_populates="instruction",
                                                             order_by="CitizenContact.id")
 
     @property
@@ -130,10 +129,10 @@ class InstructionReport(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    verdict: Mapped[Optional[ReportVerdict]] = mapped_column(str_enum(ReportVerdict, "report_verdict"))
-    verdict_note: Mapped[Optional[str]] = mapped_column(Text)
-    verdict_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    verdict_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    verdict: Mapped[ReportVerdict | None] = mapped_column(str_enum(ReportVerdict, "report_verdict"))
+    verdict_note: Mapped[str | None] = mapped_column(Text)
+    verdict_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    verdict_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     instruction: Mapped[Instruction] = relationship(back_populates="reports")
     author: Mapped[User] = relationship(foreign_keys=[author_id])
@@ -155,7 +154,7 @@ class CitizenContact(db.Model):
     instruction_id: Mapped[int] = mapped_column(ForeignKey("instructions.id", ondelete="RESTRICT"), index=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     channel: Mapped[ContactChannel] = mapped_column(str_enum(ContactChannel, "contact_channel"))
-    confirmed: Mapped[Optional[bool]] = mapped_column(Boolean)  # did the citizen confirm the body's claim
+    confirmed: Mapped[bool | None] = mapped_column(Boolean)  # did the citizen confirm the body's claim
     note: Mapped[str] = mapped_column(Text, default="")
     contacted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -201,16 +200,16 @@ class AccessReport(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"), index=True)
-    official_id: Mapped[Optional[int]] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"))
+    official_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"))
     kind: Mapped[AccessReportKind] = mapped_column(str_enum(AccessReportKind, "access_report_kind"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    reviewed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
-    reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     citizen: Mapped[User] = relationship(foreign_keys=[citizen_id])
     body: Mapped[Body] = relationship()
-    official: Mapped[Optional[Official]] = relationship()
+    official: Mapped[Official | None] = relationship()
 
     @property
     def kind_label(self) -> str:

@@ -28,8 +28,19 @@ from ..directory.models import Body, Official
 from ..directory.queries import get
 from ..extensions import db
 from ..notifications.services import notify
-from .models import (AccessReport, AccessReportKind, CitizenContact, ContactChannel, Instruction, InstructionReport,
-                     InstructionStatus, Outcome, OutcomeResult, Rating, ReportVerdict)
+from .models import (
+    AccessReport,
+    AccessReportKind,
+    CitizenContact,
+    ContactChannel,
+    Instruction,
+    InstructionReport,
+    InstructionStatus,
+    Outcome,
+    OutcomeResult,
+    Rating,
+    ReportVerdict,
+)
 
 #: Appeal types of instructions (their default terms come from RECEPTION_FOLLOWUP_TERMS).
 APPEAL_TYPE_LABELS = {
@@ -49,7 +60,7 @@ MSG_STALE = _l("Someone else changed this record while you were looking at it. P
 
 def followup_terms(config) -> dict[str, int]:
     """Working days per appeal type from RECEPTION_FOLLOWUP_TERMS ("statement=15,complaint=15,…")."""
-    terms = {kind: DEFAULT_TERM for kind in APPEAL_TYPE_LABELS}
+    terms = dict.fromkeys(APPEAL_TYPE_LABELS, DEFAULT_TERM)
     for part in str(config.get("FOLLOWUP_TERMS") or "").split(","):
         kind, _, days = part.partition("=")
         if kind.strip() in terms and days.strip().isdigit():
@@ -239,7 +250,7 @@ def record_outcome(actor, appointment: Appointment, result: OutcomeResult, groun
         db.session.refresh(appointment)
 
     added = []
-    for item, due in zip(instructions, dues):
+    for item, due in zip(instructions, dues, strict=True):
         instruction = Instruction(outcome_id=outcome.id, body_id=item.body_id,
                                   responsible_name=item.responsible_name.strip(), text=item.text.strip(),
                                   appeal_type=item.appeal_type, due_on=due, original_due_on=due,
@@ -303,7 +314,8 @@ def extend_instruction(actor, instruction: Instruction, new_due_on: date, reason
         .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         raise Conflict(MSG_STALE)
-    record_change("instruction", instruction.id, {"due_on": (seen_due_on, new_due_on), "extension_reason": (None, reason)})
+    record_change("instruction", instruction.id,
+                  {"due_on": (seen_due_on, new_due_on), "extension_reason": (None, reason)})
     db.session.refresh(instruction)
     citizen = appointment.citizen
     notify(citizen, "instruction_extended",

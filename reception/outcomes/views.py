@@ -22,8 +22,17 @@ from ..directory.models import Body, Official
 from ..directory.queries import get
 from ..extensions import db
 from . import services
-from .forms import (CONTACT_CHANNEL_LABELS, AccessReportForm, ContactForm, ExtendForm, OutcomeForm, RatingForm,
-                    ReportForm, ReviewForm, VerdictForm)
+from .forms import (
+    CONTACT_CHANNEL_LABELS,
+    AccessReportForm,
+    ContactForm,
+    ExtendForm,
+    OutcomeForm,
+    RatingForm,
+    ReportForm,
+    ReviewForm,
+    VerdictForm,
+)
 from .models import AccessReport, AccessReportKind, ContactChannel, Instruction, InstructionStatus, OutcomeResult
 
 bp = Blueprint("outcomes", __name__)

@@ -1,4 +1,4 @@
-"""Request mode reads: who takes requests, the screening queue, the time that may be offered, a request and its offers."""
+"""Request mode reads: who takes requests, the screening queue, the time that may be offered, a request, its offers."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -19,18 +19,31 @@ from ..audit.services import record_change, record_created
 from ..booking import holds
 from ..booking import policy as booking_policy
 from ..booking import queries as booking_queries
-from ..booking.models import (ACTIVE_STATUSES, Appointment, AppointmentStatus, DeclineGround, OfferStatus,
-                              RequestDecision, SlotOffer)
 from ..booking import services as booking_services
-from ..booking.services import (MSG_SLOT_TAKEN, BookingData, SlotTaken, insert_or_none, scoped_idempotency_key,
-                                reserve_and_issue_talon)
+from ..booking.announce import announce_booked
+from ..booking.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    DeclineGround,
+    OfferStatus,
+    RequestDecision,
+    SlotOffer,
+)
+from ..booking.services import (
+    MSG_SLOT_TAKEN,
+    BookingData,
+    SlotTaken,
+    insert_or_none,
+    reserve_and_issue_talon,
+    scoped_idempotency_key,
+)
 from ..core.errors import Conflict, Invalid, NotAllowed, NotFound
 from ..core.timeutil import format_local
 from ..core.workdays import WorkCalendar
 from ..directory.models import Body, Topic, Venue
 from ..directory.queries import get
 from ..extensions import db
-from ..booking.announce import announce_booked
 from ..notifications.services import notify
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat
 from . import policy, queries, rules

@@ -5,10 +5,10 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
-from ..cli.group import CommandGroup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..cli.group import CommandGroup
 from ..core.types import utcnow
 from ..core.workdays import WorkCalendar
 from ..extensions import db

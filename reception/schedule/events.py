@@ -17,8 +17,14 @@ from ..core.workdays import WorkCalendar
 from ..directory.queries import get_region_by_code, region_choices
 from ..extensions import db
 from . import policy, queries, unified, visiting
-from .forms import (SESSION_STATUS_LABELS, AddMissingSessionsForm, UnifiedDayForm, UnifiedSessionForm,
-                    VisitingFilterForm, VisitingForm)
+from .forms import (
+    SESSION_STATUS_LABELS,
+    AddMissingSessionsForm,
+    UnifiedDayForm,
+    UnifiedSessionForm,
+    VisitingFilterForm,
+    VisitingForm,
+)
 from .models import AttendanceFormat, SessionStatus, formats_of
 from .views import _or_404, _save, _scope, manage
 

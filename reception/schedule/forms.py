@@ -4,15 +4,31 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..accounts.forms import REQUIRED, MultiCheckboxField
 from ..directory.models import BODY_LEVEL_LABELS, BodyLevel
 from .models import FORMAT_LABELS, AttendanceFormat, BookingMode, SessionStatus
 from .rules import MAX_RRULE_LENGTH
-from .services import (MAX_CLOSES_HOURS_BEFORE, MAX_OPENS_DAYS_AHEAD, MAX_REASON_LENGTH, MAX_SLOT_MINUTES,
-                       MIN_SLOT_MINUTES, REASON_REQUIRED)
+from .services import (
+    MAX_CLOSES_HOURS_BEFORE,
+    MAX_OPENS_DAYS_AHEAD,
+    MAX_REASON_LENGTH,
+    MAX_SLOT_MINUTES,
+    MIN_SLOT_MINUTES,
+    REASON_REQUIRED,
+)
 from .unified import MAX_NOTE_LENGTH
 from .visiting import MAX_DATES
 

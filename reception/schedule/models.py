@@ -3,11 +3,23 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, time
-from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, Time,
-                        UniqueConstraint, false, true)
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.types import UTCDateTime, str_enum, utcnow
@@ -83,7 +95,7 @@ class Schedule(db.Model):
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="RESTRICT"))
     rrule: Mapped[str] = mapped_column(String(500))  # e.g. FREQ=WEEKLY;BYDAY=TU
     starts_on: Mapped[date] = mapped_column(Date)
-    until_on: Mapped[Optional[date]] = mapped_column(Date)
+    until_on: Mapped[date | None] = mapped_column(Date)
     start_time: Mapped[time] = mapped_column(Time)  # local wall-clock time at the venue
     end_time: Mapped[time] = mapped_column(Time)
     slot_minutes: Mapped[int] = mapped_column(Integer)
@@ -129,8 +141,8 @@ class UnifiedDay(db.Model):
     start_time: Mapped[time] = mapped_column(Time)  # default local hours of every session
     end_time: Mapped[time] = mapped_column(Time)
     slot_minutes: Mapped[int] = mapped_column(Integer)
-    note: Mapped[Optional[str]] = mapped_column(Text)
-    announced_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+    announced_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     announced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     regions: Mapped[list[Region]] = relationship(secondary=unified_day_regions, order_by=Region.code)
@@ -149,14 +161,14 @@ class VisitingReception(db.Model):
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"), index=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="RESTRICT"))
-    note: Mapped[Optional[str]] = mapped_column(Text)
-    announced_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+    announced_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     announced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     official: Mapped[Official] = relationship()
     region: Mapped[Region] = relationship()
     venue: Mapped[Venue] = relationship()
-    sessions: Mapped[list["ReceptionSession"]] = relationship(back_populates="visiting",
+    sessions: Mapped[list[ReceptionSession]] = relationship(back_populates="visiting",
                                                               order_by="ReceptionSession.starts_at")
 
 
@@ -178,19 +190,19 @@ class ReceptionSession(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"))
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="RESTRICT"), index=True)
-    schedule_id: Mapped[Optional[int]] = mapped_column(ForeignKey("schedules.id", ondelete="RESTRICT"))
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="RESTRICT"))
     kind: Mapped[SessionKind] = mapped_column(str_enum(SessionKind, "session_kind"), default=SessionKind.REGULAR)
     local_date: Mapped[date] = mapped_column(Date)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Only citizens of this region may book (visiting receptions); None: anyone.
-    restricted_region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"))
+    restricted_region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"))
     allow_in_person: Mapped[bool] = mapped_column(Boolean, default=True)
     allow_video_studio: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_video_remote: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     single_video_room: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The session's Jitsi room when single_video_room: random, made at the first join (reception.video.rooms).
-    video_room: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    video_room: Mapped[str | None] = mapped_column(String(64), unique=True)
     booking_mode: Mapped[BookingMode] = mapped_column(str_enum(BookingMode, "booking_mode"),
                                                       default=BookingMode.SELF)
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime())   # booking window
@@ -199,21 +211,21 @@ class ReceptionSession(db.Model):
                                                   default=SessionStatus.PLANNED, index=True)
     # Unpublished sessions (a unified day's session before its body confirms the hours) are not bookable.
     is_published: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    unified_day_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unified_days.id", ondelete="RESTRICT"),
+    unified_day_id: Mapped[int | None] = mapped_column(ForeignKey("unified_days.id", ondelete="RESTRICT"),
                                                           index=True)
-    visiting_id: Mapped[Optional[int]] = mapped_column(ForeignKey("visiting_receptions.id", ondelete="RESTRICT"),
+    visiting_id: Mapped[int | None] = mapped_column(ForeignKey("visiting_receptions.id", ondelete="RESTRICT"),
                                                        index=True)
-    status_reason: Mapped[Optional[str]] = mapped_column(Text)
-    status_changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     official: Mapped[Official] = relationship()
     venue: Mapped[Venue] = relationship()
-    schedule: Mapped[Optional[Schedule]] = relationship()
-    restricted_region: Mapped[Optional[Region]] = relationship()
-    unified_day: Mapped[Optional[UnifiedDay]] = relationship()
-    visiting: Mapped[Optional[VisitingReception]] = relationship(back_populates="sessions")
-    slots: Mapped[list["Slot"]] = relationship(back_populates="session", order_by="Slot.starts_at",
+    schedule: Mapped[Schedule | None] = relationship()
+    restricted_region: Mapped[Region | None] = relationship()
+    unified_day: Mapped[UnifiedDay | None] = relationship()
+    visiting: Mapped[VisitingReception | None] = relationship(back_populates="sessions")
+    slots: Mapped[list[Slot]] = relationship(back_populates="session", order_by="Slot.starts_at",
                                                cascade="all, delete-orphan")
 
     @property
@@ -234,7 +246,7 @@ class Slot(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # A hold keeps a free slot for one citizen until ``held_until`` (an offer from screening or the
     # waitlist): nobody else may book it meanwhile. See reception.booking.holds.
-    held_for_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    held_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    held_for_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     session: Mapped[ReceptionSession] = relationship(back_populates="slots")

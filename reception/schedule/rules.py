@@ -1,7 +1,7 @@
 """Pure reception-time rules: recurrence expansion, slot bounds in UTC, booking windows. No database."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule as RRule
@@ -102,8 +102,8 @@ def expand_dates(rrule: str, starts_on: date, until_on: date | None, window_star
 def local_bounds(local_date: date, start_time: time, end_time: time, tz_name: str) -> tuple[datetime, datetime]:
     """The UTC start and end of local wall-clock hours on ``local_date`` in the IANA zone ``tz_name``."""
     zone = ZoneInfo(tz_name)
-    start = datetime.combine(local_date, start_time, tzinfo=zone).astimezone(timezone.utc)
-    end = datetime.combine(local_date, end_time, tzinfo=zone).astimezone(timezone.utc)
+    start = datetime.combine(local_date, start_time, tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(local_date, end_time, tzinfo=zone).astimezone(UTC)
     return start, end
 
 

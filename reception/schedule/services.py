@@ -21,8 +21,17 @@ from ..core.workdays import WorkCalendar
 from ..directory.models import Official, Topic, Venue
 from ..extensions import db
 from . import policy, rules
-from .models import (AttendanceFormat, BookingMode, ReceptionSession, Schedule, SessionKind, SessionStatus, Slot,
-                     formats_of, set_formats)
+from .models import (
+    AttendanceFormat,
+    BookingMode,
+    ReceptionSession,
+    Schedule,
+    SessionKind,
+    SessionStatus,
+    Slot,
+    formats_of,
+    set_formats,
+)
 
 MIN_SLOT_MINUTES, MAX_SLOT_MINUTES = 5, 240
 MAX_OPENS_DAYS_AHEAD = 365
@@ -185,8 +194,8 @@ def create_schedule(actor, data: ScheduleData) -> Schedule:
 def schedule_hours(schedule: Schedule) -> SessionHours:
     return SessionHours(start_time=schedule.start_time, end_time=schedule.end_time,
                         slot_minutes=schedule.slot_minutes, formats=formats_of(schedule),
-                        single_video_room=schedule.single_video_room, booking_mode=schedule.booking_mode, opens_days_ahead=schedule.opens_days_ahead,
-                        closes_hours_before=schedule.closes_hours_before)
+                        single_video_room=schedule.single_video_room, booking_mode=schedule.booking_mode,
+                        opens_days_ahead=schedule.opens_days_ahead, closes_hours_before=schedule.closes_hours_before)
 
 
 def generate_sessions(schedule: Schedule, today: date, horizon_days: int = DEFAULT_HORIZON_DAYS,
@@ -356,7 +365,8 @@ def move_session(actor, session: ReceptionSession, new_local_date: date, new_sta
     closes_hours = max(0, round((session.starts_at - session.closes_at).total_seconds() / 3600))
     hours = SessionHours(start_time=new_start, end_time=new_end, slot_minutes=slot_minutes or 15,
                          formats=formats_of(session), single_video_room=session.single_video_room,
-                         booking_mode=session.booking_mode, opens_days_ahead=opens_days, closes_hours_before=min(closes_hours, opens_days * 24 - 1))
+                         booking_mode=session.booking_mode, opens_days_ahead=opens_days,
+                         closes_hours_before=min(closes_hours, opens_days * 24 - 1))
     _check_hours(hours)
     starts_at, ends_at = rules.local_bounds(new_local_date, new_start, new_end, session.timezone)
     if starts_at <= now:

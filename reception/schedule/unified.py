@@ -18,8 +18,16 @@ from ..core.workdays import WorkCalendar
 from ..directory.models import BodyLevel, Region
 from ..extensions import db
 from . import policy, queries, rules
-from .models import (AttendanceFormat, BookingMode, ReceptionSession, SessionKind, SessionStatus, Slot, UnifiedDay,
-                     set_formats)
+from .models import (
+    AttendanceFormat,
+    BookingMode,
+    ReceptionSession,
+    SessionKind,
+    SessionStatus,
+    Slot,
+    UnifiedDay,
+    set_formats,
+)
 from .services import NOT_PLANNED, SessionHours, _build_session, _check_hours, _overlapping_session
 
 #: The booking window of every unified-day session: opens 30 days ahead and closes 24 hours before. When the

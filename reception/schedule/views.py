@@ -1,7 +1,7 @@
 """Staff pages of reception time: schedules, upcoming sessions, one-off sessions, cancelling and moving."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -124,7 +124,7 @@ def _local_today(tz_name: str):
 @manage
 def list_sessions():
     # From the start of today (UTC) so that today's sessions stay visible while they run.
-    start = datetime.combine(utcnow().date(), time(), tzinfo=timezone.utc) - timedelta(hours=12)
+    start = datetime.combine(utcnow().date(), time(), tzinfo=UTC) - timedelta(hours=12)
     rows = queries.list_sessions(_scope(), start, SESSIONS_DAYS)
     return render_template("schedule/sessions.html", rows=rows, days=SESSIONS_DAYS)
 

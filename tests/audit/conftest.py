@@ -7,14 +7,6 @@ import pytest
 from sqlalchemy import select
 
 from reception.audit.models import AuditAction, AuditEvent
-from tests.booking.conftest import (  # noqa: F401
-    booking_data,
-    make_session,
-    make_studio,
-    new_session,
-    topic,
-)
-from tests.requests.conftest import make_office, make_request, office, request_data  # noqa: F401
 
 CLIENT_IP = "203.0.113.7"
 

@@ -2,7 +2,7 @@
 record itself is append-only, in the database."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, text
@@ -21,7 +21,7 @@ def body(response) -> str:
 
 
 def add_event(**values) -> AuditEvent:
-    row = dict(at=datetime(2026, 3, 10, 5, 0, tzinfo=timezone.utc), actor_id=None, actor_name=None,
+    row = dict(at=datetime(2026, 3, 10, 5, 0, tzinfo=UTC), actor_id=None, actor_name=None,
                action=AuditAction.UPDATE.value, entity="appointment", entity_id=1, changes=None, ip=None, path=None)
     row.update(values)
     _db.session.execute(insert(AuditEvent.__table__), [row])
@@ -32,11 +32,11 @@ def add_event(**values) -> AuditEvent:
 def logged(db):
     """Three events by two people on two days (Almaty time, UTC+5)."""
     add_event(actor_id=7, actor_name="Aigerim Assistant", entity_id=11, ip="203.0.113.7", path="/staff/requests/11",
-              changes='{"status": ["screening", "closed"]}', at=datetime(2026, 3, 9, 18, 30, tzinfo=timezone.utc))
+              changes='{"status": ["screening", "closed"]}', at=datetime(2026, 3, 9, 18, 30, tzinfo=UTC))
     add_event(actor_id=8, actor_name="Bolat Citizen", action="create", entity_id=12,
-              changes='{"summary": "Broken road"}', at=datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc))
+              changes='{"summary": "Broken road"}', at=datetime(2026, 3, 10, 4, 0, tzinfo=UTC))
     add_event(actor_id=7, actor_name="Aigerim Assistant", action="view", entity="appointment", entity_id=12,
-              changes='{"page": "request screening"}', at=datetime(2026, 3, 10, 19, 30, tzinfo=timezone.utc))
+              changes='{"page": "request screening"}', at=datetime(2026, 3, 10, 19, 30, tzinfo=UTC))
     db.session.commit()
 
 
@@ -143,8 +143,8 @@ def test_no_page_changes_the_record(app):
 
 def test_events_are_never_older_than_the_page_says(db, client, login_as):
     # The date filter's upper bound includes the whole last local day.
-    add_event(changes='{"n": ["x", "late-evening"]}', at=datetime(2026, 3, 10, 18, 59, tzinfo=timezone.utc))
-    add_event(changes='{"n": ["x", "next-day"]}', at=datetime(2026, 3, 10, 19, 0, tzinfo=timezone.utc)
+    add_event(changes='{"n": ["x", "late-evening"]}', at=datetime(2026, 3, 10, 18, 59, tzinfo=UTC))
+    add_event(changes='{"n": ["x", "next-day"]}', at=datetime(2026, 3, 10, 19, 0, tzinfo=UTC)
               + timedelta(0))
     db.session.commit()
     login_as(Role.ADMIN)

@@ -7,8 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from reception.booking.models import (Appointment, AppointmentStatus, Reservation, ReservationResource,
-                                      WaitlistEntry, WaitlistStatus)
+from reception.booking.models import (
+    Appointment,
+    AppointmentStatus,
+    Reservation,
+    ReservationResource,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from reception.booking.services import SlotTaken, book_slot, reschedule_appointment
 from reception.booking.waitlist import join_waitlist
 from reception.core.errors import Invalid, NotFound
@@ -126,7 +132,7 @@ def test_the_freed_old_slot_goes_to_the_waitlist(db, booked, make_user, booking_
 
 def _later_session(db, session):
     # A session added after the citizen joined the waitlist (the waitlist does not take new time: only freed).
-    from tests.booking.conftest import new_session
+    from tests.booking.fixtures import new_session
 
     later = new_session(session.official, session.venue, slots=1, start=session.starts_at + timedelta(days=1))
     db.session.add(later)
@@ -220,7 +226,7 @@ def test_another_citizens_appointment_cannot_be_moved(client, db, mine, login_as
 
 
 def test_forged_slots_are_not_found(client, db, mine, make_session):
-    session, old = mine
+    _, old = mine
     other = make_session()
     db.session.commit()
     for slot_id in (2**31 - 1, 99999999999, other.slots[0].id):

@@ -154,7 +154,7 @@ def test_a_cancelled_slot_is_held_for_the_first_in_line_and_they_are_told(db, fu
 
 
 def test_the_hold_period_comes_from_configuration(app, db, full, citizens):
-    session, slot, appointment = full
+    session, _, appointment = full
     entry = join(citizens[1], session.official)
     now = utcnow()
     app.config["WAITLIST_HOLD_HOURS"] = 2
@@ -222,7 +222,7 @@ def test_an_expired_offer_with_nobody_next_leaves_the_slot_free(db, full, citize
 
 def test_citizens_who_cannot_book_the_slot_are_skipped_but_keep_their_place(db, full, citizens, make_session,
                                                                            make_official, booking_data, make_venue):
-    session, slot, appointment = full
+    session, _, appointment = full
     # citizens[1] already has another reception at exactly that time.
     other = make_session(official=make_official(), start=session.starts_at, slots=1)
     book_slot(citizens[1], other.slots[0].id, booking_data(), None, utcnow(), CONFIG)
@@ -322,7 +322,7 @@ def test_places_in_line(db, full, citizens):
 
 
 def test_expire_offers_command_commits_the_expiry(app, db, full, citizens):
-    session, slot, appointment = full
+    session, _, appointment = full
     first, second = join(citizens[1], session.official), join(citizens[2], session.official)
     cancel_appointment(citizens[0], appointment, utcnow())
     first.offer_expires_at = utcnow() - timedelta(seconds=1)  # ran out a moment ago

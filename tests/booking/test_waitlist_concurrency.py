@@ -16,10 +16,15 @@ from sqlalchemy.orm import Session
 
 from reception.accounts.models import User, UserRole
 from reception.booking import waitlist
-from reception.booking.models import (ACTIVE_STATUSES, Appointment, AppointmentStatus, Reservation, WaitlistEntry,
-                                      WaitlistStatus)
-from reception.booking.services import (BookingData, SlotTaken, book_slot, cancel_appointment,
-                                        reschedule_appointment)
+from reception.booking.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Reservation,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from reception.booking.services import BookingData, SlotTaken, book_slot, cancel_appointment, reschedule_appointment
 from reception.core.errors import Conflict
 from reception.core.permissions import Role
 from reception.core.types import utcnow
@@ -27,7 +32,7 @@ from reception.directory.models import Body, BodyLevel, Official, Region, Topic,
 from reception.extensions import db
 from reception.notifications.models import OutboxMessage
 from reception.schedule.models import AttendanceFormat, ReceptionSession, Slot
-from tests.booking.conftest import new_session
+from tests.booking.fixtures import new_session
 from tests.conftest import _PASSWORD_HASH
 
 _seq = itertools.count(1)
@@ -110,7 +115,7 @@ def _race(app, jobs):
             try:
                 outcomes[i] = job() or "done"
                 db.session.commit()
-            except Exception as exc:  # noqa: BLE001 - recorded and asserted on below
+            except Exception as exc:
                 db.session.rollback()
                 outcomes[i] = exc
             finally:

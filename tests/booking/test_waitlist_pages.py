@@ -1,4 +1,4 @@
-"""Waitlist pages: joining from the search, my waitlist, leaving, the home page panel, rebooking after a cancellation."""
+"""Waitlist pages: joining from the search, my waitlist, leaving, the home page panel, rebooking after a cancel."""
 from __future__ import annotations
 
 import re

@@ -19,7 +19,7 @@ from reception.core.types import utcnow
 from reception.directory.models import VenueKind
 from reception.extensions import db as _db
 from reception.schedule.models import AttendanceFormat, SessionStatus
-from tests.booking.conftest import new_session
+from tests.booking.fixtures import new_session
 from tests.calendars import appointment, by_uid, events, parse
 
 HOST = "reception.test"

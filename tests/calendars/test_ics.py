@@ -2,7 +2,7 @@
 RFC 5545 details (line folding, CRLF, escaping, one UID across reschedules)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 from flask_babel import force_locale
@@ -44,7 +44,7 @@ def _parsed(text: str) -> tuple[Calendar, object]:
 
 def test_an_invitation_round_trips_with_local_time_and_its_zone(aktobe):
     a = appointment(aktobe["session"], aktobe["citizen"])
-    assert a.slot.starts_at == datetime(2027, 3, 10, 5, 0, tzinfo=timezone.utc)  # 10:00 in Aktobe
+    assert a.slot.starts_at == datetime(2027, 3, 10, 5, 0, tzinfo=UTC)  # 10:00 in Aktobe
 
     text = appointment_ics(a, attendee_email="aigul@example.kz")
     calendar, event = _parsed(text)
@@ -59,8 +59,8 @@ def test_an_invitation_round_trips_with_local_time_and_its_zone(aktobe):
     start, end = event.decoded("DTSTART"), event.decoded("DTEND")
     assert event["DTSTART"].params["TZID"] == "Asia/Aqtobe"
     assert (start.hour, start.minute) == (10, 0) and start.date() == RECEPTION_DAY
-    assert start.astimezone(timezone.utc) == datetime(2027, 3, 10, 5, 0, tzinfo=timezone.utc)
-    assert end.astimezone(timezone.utc) == datetime(2027, 3, 10, 5, 30, tzinfo=timezone.utc)
+    assert start.astimezone(UTC) == datetime(2027, 3, 10, 5, 0, tzinfo=UTC)
+    assert end.astimezone(UTC) == datetime(2027, 3, 10, 5, 30, tzinfo=UTC)
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Asia/Aqtobe"]
     assert "TZID:Asia/Aqtobe" in text
     assert str(event["SUMMARY"]) == "Reception: Serik Akhmetov"

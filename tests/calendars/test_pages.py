@@ -14,7 +14,7 @@ from reception.core.permissions import Role
 from reception.core.types import utcnow
 from reception.directory.models import VenueKind
 from reception.extensions import db as _db
-from tests.booking.conftest import new_session
+from tests.booking.fixtures import new_session
 from tests.calendars import appointment, events
 from tests.conftest import csrf_from
 

@@ -170,7 +170,8 @@ def test_assistant_cannot_move_own_official_to_another_body(client, assistant, o
 def test_assistant_edits_own_bodys_official(client, assistant, own_body, make_official, submit, db, save):
     mine = make_official(body=own_body)
     save()
-    assert submit(f"/admin/directory/officials/{mine.id}", _official_form(own_body, full_name="Renamed")).status_code == 302
+    renamed = _official_form(own_body, full_name="Renamed")
+    assert submit(f"/admin/directory/officials/{mine.id}", renamed).status_code == 302
     db.session.expire_all()
     assert db.session.get(Official, mine.id).full_name == "Renamed"
 

@@ -14,8 +14,7 @@ from reception.core.permissions import Role
 from reception.core.types import utcnow
 from reception.directory.models import Topic
 from reception.schedule.models import AttendanceFormat
-from tests.booking.conftest import new_session
-from tests.booking.conftest import race_world  # noqa: F401  (fixture, for the concurrency test)
+from tests.booking.fixtures import new_session
 from tests.conftest import login
 
 _seq = itertools.count(1)

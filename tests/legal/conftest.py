@@ -13,7 +13,7 @@ from reception.core.permissions import Role
 from reception.core.types import utcnow
 from reception.directory.models import Official, Region
 from reception.schedule.models import AttendanceFormat
-from tests.booking.conftest import new_session
+from tests.booking.fixtures import new_session
 
 
 @dataclass

@@ -310,7 +310,8 @@ def test_the_official_side_sees_the_signed_opinion_and_the_citizen_only_its_conc
     page = assistant.get(f"/staff/appointments/{case.appointment.id}/legal-opinion").get_data(as_text=True)
     assert FILLED["assessment"] in page and "Prosecutor" in page
     db.session.expire_all()
-    assert db.session.scalars(select(AuditEvent).where(AuditEvent.id > db.audit_floor, AuditEvent.action == AuditAction.VIEW,
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.id > db.audit_floor,
+                                                       AuditEvent.action == AuditAction.VIEW,
                                                        AuditEvent.entity == "appointment",
                                                        AuditEvent.entity_id == case.appointment.id)).first()
 

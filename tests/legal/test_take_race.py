@@ -79,7 +79,7 @@ def test_consultants_taking_one_case_at_once_leave_exactly_one_winner(app, race_
                 services.take_review(user, review, utcnow())
                 db.session.commit()
                 outcomes[i] = "won"
-            except Exception as exc:  # noqa: BLE001 - asserted on below
+            except Exception as exc:
                 db.session.rollback()
                 outcomes[i] = exc
             finally:

@@ -21,7 +21,6 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 # The booking fixtures (sessions with slots, a topic, booking data) build real appointments here too.
-from tests.booking.conftest import booking_data, make_session, topic  # noqa: F401
 
 MAIL_FROM = "Reception test <noreply@reception.test>"
 SMS_AUTH = "Bearer sms-test-token"

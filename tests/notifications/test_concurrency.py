@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, select
@@ -26,7 +26,7 @@ DISPATCHERS = 4
 BATCH = 3
 # The messages are due in the distant past and dispatched "then", so rows other tests may have
 # committed (due now) are not due for these dispatchers: they send exactly this test's messages.
-THEN = datetime(2001, 1, 1, 12, 0, tzinfo=timezone.utc)
+THEN = datetime(2001, 1, 1, 12, 0, tzinfo=UTC)
 _seq = itertools.count(1)
 
 
@@ -65,7 +65,7 @@ def _run_dispatchers(app, count: int) -> list[object]:
                     if not (result.sent or result.retried or result.failed or result.dropped):
                         break
                 outcomes[i] = total
-            except Exception as exc:  # noqa: BLE001 - recorded and asserted on below
+            except Exception as exc:
                 db.session.rollback()
                 outcomes[i] = exc
             finally:

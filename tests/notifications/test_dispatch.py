@@ -171,7 +171,7 @@ def test_sms_is_posted_once_to_the_gateway_as_json_with_the_authorization_header
     assert request.headers["Authorization"] == SMS_AUTH
     assert request.headers["Content-Type"] == "application/json"
     assert request.json() == {"to": "+77011234567", "text": message.body_text, "reference": str(message.id)}
-    assert '\\"Ақорда\\"'.encode("utf-8") in request.body  # escaped quote, Kazakh letters as UTF-8
+    assert '\\"Ақорда\\"'.encode() in request.body  # escaped quote, Kazakh letters as UTF-8
     db.session.refresh(message)
     assert message.status is OutboxStatus.SENT and message.sent_at is not None
 
@@ -414,11 +414,10 @@ def test_booking_rolled_back_announces_nothing(ctx, db, make_user, make_session,
     class RequestFailed(Exception):
         pass
 
-    with pytest.raises(RequestFailed):
-        with db.session.begin_nested():
-            book_slot(citizen, slot.id, booking_data(), None, utcnow(), BOOKING_CONFIG)
-            assert db.session.scalar(mine) >= 1  # the confirmation is written with the booking...
-            raise RequestFailed("the request failed after booking")
+    with pytest.raises(RequestFailed), db.session.begin_nested():
+        book_slot(citizen, slot.id, booking_data(), None, utcnow(), BOOKING_CONFIG)
+        assert db.session.scalar(mine) >= 1  # the confirmation is written with the booking...
+        raise RequestFailed("the request failed after booking")
 
     assert db.session.scalar(mine) == 0  # ...and goes with it
     assert db.session.scalar(select(func.count()).select_from(Appointment)

@@ -17,7 +17,6 @@ from reception.directory.models import Body, Official
 from reception.notifications.models import OutboxMessage
 from reception.outcomes.models import Instruction, InstructionStatus, Outcome, OutcomeResult
 from tests.conftest import csrf_from, login
-from tests.booking.conftest import booking_data, make_session, topic  # noqa: F401
 
 
 @dataclass

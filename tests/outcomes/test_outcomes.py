@@ -10,8 +10,15 @@ from sqlalchemy import select
 from reception.booking.models import AppointmentStatus
 from reception.core.types import utcnow
 from reception.notifications.models import Channel
-from reception.outcomes.models import (CitizenContact, Instruction, InstructionReport, InstructionStatus, Outcome,
-                                       OutcomeResult, ReportVerdict)
+from reception.outcomes.models import (
+    CitizenContact,
+    Instruction,
+    InstructionReport,
+    InstructionStatus,
+    Outcome,
+    OutcomeResult,
+    ReportVerdict,
+)
 from reception.outcomes.services import add_months
 from tests.conftest import login
 from tests.outcomes.conftest import instruction_row, messages, switch_to

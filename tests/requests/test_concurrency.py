@@ -54,7 +54,7 @@ def _race(app, jobs):
                 act()
                 db.session.commit()
                 outcomes[i] = "won"
-            except Exception as exc:  # noqa: BLE001 - recorded and asserted on below
+            except Exception as exc:
                 db.session.rollback()
                 outcomes[i] = exc
             finally:

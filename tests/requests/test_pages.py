@@ -15,7 +15,7 @@ from reception.extensions import db as _db
 from reception.notifications.models import OutboxMessage
 from reception.requests import services
 from tests.conftest import csrf_from, login, post_form
-from tests.requests.conftest import count, outbox
+from tests.requests.fixtures import count, outbox
 
 KEY_RE = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"')
 
@@ -232,7 +232,8 @@ def test_a_late_redirect_is_shown_as_late(client, db, office, waiting, make_body
     login(client, office.assistant)
     page = text(client.get(f"/staff/requests/{old.id}"))
     assert "the redirect will be recorded as late" in page
-    assert decide(client, old.id, "redirect", {"body_id": str(body.id), "reasons": "Late but right."}).status_code == 302
+    late = {"body_id": str(body.id), "reasons": "Late but right."}
+    assert decide(client, old.id, "redirect", late).status_code == 302
     assert "Late: after the 3-working-day deadline" in text(client.get(f"/staff/requests/{old.id}"))
 
 

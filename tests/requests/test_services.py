@@ -7,8 +7,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from reception.booking.models import (Appointment, AppointmentStatus, DeclineGround, OfferStatus, RequestDecision,
-                                      Reservation, ReservationResource, SlotOffer)
+from reception.booking.models import (
+    Appointment,
+    AppointmentStatus,
+    DeclineGround,
+    OfferStatus,
+    RequestDecision,
+    Reservation,
+    ReservationResource,
+    SlotOffer,
+)
 from reception.booking.services import SlotTaken, book_slot, cancel_appointment
 from reception.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from reception.core.permissions import Role
@@ -17,7 +25,7 @@ from reception.core.workdays import WorkCalendar
 from reception.requests import queries, services
 from reception.requests.rules import DeadlineFlag, is_late
 from reception.schedule.models import AttendanceFormat, BookingMode
-from tests.requests.conftest import count, outbox
+from tests.requests.fixtures import count, outbox
 
 
 @pytest.fixture

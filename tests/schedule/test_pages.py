@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from reception.booking.models import AppointmentStatus
 from reception.core.permissions import Role
 from reception.core.workdays import WorkCalendar

@@ -1,13 +1,14 @@
 """Pure rules: recurrence expansion, slot bounds in UTC, booking windows."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 
 import pytest
 
 from reception.schedule.rules import RuleError, booking_window, expand_dates, normalize_rrule, slot_bounds
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def test_weekly_tuesday_rule_gives_every_tuesday_in_the_window():
@@ -86,7 +87,7 @@ def test_tuesday_15_to_18_with_20_minute_slots_gives_9_slots():
     assert len(slots) == 9
     assert slots[0] == (datetime(2026, 12, 1, 10, 0, tzinfo=UTC), datetime(2026, 12, 1, 10, 20, tzinfo=UTC))
     assert slots[-1][1] == datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
-    assert all(a[1] == b[0] for a, b in zip(slots, slots[1:]))
+    assert all(a[1] == b[0] for a, b in pairwise(slots))
 
 
 def test_last_partial_slot_is_dropped():

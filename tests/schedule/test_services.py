@@ -1,7 +1,7 @@
 """Schedule services: creating schedules, generating sessions, one-off sessions, cancelling and moving."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from reception.schedule.models import ReceptionSession, Schedule, SessionKind, S
 
 from .conftest import count, hours
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 11, 23, 6, tzinfo=UTC)
 CALENDAR = WorkCalendar()
 

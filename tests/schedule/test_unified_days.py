@@ -3,7 +3,7 @@ page, and local times on both sides of Kazakhstan's 2024-03-01 move to a single 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from tests.conftest import post_form, region
 from .conftest import count, text
 from .factories import session_on, working_day_after
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _plain(html: str) -> str:
@@ -280,7 +280,8 @@ def test_assistant_edits_hours_and_publishes_their_bodys_session(client, login_a
     # Published: public, searchable and bookable by anyone (booking opened at publication: the day is near).
     public = text(client.get(f"/unified-days/{soon.isoformat()}"))
     assert "Yeraly Aktobe Akim" in public and "Choose a time" in public
-    assert f"/reception/slots/{session.slots[0].id}/book" in text(client.get(f"/reception/?official={session.official_id}"))
+    search = text(client.get(f"/reception/?official={session.official_id}"))
+    assert f"/reception/slots/{session.slots[0].id}/book" in search
     # From now on the session is changed through move and cancel, not here.
     r = post_form(client, url, {"start_time": "11:00", "end_time": "12:00", "slot_minutes": "20",
                                 "formats": ["in_person"], "publish": "1"})

@@ -3,7 +3,7 @@ region's citizens, one e-mail to each opted-in citizen of the region, public lis
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from tests.conftest import post_form, region
 from .conftest import count, text
 from .factories import session_on, working_day_after
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _plain(html: str) -> str:

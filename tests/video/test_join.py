@@ -16,7 +16,7 @@ from reception.core.types import utcnow
 from reception.directory.models import VenueKind
 from reception.extensions import db as _db
 from reception.schedule.models import AttendanceFormat, ReceptionSession
-from tests.booking.conftest import new_session
+from tests.booking.fixtures import new_session
 from tests.conftest import csrf_from
 
 SECRET = "a-very-long-and-random-jitsi-app-secret-0123456789"

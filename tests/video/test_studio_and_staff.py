@@ -18,7 +18,7 @@ from reception.core.workdays import WorkCalendar
 from reception.directory.models import Topic, VenueKind
 from reception.schedule import services as schedule_services
 from reception.schedule.models import AttendanceFormat
-from tests.booking.conftest import new_session
+from tests.booking.fixtures import new_session
 from tests.conftest import csrf_from, login, post_form
 
 KEY_RE = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"')
@@ -280,7 +280,7 @@ def three_formats(app, db, make_user, body_world):
     formats = [(AttendanceFormat.VIDEO_STUDIO, "Citizen Studio Saule"), (AttendanceFormat.VIDEO_REMOTE,
                "Citizen Remote Timur"), (AttendanceFormat.IN_PERSON, "Citizen Inperson Zhanna")]
     booked = {}
-    for slot, (fmt, name) in zip(session.slots, formats):
+    for slot, (fmt, name) in zip(session.slots, formats, strict=True):
         studio = body_world["studio"] if fmt is AttendanceFormat.VIDEO_STUDIO else None
         booked[fmt] = book(app, db, make_user(Role.CITIZEN, full_name=name), slot, fmt, studio)
     return session, booked

@@ -1,7 +1,7 @@
 """Jitsi tokens for both variants, decoded and verified with the secret or the public key."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from reception.video.tokens import VideoConfigError, load_settings, mint_token
 
 SECRET = "s" * 40
-NOW = datetime(2026, 3, 2, 5, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 OPENS, CLOSES = NOW - timedelta(minutes=5), NOW + timedelta(minutes=55)
 
 
@@ -75,7 +75,7 @@ def test_selfhosted_token_names_the_tenant_and_audience_when_configured():
 
 def test_a_token_is_refused_before_its_window_and_after_it():
     settings = load_settings(selfhosted())
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     early = mint_token(settings, room="r", user_id=1, name="n", moderator=False, now=now,
                        not_before=now + timedelta(hours=1), expires=now + timedelta(hours=2))
     late = mint_token(settings, room="r", user_id=1, name="n", moderator=False, now=now - timedelta(hours=3),

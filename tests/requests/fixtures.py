@@ -1,4 +1,4 @@
-"""Request mode fixtures: a request-mode office (official, sessions, assistant), requests, and committed data for races."""
+"""Request mode fixtures: a request-mode office (official, sessions, assistant), requests, committed data for races."""
 from __future__ import annotations
 
 import itertools
@@ -19,13 +19,7 @@ from reception.extensions import db as _db
 from reception.notifications.models import OutboxMessage
 from reception.requests import services
 from reception.schedule.models import AttendanceFormat, BookingMode, ReceptionSession, Slot
-from tests.booking.conftest import (  # noqa: F401
-    booking_data,
-    make_session,
-    make_studio,
-    new_session,
-    topic,
-)
+from tests.booking.fixtures import new_session
 from tests.conftest import _PASSWORD_HASH
 
 _seq = itertools.count(1)

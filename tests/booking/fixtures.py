@@ -102,7 +102,7 @@ def race_world(app):
                         name_en=f"r{n}", address_kk="a", address_ru="a", address_en="a") for b in bodies]
         studio = Venue(body=bodies[0], region=region, kind=VenueKind.STUDIO, name_kk=f"s{n}", name_ru=f"s{n}",
                        name_en=f"s{n}", address_kk="a", address_ru="a", address_en="a")
-        sessions = [new_session(o, v, slots=1) for o, v in zip(officials, venues)]
+        sessions = [new_session(o, v, slots=1) for o, v in zip(officials, venues, strict=True)]
         citizens = [User(email=f"race{n}-{i}@example.kz", full_name=f"Racer {i}", password_hash=_PASSWORD_HASH,
                          language="en", region_id=region.id, role_rows=[UserRole(role=Role.CITIZEN)])
                     for i in range(24)]
