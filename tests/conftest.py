@@ -5,16 +5,20 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from datetime import datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from reception import create_app
 from reception.accounts.models import User, UserRole
-from reception.accounts.passwords import hash_password
+from reception.accounts.passwords import FAST
 from reception.config import engine_options
+from reception.core.clock import CAPITAL_TZ, local_today
 from reception.core.permissions import Role
 from reception.directory.models import Body, BodyLevel, Official, Region, Venue, VenueKind
 from reception.directory.reference import load_reference_data
@@ -26,8 +30,56 @@ pytest_plugins = ("tests.booking.fixtures", "tests.requests.fixtures", "tests.ro
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
-_PASSWORD_HASH = hash_password(PASSWORD)  # hashing is slow on purpose: do it once per run
+_PASSWORD_HASH = FAST.hash(PASSWORD)  # the test app hashes with the cheapest Argon2 parameters too
 _seq = itertools.count(1)
+
+
+# --- the clock: `pytest --today=YYYY-MM-DD[THH:MM]` runs the suite as if it were that moment ----------
+
+def pytest_addoption(parser):
+    parser.addoption("--today", metavar="YYYY-MM-DD[THH:MM]",
+                     help="run the suite as if it were this moment in Kazakhstan (Asia/Almaty); "
+                          "a date alone keeps the current time of day")
+
+
+def _travel_destination(value: str) -> datetime:
+    zone = ZoneInfo(CAPITAL_TZ)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"--today={value}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+    if "T" not in value and " " not in value:
+        now = datetime.now(zone)
+        moment = moment.replace(hour=now.hour, minute=now.minute, second=now.second)
+    return moment.replace(tzinfo=zone)
+
+
+def pytest_configure(config):
+    """Travel in time for the whole run (every process of it: xdist workers configure themselves too).
+    The clock ticks on from there; everything that asks for the time, the app or a library, agrees."""
+    value = config.getoption("--today")
+    if value:
+        config._reception_travel = time_machine.travel(_travel_destination(value), tick=True)
+        config._reception_travel.start()
+
+
+def pytest_unconfigure(config):
+    travel = getattr(config, "_reception_travel", None)
+    if travel is not None:
+        travel.stop()
+
+
+def pytest_report_header(config):
+    now = datetime.now(ZoneInfo(CAPITAL_TZ))
+    how = "--today" if config.getoption("--today") else "the real clock"
+    return f"clock: {now:%Y-%m-%d %H:%M %a} in {CAPITAL_TZ} ({how})"
+
+
+@pytest.fixture
+def midday(time_machine):
+    """Noon of the clock's today in the capital's zone, the clock ticking on: for tests that need hours left
+    before and after now on the same local date (a reception that began ten minutes ago, one later today)."""
+    time_machine.move_to(datetime.combine(local_today(), time(12), tzinfo=ZoneInfo(CAPITAL_TZ)), tick=True)
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -81,6 +133,7 @@ def app(database_url, tmp_path_factory):
         "BASE_URL": "http://reception.test",
         "SERVER_NAME": None,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "FAST_PASSWORD_HASHES": True,
     })
     with app.app_context():
         from flask_migrate import upgrade

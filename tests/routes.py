@@ -7,8 +7,8 @@ import pytest
 
 from reception import create_app
 from reception.booking.models import Appointment, AppointmentStatus, Participant, ParticipantKind
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.directory.models import VenueKind
 from reception.schedule.models import AttendanceFormat
 from tests.booking.fixtures import new_session

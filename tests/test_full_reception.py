@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from reception.booking.models import Appointment, AppointmentStatus, Reservation
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.directory.models import BodyLevel, Topic
 from reception.extensions import db as _db
 from reception.hearings.models import BodyInvitation, InvitationStatus

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from reception import create_app
-from reception.core.types import utcnow
+from reception.core.clock import utcnow
 from reception.directory.models import Body, BodyLevel, Official, Region, Venue, VenueKind
 from reception.extensions import db
 from reception.schedule.models import ReceptionSession, Slot

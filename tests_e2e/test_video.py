@@ -11,7 +11,7 @@ from sqlalchemy import select
 from reception import create_app
 from reception.accounts.models import User
 from reception.booking.models import Appointment, AppointmentStatus
-from reception.core.types import utcnow
+from reception.core.clock import utcnow
 from reception.directory.models import Body, BodyLevel, Official, Region, Topic, Venue, VenueKind
 from reception.extensions import db
 from reception.schedule.models import AttendanceFormat, ReceptionSession, Slot

@@ -9,8 +9,9 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.clock import CAPITAL_TZ, utcnow
 from ..core.permissions import Permission, Role, permissions_for
-from ..core.types import UTCDateTime, str_enum, utcnow
+from ..core.types import UTCDateTime, str_enum
 from ..directory.models import Body, Region
 from ..extensions import db
 from .validation import mask_iin
@@ -78,6 +79,13 @@ class User(UserMixin, db.Model):
             return True
         own = Permission.__members__.get(permission.name + "_OWN")
         return own is not None and self.can(own) and body_id is not None and body_id == self.body_id
+
+    @property
+    def timezone(self) -> str:
+        """The zone the user lives or works in: their body's, else their region's, else the capital's."""
+        if self.body is not None:
+            return self.body.timezone
+        return self.region.timezone if self.region is not None else CAPITAL_TZ
 
     @property
     def is_staff(self) -> bool:

@@ -8,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from ..core.clock import utcnow
 from ..core.errors import Conflict, Invalid, NotAllowed
 from ..core.i18n import LANGUAGES
 from ..core.permissions import STAFF_ROLES, Permission, Role
-from ..core.types import utcnow
 from ..directory.models import Body, Region
 from ..extensions import db
 from ..notifications.services import enqueue_email

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..core.types import UTCDateTime, str_enum, utcnow
+from ..core.clock import utcnow
+from ..core.types import UTCDateTime, str_enum
 from ..extensions import db
 
 

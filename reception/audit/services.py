@@ -20,7 +20,7 @@ from enum import Enum
 from sqlalchemy import LargeBinary, event, insert, inspect
 from sqlalchemy.orm import Mapper, Session
 
-from ..core.types import utcnow
+from ..core.clock import utcnow
 from .models import AuditAction, AuditEvent
 
 #: Columns never copied into the record: secrets, capabilities and file contents (LargeBinary columns

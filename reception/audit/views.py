@@ -13,17 +13,8 @@ from .models import AuditAction
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
-DEFAULT_TZ = "Asia/Almaty"
-
-
-def _zone() -> str:
-    """The administrator's body's zone, else Almaty's (the capital's zone is the country's reference)."""
-    body = getattr(current_user, "body", None)
-    return getattr(body, "timezone", None) or DEFAULT_TZ
-
-
 def _page(args):
-    tz = _zone()
+    tz = current_user.timezone
     form = AuditFilterForm(args, queries.audited_entities())
     context = {"form": form, "tz": tz, "action_labels": ACTION_LABELS, "entity_label": queries.entity_label}
     if args and not form.validate():

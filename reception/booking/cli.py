@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from ..cli.group import CommandGroup
-from ..core.types import utcnow
+from ..core.clock import utcnow
 from ..extensions import db
 from .waitlist import expire_offers
 

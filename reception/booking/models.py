@@ -9,7 +9,8 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..core.types import UTCDateTime, str_enum, utcnow
+from ..core.clock import utcnow
+from ..core.types import UTCDateTime, str_enum
 from ..directory.models import Body, Official, Topic, Venue
 from ..extensions import db
 from ..schedule.models import VIDEO_FORMATS, AttendanceFormat, ReceptionSession, Slot, VisitingReception

@@ -3,7 +3,6 @@ receptions a staff member takes part in."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -12,9 +11,9 @@ from sqlalchemy import false, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record_view
+from ..core.clock import local_today, utcnow
 from ..core.errors import DomainError, NotAllowed
 from ..core.permissions import Permission, Role, require_any
-from ..core.types import utcnow
 from ..core.web import attach_error, commit, render_form
 from ..directory.models import Official
 from ..directory.queries import get
@@ -25,14 +24,6 @@ from .forms import ParticipantChangeForm, ParticipantForm
 from .models import Appointment, AppointmentStatus, Participant, ParticipantKind, ParticipantResponse
 
 bp = Blueprint("staff", __name__)
-
-DEFAULT_TZ = "Asia/Almaty"  # the capital's zone, for staff without a body (administrators)
-
-
-def _today(user) -> date:
-    tz = user.body.timezone if user.body is not None else DEFAULT_TZ
-    return utcnow().astimezone(ZoneInfo(tz)).date()
-
 
 def _appointment_scope(user):
     """Which appointments the user's day list shows: all, their body's, or their own official record's."""
@@ -73,7 +64,7 @@ def day():
     from ..hearings import queries as board_queries
     from ..hearings.services import can_run_board
 
-    today = _today(current_user)
+    today = local_today(current_user.timezone)
     day = _parse_day(request.args.get("date"), today)
     now = utcnow()
     sessions = board_queries.board(_appointment_scope(current_user), day, now)

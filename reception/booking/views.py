@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from ..core.clock import utcnow
 from ..core.errors import DomainError, Invalid, NotAllowed, NotFound
 from ..core.permissions import Role
-from ..core.types import utcnow
 from ..core.web import attach_error, render_form
 from ..directory.models import Official
 from ..directory.queries import body_choices, get, get_region_by_code, list_regions, topic_choices

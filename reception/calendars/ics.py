@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..booking.models import Appointment, AppointmentStatus
-from ..core.types import utcnow
+from ..core.clock import utcnow
 from ..core.web import absolute_url
 from ..directory.models import Body, Official, Venue, VenueKind
 from ..extensions import db

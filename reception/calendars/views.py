@@ -15,10 +15,10 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
 
+from ..core.clock import utcnow
 from ..core.errors import Conflict
 from ..core.i18n import LANGUAGES, current_language
 from ..core.permissions import Permission, require_any
-from ..core.types import utcnow
 from ..extensions import db
 from . import feeds
 from .ics import feed_ics, feed_target

@@ -5,7 +5,7 @@ import time
 
 import click
 
-from ..core.types import utcnow
+from ..core.clock import local_today, utcnow
 from ..extensions import db
 from .group import CommandGroup
 
@@ -31,7 +31,7 @@ def register_commands(app):
         from .demo import DEMO_PASSWORD, load_demo_data
 
         load_reference_data()
-        accounts = load_demo_data(utcnow().date())
+        accounts = load_demo_data(local_today())
         db.session.commit()
         click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for role, email in accounts:

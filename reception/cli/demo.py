@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from ..accounts.models import User, UserRole
 from ..accounts.passwords import hash_password
 from ..accounts.validation import normalize_kz_mobile, normalize_phone
+from ..core.clock import utcnow
 from ..core.permissions import Role
-from ..core.types import utcnow
 from ..core.workdays import WorkCalendar
 from ..directory.models import (
     Body,

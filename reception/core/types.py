@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import DateTime
 from sqlalchemy import Enum as SAEnum
@@ -52,10 +52,6 @@ def str_enum(enum_cls: type[enum.Enum], name: str) -> SAEnum:
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def render_alembic_item(type_, obj, autogen_context):

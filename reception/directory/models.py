@@ -8,8 +8,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.clock import CAPITAL_TZ, utcnow
 from ..core.i18n import localized
-from ..core.types import UTCDateTime, str_enum, utcnow
+from ..core.types import UTCDateTime, str_enum
 from ..extensions import db
 
 
@@ -128,7 +129,7 @@ class Body(Localized, db.Model):
     @property
     def timezone(self) -> str:
         """The zone the body works in: its region's, else the capital's (central bodies)."""
-        return self.region.timezone if self.region else "Asia/Almaty"
+        return self.region.timezone if self.region else CAPITAL_TZ
 
 
 class Official(db.Model):

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..booking.models import Appointment
-from ..core.types import UTCDateTime, str_enum, utcnow
+from ..core.clock import utcnow
+from ..core.types import UTCDateTime, str_enum
 from ..directory.models import Body
 from ..extensions import db
 

@@ -8,7 +8,6 @@ people pressing the same button at once exactly one wins and the other gets a Co
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
@@ -20,6 +19,7 @@ from ..booking.announce import _context as appointment_context
 from ..booking.announce import announce_participant_invited
 from ..booking.models import Appointment, AppointmentStatus, Participant, ParticipantKind, ParticipantResponse
 from ..booking.participants import is_officials_side
+from ..core.clock import local_today
 from ..core.errors import Conflict, Invalid, NotAllowed, NotFound
 from ..core.permissions import Permission, Role, acts_for_official
 from ..core.web import absolute_url
@@ -314,10 +314,6 @@ def step_done_message(step: str) -> str:
     return str(_DONE_MESSAGES[step])
 
 
-def _local_today(appointment: Appointment, now: datetime):
-    return now.astimezone(ZoneInfo(appointment.session.timezone)).date()
-
-
 def _lost_message(appointment_id: int):
     db.session.expire_all()
     current = db.session.get(Appointment, appointment_id)
@@ -336,7 +332,7 @@ def advance_appointment(actor, appointment: Appointment, step: str, now: datetim
         raise Invalid(_l("The form is damaged. Reload the page and send it again."))
     if appointment.slot is None or appointment.session is None:
         raise Conflict(_l("This request has no reception time."))
-    if _local_today(appointment, now) < appointment.session.local_date:
+    if local_today(appointment.session.timezone, now) < appointment.session.local_date:
         raise Conflict(_l("This reception is on another day. It can be run on its day."))
     A = Appointment
     stmt = update(A).where(A.id == appointment.id).execution_options(synchronize_session=False)
@@ -369,7 +365,7 @@ def mark_session(actor, session: ReceptionSession, held: bool, reason: str | Non
     stays cancelled. Raises NotAllowed, Invalid (no reason, too early) and Conflict."""
     if not can_run_board(actor, session.official):
         raise NotAllowed(_l("Only the official's side may mark this reception session."))
-    if now.astimezone(ZoneInfo(session.timezone)).date() < session.local_date:
+    if local_today(session.timezone, now) < session.local_date:
         raise Invalid(_l("A session can be marked held or not held only on its day or later."))
     reason = (reason or "").strip() or None
     if not held and reason is None:

@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from ..audit.services import record_view
 from ..booking.models import Appointment
 from ..booking.staff import managed_appointment
+from ..core.clock import utcnow
 from ..core.errors import DomainError, Invalid, NotAllowed
 from ..core.permissions import Permission, require
-from ..core.types import utcnow
 from ..core.web import attach_error, commit, render_form
 from ..directory.queries import get
 from ..extensions import db

@@ -2,8 +2,6 @@
 with attachments, the official's view of the opinion, and the consultants' log of free consultations."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -11,9 +9,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..audit.services import record_view
 from ..booking.models import Appointment
+from ..core.clock import local_today, utcnow
 from ..core.errors import DomainError, NotAllowed
 from ..core.permissions import Permission, require
-from ..core.types import utcnow
 from ..core.web import attach_error, commit, render_form
 from ..directory.queries import body_choices, topic_choices
 from ..extensions import db
@@ -32,7 +30,6 @@ from .models import (
 
 bp = Blueprint("legal", __name__)
 
-DEFAULT_TZ = "Asia/Almaty"
 
 
 @bp.app_template_global()
@@ -344,12 +341,6 @@ def attachment(attachment_id: int):
 
 # --- free consultations --------------------------------------------------------------------------
 
-def _today():
-    tz = current_user.region.timezone if current_user.region else (
-        current_user.body.timezone if current_user.body else DEFAULT_TZ)
-    return utcnow().astimezone(ZoneInfo(tz)).date()
-
-
 @bp.route("/legal/consultations/", methods=["GET", "POST"])
 @require(Permission.LEGAL_REVIEW)
 def consultations():
@@ -360,7 +351,7 @@ def consultations():
         (a.id, f"{a.talon_number or '#' + str(a.id)} · {a.official.full_name} · {a.topic.name}")
         for a in services.consultation_appointments(current_user)]
     if request.method == "GET" and not form.given_on.data:
-        form.given_on.data = _today()
+        form.given_on.data = local_today(current_user.timezone)
 
     def page(status=None):
         return render_form("legal/consultations.html", form, status,
@@ -370,7 +361,7 @@ def consultations():
         return page()
     try:
         services.record_consultation(current_user, form.given_on.data, form.topic_id.data, form.summary.data,
-                                     form.appointment_id.data or None, _today(), utcnow())
+                                     form.appointment_id.data or None, local_today(current_user.timezone), utcnow())
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

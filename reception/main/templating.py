@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_login import current_user
 
 from ..accounts.validation import format_phone
+from ..core.clock import CAPITAL_TZ
 from ..core.i18n import LANGUAGE_NAMES, LANGUAGES, current_language
 from ..core.permissions import ROLE_LABELS, Permission, Role
 from ..core.timeutil import format_local, format_local_time
@@ -25,6 +26,7 @@ def register_template_helpers(app):
         level_labels=BODY_LEVEL_LABELS,
         venue_kind_labels=VENUE_KIND_LABELS,
         attendance_format_labels=FORMAT_LABELS,
+        CAPITAL_TZ=CAPITAL_TZ,
     )
 
     @app.context_processor

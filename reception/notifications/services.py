@@ -18,7 +18,7 @@ from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from sqlalchemy import and_, or_, select
 
-from ..core.types import utcnow
+from ..core.clock import utcnow
 from ..extensions import db
 from . import channels
 from .models import Channel, OutboxMessage, OutboxStatus

@@ -5,7 +5,7 @@ import click
 from flask import current_app
 
 from ..cli.group import CommandGroup
-from ..core.types import utcnow
+from ..core.clock import utcnow
 from .services import warn_followups
 
 followups_cli = CommandGroup("followups", help="Follow-up of instructions given at receptions.")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
@@ -20,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import User, UserRole
 from ..audit.services import record_change
 from ..booking.models import Appointment, AppointmentStatus
+from ..core.clock import local_today
 from ..core.errors import Conflict, Invalid, NotAllowed, NotFound
 from ..core.permissions import Permission, Role, acts_for_official
 from ..core.web import absolute_url
@@ -81,13 +81,9 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def local_today(now: datetime, tz: str) -> date:
-    return now.astimezone(ZoneInfo(tz)).date()
-
-
 def given_on(instruction: Instruction) -> date:
     """The local date the instruction was given (in the zone of the official's body)."""
-    return local_today(instruction.created_at, instruction.outcome.appointment.official.body.timezone)
+    return local_today(instruction.outcome.appointment.official.body.timezone, instruction.created_at)
 
 
 def latest_extension_on(instruction: Instruction) -> date:
@@ -212,7 +208,7 @@ def record_outcome(actor, appointment: Appointment, result: OutcomeResult, groun
     grounds = (grounds or "").strip()
     if result is OutcomeResult.REFUSED and not grounds:
         raise Invalid(_l("Give the grounds for the refusal."), field="grounds")
-    today = local_today(now, appointment.official.body.timezone)
+    today = local_today(appointment.official.body.timezone, now)
     dues = [_check_instruction(item, today, config, n) for n, item in enumerate(instructions)]
 
     outcome = get_outcome(appointment.id)
@@ -435,7 +431,7 @@ def warn_followups(now: datetime, config) -> WarnResult:
                                   .order_by(Instruction.due_on, Instruction.id)))
     for instruction_id in ids:
         instruction = db.session.get(Instruction, instruction_id)
-        today = local_today(now, instruction.body.timezone)
+        today = local_today(instruction.body.timezone, now)
         due = instruction.due_on
         if due < today:
             column, kind = Instruction.overdue_warned_for, "followup_overdue"

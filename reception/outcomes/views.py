@@ -14,9 +14,9 @@ from sqlalchemy import select
 from ..audit.services import record_view
 from ..booking.models import Appointment
 from ..booking.views import citizen_required
+from ..core.clock import local_today, utcnow
 from ..core.errors import DomainError
 from ..core.permissions import Permission, require, require_any
-from ..core.types import utcnow
 from ..core.web import attach_error, commit, render_form
 from ..directory.models import Body, Official
 from ..directory.queries import get
@@ -36,13 +36,6 @@ from .forms import (
 from .models import AccessReport, AccessReportKind, ContactChannel, Instruction, InstructionStatus, OutcomeResult
 
 bp = Blueprint("outcomes", __name__)
-
-DEFAULT_TZ = "Asia/Almaty"
-
-
-def _today_for(user) -> date:
-    return services.local_today(utcnow(), user.body.timezone if user.body is not None else DEFAULT_TZ)
-
 
 # --- helpers for partials (the talon, the day board) -----------------------------------------------
 
@@ -70,7 +63,7 @@ def new_rating_form():
 
 @bp.app_template_global()
 def instruction_is_overdue(instruction) -> bool:
-    return services.is_overdue(instruction, services.local_today(utcnow(), instruction.body.timezone))
+    return services.is_overdue(instruction, local_today(instruction.body.timezone))
 
 
 # --- the official's side: the outcome ----------------------------------------------------------
@@ -160,7 +153,7 @@ def _instruction_page(template, instruction, form, status=None, **context):
     if request.method == "GET":  # these pages show the citizen's name and phone
         record_view("instruction", instruction.id, template.rsplit("/", 1)[-1].removesuffix(".html"))
         db.session.commit()
-    today = services.local_today(utcnow(), instruction.body.timezone)
+    today = local_today(instruction.body.timezone)
     return render_form(template, form, status, instruction=instruction, appointment=instruction.outcome.appointment,
                        today=today, overdue=services.is_overdue(instruction, today),
                        is_body=services.is_responsible_body(current_user, instruction),
@@ -265,7 +258,7 @@ def extend(instruction_id: int):
 @require(Permission.INSTRUCTION_REPORT_OWN)
 def instructions():
     """The instructions given to the user's body: open first, overdue flagged."""
-    today = _today_for(current_user)
+    today = local_today(current_user.timezone)
     rows = services.list_body_instructions(current_user, today)
     record_view("instruction", None, "instructions of the body")
     db.session.commit()
@@ -277,7 +270,7 @@ def instructions():
 @require_any(Permission.OUTCOME_RECORD, Permission.OUTCOME_RECORD_OWN)
 def follow_ups():
     """Open and reported instructions from the receptions of the user's side, overdue first."""
-    today = _today_for(current_user)
+    today = local_today(current_user.timezone)
     rows = services.list_follow_ups(current_user, today)
     record_view("instruction", None, "follow-ups")
     db.session.commit()

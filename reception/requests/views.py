@@ -15,10 +15,10 @@ from ..booking.forms import format_choices
 from ..booking.models import Appointment, SlotOffer
 from ..booking.services import BookingData
 from ..booking.views import citizen_required
+from ..core.clock import utcnow
 from ..core.errors import DomainError, NotAllowed, NotFound
 from ..core.permissions import Permission, require_any
 from ..core.timeutil import format_local
-from ..core.types import utcnow
 from ..core.web import attach_error, commit, render_form
 from ..core.workdays import WorkCalendar
 from ..extensions import db

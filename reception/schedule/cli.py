@@ -1,15 +1,13 @@
 """``flask schedule generate``: plan the sessions of every active schedule for the coming days."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import click
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..cli.group import CommandGroup
-from ..core.types import utcnow
+from ..core.clock import local_today
 from ..core.workdays import WorkCalendar
 from ..extensions import db
 from .models import Schedule
@@ -29,7 +27,7 @@ def generate(days: int):
     for schedule_id in ids:
         schedule = db.session.get(Schedule, schedule_id)
         # "Today" where the reception happens, not on the server.
-        today = utcnow().astimezone(ZoneInfo(schedule.venue.region.timezone)).date()
+        today = local_today(schedule.venue.region.timezone)
         try:
             total += len(generate_sessions(schedule, today, days, calendar))
             db.session.commit()

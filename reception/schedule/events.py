@@ -8,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
+from ..core.clock import local_today, utcnow
 from ..core.errors import DomainError, NotAllowed
 from ..core.permissions import Permission, Role, require
 from ..core.timeutil import to_local
-from ..core.types import utcnow
 from ..core.web import attach_error, commit, render_form
 from ..core.workdays import WorkCalendar
 from ..directory.queries import get_region_by_code, region_choices
@@ -60,10 +60,6 @@ def _booking_state(session, now: datetime) -> str:
     return "open"
 
 
-def _today() -> date:
-    return unified.capital_today(utcnow())
-
-
 def _calendar() -> WorkCalendar:
     return WorkCalendar.from_config(current_app.config)
 
@@ -72,7 +68,7 @@ def _calendar() -> WorkCalendar:
 
 @bp.get("/unified-days/", endpoint="unified_days")
 def unified_days():
-    return render_template("public/unified_days.html", rows=queries.list_unified_days(_today()))
+    return render_template("public/unified_days.html", rows=queries.list_unified_days(local_today()))
 
 
 @bp.get("/unified-days/<local_date>", endpoint="unified_day")
@@ -111,7 +107,7 @@ def visiting_page(visiting_id: int):
 @bp.get("/staff/unified-days/", endpoint="unified_sessions")
 @manage
 def unified_sessions():
-    sessions = queries.list_unified_sessions(_scope(), _today())
+    sessions = queries.list_unified_sessions(_scope(), local_today())
     return render_template("schedule/unified_sessions.html", sessions=sessions,
                            can_edit=lambda s: policy.can_edit_unified_session(current_user, s))
 
@@ -200,7 +196,7 @@ def visiting_new():
 @bp.get("/admin/unified-days/", endpoint="unified_days_admin")
 @manage_days
 def unified_days_admin():
-    return render_template("schedule/unified_days_admin.html", rows=queries.list_unified_days(), today=_today())
+    return render_template("schedule/unified_days_admin.html", rows=queries.list_unified_days(), today=local_today())
 
 
 def _announced_message(result: unified.Announcement) -> str:
@@ -247,7 +243,7 @@ def unified_day_admin(unified_day_id: int):
     coverage = queries.unified_day_coverage(day)
     counts = queries.coverage_counts(coverage)
     form = AddMissingSessionsForm()
-    can_add = day.local_date > _today()
+    can_add = day.local_date > local_today()
     template = "schedule/unified_day_admin.html"
 
     def context():

@@ -22,7 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.types import UTCDateTime, str_enum, utcnow
+from ..core.clock import utcnow
+from ..core.types import UTCDateTime, str_enum
 from ..directory.models import BodyLevel, Official, Region, Topic, Venue
 from ..extensions import db
 

@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..core.clock import utcnow
 from ..core.errors import Invalid, NotAllowed
 from ..core.timeutil import format_local
-from ..core.types import utcnow
 from ..core.workdays import WorkCalendar
 from ..directory.models import Official, Topic, Venue
 from ..extensions import db

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 
+from ..core.clock import CAPITAL_TZ, local_today
 from ..core.errors import Invalid, NotAllowed, NotFound
 from ..core.workdays import WorkCalendar
 from ..directory.models import BodyLevel, Region
@@ -34,8 +34,6 @@ from .services import NOT_PLANNED, SessionHours, _build_session, _check_hours, _
 #: day is nearer than 30 days, the window is already open, so booking opens the moment the body publishes.
 OPENS_DAYS_AHEAD = 30
 CLOSES_HOURS_BEFORE = 24
-#: "Today" for announcing is the date in the capital (Astana); every Kazakh zone has been UTC+5 since 2024-03-01.
-CAPITAL_TZ = "Asia/Almaty"
 MAX_NOTE_LENGTH = 2000
 
 NOT_ALLOWED = _l("Only administrators announce unified reception days.")
@@ -61,10 +59,6 @@ class Announcement:
     created: list[ReceptionSession]
     problems: list[queries.BodyCoverage]
     is_new: bool
-
-
-def capital_today(now: datetime) -> date:
-    return now.astimezone(ZoneInfo(CAPITAL_TZ)).date()
 
 
 def default_hours(day: UnifiedDay, formats=frozenset({AttendanceFormat.IN_PERSON})) -> SessionHours:
@@ -127,7 +121,7 @@ def announce_unified_day(actor, data: UnifiedDayData, *, now: datetime,
                          closes_hours_before=CLOSES_HOURS_BEFORE)
     _check_hours(hours)
     note = clean_note(data.note)
-    if data.local_date <= capital_today(now):
+    if data.local_date <= local_today(CAPITAL_TZ, now):
         raise Invalid(_l("Choose a date after today."), field="local_date")
     if not calendar.is_working_day(data.local_date):
         raise Invalid(day_off_message(data.local_date), field="local_date")
@@ -162,7 +156,7 @@ def add_missing_sessions(actor, day: UnifiedDay, *, now: datetime) -> Announceme
     """
     if not policy.can_manage_unified_days(actor):
         raise NotAllowed(NOT_ALLOWED)
-    if day.local_date <= capital_today(now):
+    if day.local_date <= local_today(CAPITAL_TZ, now):
         raise Invalid(_l("This day has begun or passed: no sessions can be added to it."))
     created, problems = _add_missing_sessions(day)
     return Announcement(day=day, created=created, problems=problems, is_new=False)

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..core.clock import local_today, utcnow
 from ..core.errors import DomainError, NotAllowed
 from ..core.permissions import Permission, require_any
 from ..core.timeutil import to_local
-from ..core.types import utcnow
 from ..core.web import attach_error, commit, render_form
 from ..directory.models import Official, Venue
 from ..directory.queries import topic_choices
@@ -98,24 +97,20 @@ def new_schedule():
     _fill_choices(form, scope)
     form.topic_ids.choices = topic_choices()
     if request.method == "GET" and form.starts_on.data is None:
-        form.starts_on.data = utcnow().date()
+        form.starts_on.data = local_today(current_user.timezone)
 
     def change():
         schedule = services.create_schedule(current_user, services.ScheduleData(
             official_id=form.official_id.data, venue_id=form.venue_id.data, rrule=form.rrule_text(),
             starts_on=form.starts_on.data, until_on=form.until_on.data, hours=_hours(form),
             topic_ids=form.topic_ids.data or []))
-        return services.generate_sessions(schedule, _local_today(schedule.venue.region.timezone))
+        return services.generate_sessions(schedule, local_today(schedule.venue.region.timezone))
 
     return _save(form, "schedule/schedule_form.html", change,
                  conflict_message=_l("The schedule could not be saved. Try again."),
                  done_message=lambda created: _l("The schedule has been saved; %(n)d sessions were planned.",
                                                  n=len(created)),
                  next_url=url_for("schedule.sessions"))
-
-
-def _local_today(tz_name: str):
-    return utcnow().astimezone(ZoneInfo(tz_name)).date()
 
 
 # --- sessions ----------------------------------------------------------------------------------

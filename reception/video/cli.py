@@ -5,7 +5,7 @@ import click
 from flask import current_app
 
 from ..cli.group import CommandGroup
-from ..core.types import utcnow
+from ..core.clock import utcnow
 from .rooms import new_room_name
 from .tokens import VideoConfigError, check_token_window, load_settings, mint_token
 

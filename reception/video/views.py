@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -20,10 +19,10 @@ from sqlalchemy.orm import joinedload
 
 from ..audit.services import record_change, record_view
 from ..booking.models import Appointment, AppointmentStatus
+from ..core.clock import CAPITAL_TZ, local_today, utcnow
 from ..core.errors import Conflict
 from ..core.i18n import current_language
 from ..core.permissions import Permission, require_any
-from ..core.types import utcnow
 from ..directory.models import Official, Venue, VenueKind
 from ..directory.queries import get
 from ..extensions import db
@@ -66,7 +65,7 @@ class _Context:
         self.now = utcnow()
         self.state = access.call_state(appointment, self.window, self.now)
         self.joins = access.joins_by_token(self.access, appointment)
-        self.timezone = appointment.session.timezone if appointment.session else "Asia/Almaty"
+        self.timezone = appointment.session.timezone if appointment.session else CAPITAL_TZ
         self.settings, self.setup_error = None, None
         try:
             self.settings = tokens.load_settings(config)
@@ -156,9 +155,8 @@ def _studio_scope():
 def studio():
     """Today's and the coming week's receptions in the user's studios, with check-in and the call."""
     studios = db.session.scalars(_studio_scope().order_by(Venue.id)).all()
-    body = current_user.body
-    tz = body.timezone if body is not None else "Asia/Almaty"
-    today = utcnow().astimezone(ZoneInfo(tz)).date()
+    tz = current_user.timezone
+    today = local_today(tz)
     appointments = []
     if studios:
         appointments = db.session.scalars(
@@ -200,7 +198,7 @@ def check_in(appointment_id: int):
     state = access.call_state(appointment, window, now)
     if appointment.status is not AppointmentStatus.SCHEDULED or state is CallState.ENDED:
         raise Conflict(STATE_MESSAGES[CallState.CANCELLED if state is CallState.CANCELLED else CallState.ENDED])
-    if appointment.session.local_date != now.astimezone(ZoneInfo(appointment.session.timezone)).date():
+    if appointment.session.local_date != local_today(appointment.session.timezone, now):
         raise Conflict(_l("Check-in is possible on the day of the reception only."))
     # Only a scheduled appointment changes, so a cancellation at the same moment is never overwritten.
     changed = db.session.execute(update(Appointment).where(Appointment.id == appointment.id,

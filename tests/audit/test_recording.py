@@ -17,8 +17,8 @@ from reception.booking.models import (
     ParticipantKind,
 )
 from reception.booking.services import book_slot, cancel_appointment
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.extensions import db as _db
 from tests.audit.conftest import changes, events
 from tests.conftest import login, post_form
@@ -207,7 +207,7 @@ def test_the_participants_page_and_my_receptions_are_recorded_as_views(client, d
 
 def _proxied_app(app, proxies: int):
     return create_app({"ENV": "testing", "SECRET_KEY": "test-secret", "DATABASE_URL": app.config["DATABASE_URL"],
-                       "SERVER_NAME": None, "PROXY_COUNT": proxies,
+                       "SERVER_NAME": None, "PROXY_COUNT": proxies, "FAST_PASSWORD_HASHES": True,
                        "SQLALCHEMY_ENGINE_OPTIONS": app.config["SQLALCHEMY_ENGINE_OPTIONS"]})
 
 

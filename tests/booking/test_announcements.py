@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from reception.accounts.models import NotifyBy
 from reception.booking.models import Appointment, AppointmentStatus
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.notifications.models import OutboxMessage, OutboxStatus
 from reception.notifications.services import dispatch_due
 from tests.conftest import login, post_form

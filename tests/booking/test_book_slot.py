@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from reception.booking.models import Appointment, AppointmentStatus, Reservation, ReservationResource
 from reception.booking.services import SlotTaken, book_slot, cancel_appointment
+from reception.core.clock import utcnow
 from reception.core.errors import Invalid, NotFound
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.schedule.models import AttendanceFormat, BookingMode, SessionStatus
 from tests.conftest import region
 

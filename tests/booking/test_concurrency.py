@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from reception.booking.models import Appointment, Reservation, ReservationResource
 from reception.booking.services import BookingData, SlotTaken, book_slot
-from reception.core.types import utcnow
+from reception.core.clock import utcnow
 from reception.extensions import db
 from reception.schedule.models import AttendanceFormat
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from reception.booking.models import Appointment, AppointmentStatus
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.schedule.models import SessionStatus
 from tests.conftest import post_form, region
 

@@ -17,9 +17,9 @@ from reception.booking.models import (
 )
 from reception.booking.services import SlotTaken, book_slot, reschedule_appointment
 from reception.booking.waitlist import join_waitlist
+from reception.core.clock import utcnow
 from reception.core.errors import Invalid, NotFound
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.schedule.models import AttendanceFormat, SessionStatus
 from tests.conftest import csrf_from, post_form
 

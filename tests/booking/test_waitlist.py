@@ -10,9 +10,9 @@ from reception.booking import waitlist
 from reception.booking.models import Appointment, AppointmentStatus, WaitlistEntry, WaitlistStatus
 from reception.booking.queries import search_free_slots
 from reception.booking.services import SlotTaken, book_slot, cancel_appointment
+from reception.core.clock import utcnow
 from reception.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.notifications.models import OutboxMessage
 from reception.schedule.models import BookingMode, SessionKind, SessionStatus, VisitingReception
 from tests.conftest import region

@@ -25,9 +25,9 @@ from reception.booking.models import (
     WaitlistStatus,
 )
 from reception.booking.services import BookingData, SlotTaken, book_slot, cancel_appointment, reschedule_appointment
+from reception.core.clock import utcnow
 from reception.core.errors import Conflict
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.directory.models import Body, BodyLevel, Official, Region, Topic, Venue, VenueKind
 from reception.extensions import db
 from reception.notifications.models import OutboxMessage

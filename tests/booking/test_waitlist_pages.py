@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from reception.booking import waitlist
 from reception.booking.models import AppointmentStatus, WaitlistEntry, WaitlistStatus
 from reception.booking.services import book_slot, cancel_appointment
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from tests.conftest import csrf_from, login, post_form
 
 CONFIG = {"MAX_ACTIVE_APPOINTMENTS": 3}

@@ -13,9 +13,9 @@ from reception.booking.models import AppointmentStatus
 from reception.calendars.feeds import can_manage, feeds_for, get_by_token, get_or_create_feed, rotate
 from reception.calendars.ics import feed_ics
 from reception.calendars.models import CalendarFeed, FeedKind
+from reception.core.clock import utcnow
 from reception.core.errors import Conflict
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.directory.models import VenueKind
 from reception.extensions import db as _db
 from reception.schedule.models import AttendanceFormat, SessionStatus

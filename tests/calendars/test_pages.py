@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from reception.calendars.feeds import fingerprint, get_or_create_feed
 from reception.calendars.models import CalendarFeed, FeedKind
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.directory.models import VenueKind
 from reception.extensions import db as _db
 from tests.booking.fixtures import new_session

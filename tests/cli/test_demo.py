@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from reception.accounts.models import User, UserRole
 from reception.accounts.validation import is_valid_iin, normalize_phone
 from reception.cli.demo import DEMO_PASSWORD, load_demo_data
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.directory.models import (
     Body,
     BodyLevel,

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from reception.audit.models import AuditAction, AuditEvent
 from reception.booking.models import AppointmentStatus, Participant, ParticipantKind
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.hearings.models import BodyInvitation
 from reception.schedule.models import SessionStatus
 from tests.conftest import csrf_from, post_form
@@ -26,7 +26,7 @@ def reload(db, obj):
 
 
 @pytest.fixture
-def today_session(db, office):
+def today_session(db, office, midday):
     """A session of body A's official that began 10 minutes ago, with three slots."""
     start = local_today_start(office["venue"])
     return add_session(db, office["official"], office["venue"], start, slots=3, minutes=30)

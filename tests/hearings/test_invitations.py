@@ -9,8 +9,8 @@ from sqlalchemy import select
 from reception.accounts.models import NotifyBy
 from reception.booking.models import Appointment, AppointmentStatus, Participant, ParticipantKind
 from reception.booking.services import reschedule_appointment
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.directory.models import BodyLevel
 from reception.hearings.models import BodyInvitation, InvitationStatus
 from reception.hearings.services import invite_competent_bodies

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from reception.accounts.models import User
 from reception.booking.models import Appointment, AppointmentStatus
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.directory.models import Official, Region
 from reception.schedule.models import AttendanceFormat
 from tests.booking.fixtures import new_session

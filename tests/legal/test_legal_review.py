@@ -12,7 +12,7 @@ from werkzeug.test import encode_multipart
 
 from reception.audit.models import AuditAction, AuditEvent
 from reception.booking.models import Appointment
-from reception.core.types import utcnow
+from reception.core.clock import utcnow
 from reception.legal.models import FreeConsultation, LegalOpinion, LegalReview, OpinionStatus, ReviewStatus
 from reception.notifications.models import OutboxMessage
 from tests.conftest import csrf_from, login

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from reception.accounts.models import User, UserRole
 from reception.booking.models import Appointment, AppointmentStatus
+from reception.core.clock import utcnow
 from reception.core.errors import Conflict
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.directory.models import Body, BodyLevel, Official, Region
 from reception.extensions import db
 from reception.legal import services

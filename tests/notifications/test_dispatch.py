@@ -18,8 +18,8 @@ from sqlalchemy import delete, func, select
 from reception.accounts.models import NotifyBy
 from reception.booking.models import Appointment, AppointmentStatus
 from reception.booking.services import book_slot, cancel_appointment, reschedule_appointment
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.notifications.models import Channel, OutboxMessage, OutboxStatus
 from reception.notifications.services import dispatch_due, enqueue_email, enqueue_sms, notify
 from tests.notifications.conftest import MAIL_FROM, SMS_AUTH, SMTP_LOGIN, SMTP_PASSWORD

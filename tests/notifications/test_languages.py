@@ -13,8 +13,8 @@ from reception.accounts.models import NotifyBy
 from reception.booking.models import ParticipantKind
 from reception.booking.participants import add_participant
 from reception.booking.services import book_slot, cancel_appointment, reschedule_appointment
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.notifications.models import Channel, OutboxMessage
 from reception.schedule.models import AttendanceFormat
 from reception.schedule.services import cancel_session

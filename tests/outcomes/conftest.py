@@ -11,8 +11,8 @@ from sqlalchemy import select
 from reception.accounts.models import NotifyBy, User
 from reception.booking.models import Appointment, AppointmentStatus
 from reception.booking.services import book_slot
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.directory.models import Body, Official
 from reception.notifications.models import OutboxMessage
 from reception.outcomes.models import Instruction, InstructionStatus, Outcome, OutcomeResult

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.core.workdays import WorkCalendar
 from reception.notifications.models import Channel
 from tests.conftest import login

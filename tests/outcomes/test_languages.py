@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from reception.accounts.models import NotifyBy
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.notifications.models import Channel, OutboxMessage
 from reception.outcomes.models import InstructionStatus, OutcomeResult
 from reception.outcomes.services import NewInstruction, extend_instruction, record_outcome, warn_followups

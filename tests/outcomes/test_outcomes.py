@@ -8,7 +8,7 @@ import holidays
 from sqlalchemy import select
 
 from reception.booking.models import AppointmentStatus
-from reception.core.types import utcnow
+from reception.core.clock import utcnow
 from reception.notifications.models import Channel
 from reception.outcomes.models import (
     CitizenContact,

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from reception.accounts.models import User, UserRole
 from reception.booking.models import Appointment, Reservation, SlotOffer
 from reception.booking.services import BookingData
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.directory.models import Body, BodyLevel, Official, Region, Topic, Venue, VenueKind
 from reception.extensions import db as _db
 from reception.notifications.models import OutboxMessage

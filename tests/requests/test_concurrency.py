@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from reception.accounts.models import User
 from reception.booking.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, SlotOffer
 from reception.booking.services import BookingData, book_slot
+from reception.core.clock import utcnow
 from reception.core.errors import Conflict, Invalid
-from reception.core.types import utcnow
 from reception.directory.models import Official
 from reception.extensions import db
 from reception.notifications.models import OutboxMessage

@@ -9,8 +9,8 @@ from flask import render_template
 from sqlalchemy import func, select
 
 from reception.booking.models import Appointment, AppointmentStatus, OfferStatus, RequestDecision, SlotOffer
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.extensions import db as _db
 from reception.notifications.models import OutboxMessage
 from reception.requests import services

@@ -18,9 +18,9 @@ from reception.booking.models import (
     SlotOffer,
 )
 from reception.booking.services import SlotTaken, book_slot, cancel_appointment
+from reception.core.clock import utcnow
 from reception.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.core.workdays import WorkCalendar
 from reception.requests import queries, services
 from reception.requests.rules import DeadlineFlag, is_late

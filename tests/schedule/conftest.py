@@ -1,7 +1,7 @@
 """Factories for the schedule tests: a body with an assistant, an official and a venue; schedules, appointments."""
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +11,7 @@ from reception.directory.models import Topic
 from reception.extensions import db as _db
 from reception.schedule.models import AttendanceFormat, BookingMode
 from reception.schedule.services import ScheduleData, SessionHours
+from tests.dates import today
 
 
 def count(model, *where) -> int:
@@ -41,7 +42,7 @@ def schedule_data(place):
     def make(**overrides) -> ScheduleData:
         _, official, venue = place
         values = dict(official_id=official.id, venue_id=venue.id, rrule="FREQ=WEEKLY;BYDAY=TU",
-                      starts_on=date(2026, 12, 1), hours=hours())
+                      starts_on=today(), hours=hours())
         values.update(overrides)
         return ScheduleData(**values)
     return make

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from reception.core.types import utcnow
+from reception.core.clock import utcnow
 from reception.core.workdays import WorkCalendar
 from reception.extensions import db as _db
 from reception.schedule import rules

@@ -1,8 +1,6 @@
 """Staff pages of reception time: own body only, 422 with messages for bad input, never a 500."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from reception.booking.models import AppointmentStatus
@@ -10,12 +8,18 @@ from reception.core.permissions import Role
 from reception.core.workdays import WorkCalendar
 from reception.schedule import services
 from reception.schedule.models import ReceptionSession, Schedule, SessionStatus
+from tests.dates import today, working_day
 
 from .conftest import count, text
 
-FORM = {"preset": "WE", "rrule": "", "starts_on": "2026-12-01", "until_on": "", "start_time": "15:00",
+FORM = {"preset": "WE", "rrule": "", "until_on": "", "start_time": "15:00",
         "end_time": "18:00", "slot_minutes": "20", "formats": "in_person", "booking_mode": "self",
         "opens_days_ahead": "30", "closes_hours_before": "24"}
+
+
+@pytest.fixture(autouse=True)
+def _starts_today():
+    FORM["starts_on"] = today().isoformat()
 
 
 @pytest.fixture
@@ -26,7 +30,8 @@ def assistant(login_as, place):
 @pytest.fixture
 def session(db, place, make_user, schedule_data):
     schedule = services.create_schedule(make_user(Role.ADMIN), schedule_data(rrule="FREQ=WEEKLY;BYDAY=WE"))
-    session = services.generate_sessions(schedule, date(2026, 12, 1), 3, WorkCalendar())[0]
+    # Two weeks hold at least one Wednesday that is not a holiday (the rule is weekly on Wednesdays).
+    session = services.generate_sessions(schedule, today(), 14, WorkCalendar())[0]
     db.session.commit()
     return session
 
@@ -103,28 +108,36 @@ def test_cancel_asks_again_when_the_number_of_citizens_changed(submit, assistant
     assert session.status is SessionStatus.PLANNED
 
 
+def _another_working_day(session):
+    day = working_day(2)
+    return day if day != session.local_date else working_day(1, start=day)
+
+
 def test_move_of_a_booked_session_says_to_cancel_instead(submit, assistant, session, make_appointment, db):
     make_appointment(session)
     db.session.commit()
-    r = submit(f"/staff/schedule/sessions/{session.id}/move",
-               {"local_date": "2026-12-03", "start_time": "10:00", "end_time": "12:00", "reason": "Trip"})
+    r = submit(f"/staff/schedule/sessions/{session.id}/move", {"local_date": _another_working_day(session).isoformat(),
+                                                              "start_time": "10:00", "end_time": "12:00",
+                                                              "reason": "Trip"})
     assert r.status_code == 422 and "Cancel it instead" in text(r)
 
 
 def test_assistant_moves_an_unbooked_session(submit, assistant, session, db):
+    day = _another_working_day(session)
     r = submit(f"/staff/schedule/sessions/{session.id}/move",
-               {"local_date": "2026-12-03", "start_time": "10:00", "end_time": "12:00", "reason": "Trip"})
+               {"local_date": day.isoformat(), "start_time": "10:00", "end_time": "12:00", "reason": "Trip"})
     assert r.status_code == 302, text(r)
-    assert count(ReceptionSession, ReceptionSession.local_date == date(2026, 12, 3),
+    assert count(ReceptionSession, ReceptionSession.local_date == day,
                  ReceptionSession.status == SessionStatus.PLANNED) == 1
 
 
 def test_one_off_session_form_adds_a_session(submit, assistant, place):
     _, official, venue = place
-    r = submit("/staff/schedule/sessions/new", {**FORM, "local_date": "2026-12-05", "official_id": official.id,
+    day = working_day(3)
+    r = submit("/staff/schedule/sessions/new", {**FORM, "local_date": day.isoformat(), "official_id": official.id,
                                                 "venue_id": venue.id})
     assert r.status_code == 302, text(r)
-    assert count(ReceptionSession, ReceptionSession.local_date == date(2026, 12, 5)) == 1
+    assert count(ReceptionSession, ReceptionSession.local_date == day) == 1
 
 
 @pytest.mark.parametrize("action", ["cancel", "move"])

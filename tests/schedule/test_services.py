@@ -17,8 +17,10 @@ from reception.schedule.models import ReceptionSession, Schedule, SessionKind, S
 
 from .conftest import count, hours
 
-UTC = UTC
+# The services take "now" as an argument: these tests run a fixed December (with Independence Day on
+# Wednesday the 16th) whatever the real date.
 NOW = datetime(2026, 11, 23, 6, tzinfo=UTC)
+START = date(2026, 12, 1)
 CALENDAR = WorkCalendar()
 
 
@@ -29,7 +31,7 @@ def assistant(place, make_user):
 
 @pytest.fixture
 def schedule(ctx, assistant, schedule_data):
-    return services.create_schedule(assistant, schedule_data(rrule="FREQ=WEEKLY;BYDAY=WE"))
+    return services.create_schedule(assistant, schedule_data(rrule="FREQ=WEEKLY;BYDAY=WE", starts_on=START))
 
 
 def _dates(sessions):
@@ -95,7 +97,7 @@ def test_bad_rule_is_refused_with_a_translated_message(ctx, assistant, schedule_
 
 def test_last_day_before_the_first_is_refused(ctx, assistant, schedule_data):
     with pytest.raises(Invalid) as info:
-        services.create_schedule(assistant, schedule_data(until_on=date(2026, 11, 30)))
+        services.create_schedule(assistant, schedule_data(starts_on=START, until_on=date(2026, 11, 30)))
     assert info.value.field == "until_on"
 
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Enum, String, Text, func, select
 
 from reception.booking.models import Appointment, AppointmentStatus, Participant, ParticipantKind
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.directory.models import VenueKind
 from reception.extensions import db as _db
 from reception.schedule.models import AttendanceFormat, ReceptionSession

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from reception.booking.models import Appointment, AppointmentStatus, Participant
 from reception.booking.services import BookingData, book_slot, cancel_appointment
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.core.workdays import WorkCalendar
 from reception.directory.models import Topic, VenueKind
 from reception.schedule import services as schedule_services
@@ -52,11 +52,10 @@ def in_two_days():
 
 
 def soon_today(venue):
-    """A start 30 minutes from now, skipping the test when that is already tomorrow at the venue."""
+    """A start 30 minutes from now, later today at the venue (the test asks for ``midday``)."""
     now = utcnow().replace(microsecond=0)
     start = now + timedelta(minutes=30)
-    if local_date_of(venue, start) != local_date_of(venue, now):
-        pytest.skip("too close to local midnight for a reception later today")
+    assert local_date_of(venue, start) == local_date_of(venue, now), "use the midday fixture"
     return start
 
 
@@ -131,6 +130,7 @@ def studio_booking(app, db, make_user, world, start, *, name, studio=None):
     return book(app, db, citizen, session.slots[0], AttendanceFormat.VIDEO_STUDIO, studio or world["studio"])
 
 
+@pytest.mark.usefixtures("midday")
 def test_studio_page_lists_todays_studio_receptions_with_check_in(app, db, client, make_user, studio_world):
     appointment = studio_booking(app, db, make_user, studio_world, soon_today(studio_world["venue"]),
                                  name="Citizen Aidana Today")
@@ -155,6 +155,7 @@ def test_studio_page_lists_later_receptions_of_the_week_without_check_in(app, db
     assert CHECK_IN.format(appointment.id) not in body  # check-in on the day only
 
 
+@pytest.mark.usefixtures("midday")
 def test_studio_page_leaves_out_another_akimats_studio(app, db, client, make_user, studio_world):
     appointment = studio_booking(app, db, make_user, studio_world, soon_today(studio_world["venue"]),
                                  name="Citizen Dana Elsewhere", studio=studio_world["other_studio"])
@@ -175,6 +176,7 @@ def check_in(client, appointment_id):
     return client.post(CHECK_IN.format(appointment_id), data={"csrf_token": csrf_from(client, "/studio/")})
 
 
+@pytest.mark.usefixtures("midday")
 def test_operator_checks_in_a_citizen_who_arrived_today(app, db, operator_client, make_user, studio_world):
     appointment = studio_booking(app, db, make_user, studio_world, soon_today(studio_world["venue"]),
                                  name="Citizen Ermek Arrived")
@@ -187,6 +189,7 @@ def test_operator_checks_in_a_citizen_who_arrived_today(app, db, operator_client
     assert "Citizen Ermek Arrived is checked in." in text(operator_client.get("/studio/"))
 
 
+@pytest.mark.usefixtures("midday")
 def test_second_check_in_says_already_checked_in_and_changes_nothing(app, db, operator_client, make_user,
                                                                       studio_world):
     appointment = studio_booking(app, db, make_user, studio_world, soon_today(studio_world["venue"]),
@@ -201,6 +204,7 @@ def test_second_check_in_says_already_checked_in_and_changes_nothing(app, db, op
     assert appointment.checked_in_at == first_time
 
 
+@pytest.mark.usefixtures("midday")
 def test_operator_cannot_check_in_at_another_akimats_studio(app, db, operator_client, make_user, studio_world):
     appointment = studio_booking(app, db, make_user, studio_world, soon_today(studio_world["venue"]),
                                  name="Citizen Gani Foreign", studio=studio_world["other_studio"])
@@ -209,6 +213,7 @@ def test_operator_cannot_check_in_at_another_akimats_studio(app, db, operator_cl
     assert appointment.status is AppointmentStatus.SCHEDULED and appointment.checked_in_at is None
 
 
+@pytest.mark.usefixtures("midday")
 def test_cancelled_reception_cannot_be_checked_in(app, db, operator_client, make_user, studio_world):
     appointment = studio_booking(app, db, make_user, studio_world, soon_today(studio_world["venue"]),
                                  name="Citizen Khan Cancelled")
@@ -236,6 +241,7 @@ def test_check_in_of_a_missing_appointment_is_404(operator_client):
     assert check_in(operator_client, 2**31 - 1).status_code == 404
 
 
+@pytest.mark.usefixtures("midday")
 def test_check_in_without_csrf_token_is_refused(app, db, operator_client, make_user, studio_world):
     appointment = studio_booking(app, db, make_user, studio_world, soon_today(studio_world["venue"]),
                                  name="Citizen Marat Forged")
@@ -244,6 +250,7 @@ def test_check_in_without_csrf_token_is_refused(app, db, operator_client, make_u
     assert appointment.status is AppointmentStatus.SCHEDULED and appointment.checked_in_at is None
 
 
+@pytest.mark.usefixtures("midday")
 def test_citizen_can_neither_see_the_studio_page_nor_check_in(app, db, browser, make_user, studio_world):
     appointment = studio_booking(app, db, make_user, studio_world, soon_today(studio_world["venue"]),
                                  name="Citizen Nurlan Self")
