@@ -8,8 +8,16 @@ PYBABEL := $(VENV)/bin/pybabel
 TRANSLATIONS := reception/translations
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in e-mails, talons, calendars and the video page name the address the app is served on
+# (RECEPTION_BASE_URL, when set, wins: e.g. the public name behind a proxy).
+SERVE_ENV = RECEPTION_BASE_URL="$${RECEPTION_BASE_URL:-http://$(HOST):$(PORT)}"
 # pytest-xdist workers for `make test` (each has its own SQLite file or PostgreSQL schema); 0 runs in one process.
 TEST_WORKERS ?= auto
+# `make test TODAY=2028-02-29` (or 2026-12-31T23:50) runs the suite as if it were that moment in Kazakhstan;
+# TESTS narrows it (e.g. TESTS=tests/booking).
+TODAY ?=
+TESTS ?= tests
+PYTEST = $(PY) -m pytest -p no:cacheprovider -n $(TEST_WORKERS) $(if $(TODAY),--today=$(TODAY)) $(TESTS)
 
 .PHONY: run test test-sqlite test-postgres e2e bench lint translations-extract translations-update translations-compile db-upgrade demo clean
 
@@ -32,20 +40,24 @@ db-upgrade: $(VENV)/.installed
 	$(FLASK) db upgrade
 
 demo: db-upgrade
-	$(FLASK) demo load
+	$(SERVE_ENV) $(FLASK) demo load
 
 run: translations-compile demo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop; outbox messages are printed below)"
 	@trap 'kill 0' EXIT; \
-	  $(FLASK) notifications dispatch --loop & \
-	  $(FLASK) run --host $(HOST) --port $(PORT)
+	  $(SERVE_ENV) $(FLASK) notifications dispatch --loop & \
+	  $(SERVE_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: translations-compile
-	env -u TEST_DATABASE_URL $(PY) -m pytest -p no:cacheprovider -n $(TEST_WORKERS) tests
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "=== again on PostgreSQL: $$TEST_DATABASE_URL ==="; \
-	  $(PY) -m pytest -p no:cacheprovider -n $(TEST_WORKERS) tests; \
-	fi
+	@start=$$SECONDS; status=0; \
+	  echo "=== SQLite"; \
+	  env -u TEST_DATABASE_URL $(PYTEST) || status=1; \
+	  if [ -n "$$TEST_DATABASE_URL" ]; then \
+	    echo "=== again on PostgreSQL: $$TEST_DATABASE_URL"; \
+	    $(PYTEST) || status=1; \
+	  fi; \
+	  echo "make test: $$([ $$status = 0 ] && echo passed || echo FAILED) in $$((SECONDS - start)) s"; \
+	  exit $$status
 
 e2e: translations-compile
 	$(PY) -m pytest -p no:cacheprovider tests_e2e

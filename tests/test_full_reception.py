@@ -57,7 +57,8 @@ def _the_day_comes(appointment_id: int) -> None:
 
 
 def test_a_whole_reception_from_booking_to_the_citizens_rating(app, db, make_body, make_official, make_venue,
-                                                                 make_user):
+                                                                 make_user, midday):
+    # At noon: the reception "began ten minutes ago" on the same local date as the rest of the story.
     aktobe = region("KZ-15")
     topic = db.session.scalars(select(Topic).where(Topic.parent_id.is_(None)).order_by(Topic.id)).first()
     akimat = make_body(level=BodyLevel.REGIONAL, region=aktobe, name_en="Aktobe Region Akimat")

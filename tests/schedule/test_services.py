@@ -157,11 +157,12 @@ def test_inactive_schedule_generates_nothing(schedule):
 def test_cli_generates_for_every_active_schedule_once(app, schedule, db):
     db.session.commit()
     runner = app.test_cli_runner()
-    result = runner.invoke(schedule_cli, ["generate", "--days", "20"])
+    # Eight weeks of Wednesdays: at least two of them are working days whatever the date.
+    result = runner.invoke(schedule_cli, ["generate", "--days", "56"])
     assert result.exit_code == 0, result.output
     planned = count(ReceptionSession, ReceptionSession.schedule_id == schedule.id)
     assert planned >= 2 and "planned" in result.output
-    assert runner.invoke(schedule_cli, ["generate", "--days", "20"]).exit_code == 0
+    assert runner.invoke(schedule_cli, ["generate", "--days", "56"]).exit_code == 0
     assert count(ReceptionSession, ReceptionSession.schedule_id == schedule.id) == planned
 
 
