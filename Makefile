@@ -29,8 +29,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 translations-compile: $(VENV)/.installed
 	$(PYBABEL) -q compile -f -d $(TRANSLATIONS)
 
+# Without --ignore-dirs pybabel also skips every folder whose name starts with "_" (templates/_macros).
 translations-extract: $(VENV)/.installed
-	$(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output \
+	$(PYBABEL) -q extract -F babel.cfg --ignore-dirs '.*' -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output \
 	  --project reception --copyright-holder "Reception system" -o $(TRANSLATIONS)/messages.pot .
 
 translations-update: translations-extract

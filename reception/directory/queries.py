@@ -173,16 +173,6 @@ def get_public_body(body_id: int) -> BodyPage | None:
     )
 
 
-def body_ancestor_ids(body_id: int) -> set[int]:
-    parents = dict(db.session.execute(select(Body.id, Body.parent_id)).tuples().all())
-    found: set[int] = set()
-    current = parents.get(body_id)
-    while current is not None and current not in found and current != body_id:
-        found.add(current)
-        current = parents.get(current)
-    return found
-
-
 def body_descendant_ids(body_id: int) -> set[int]:
     children: dict[int, list[int]] = defaultdict(list)
     for bid, parent_id in db.session.execute(select(Body.id, Body.parent_id)):

@@ -1,13 +1,29 @@
-"""Reads for the home pages."""
+"""Reads for the home pages and the health check."""
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.models import User, UserRole
 from ..core.permissions import Role
 from ..directory.models import Body, BodyLevel, Official, Region, Venue, VenueKind
 from ..extensions import db
 from ..notifications.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+
+def database_answers() -> bool:
+    """Whether the database runs a query now (the health check)."""
+    try:
+        db.session.execute(select(1))
+    except SQLAlchemyError as exc:
+        log.warning("health check: the database does not answer: %s", exc)
+        db.session.rollback()
+        return False
+    return True
 
 
 def public_stats() -> dict:

@@ -41,7 +41,10 @@ def index():
 
 @bp.get("/healthz")
 def health():
-    return jsonify(status="ok")
+    """For load balancers and monitoring: 200 while the database answers, 503 when it does not."""
+    if not queries.database_answers():
+        return jsonify(status="unavailable", database="unavailable"), 503
+    return jsonify(status="ok", database="ok")
 
 
 @bp.post("/language")

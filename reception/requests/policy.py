@@ -17,12 +17,6 @@ def screen_scope(user) -> frozenset[int] | None:
     return managed_body_ids(user, Permission.REQUEST_SCREEN)
 
 
-def can_screen_requests(user) -> bool:
-    """May open the screening queue (for at least one body)."""
-    scope = screen_scope(user)
-    return scope is None or bool(scope)
-
-
 def can_screen(user, appointment: Appointment) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
@@ -49,10 +43,6 @@ def is_awaiting_decision(appointment: Appointment, now: datetime) -> bool:
     if not is_request(appointment):
         return False
     return appointment.status is AppointmentStatus.REQUESTED or offers_expired(appointment, now)
-
-
-def can_decide(user, appointment: Appointment, now: datetime) -> bool:
-    return can_screen(user, appointment) and is_awaiting_decision(appointment, now)
 
 
 def can_accept(user, appointment: Appointment, now: datetime) -> bool:

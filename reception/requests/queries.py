@@ -100,10 +100,6 @@ class QueueRow:
     offers_expired: bool
     offers_until: datetime | None  # the latest hold deadline of the live offers
 
-    @property
-    def flag_label(self) -> str:
-        return str(rules.DEADLINE_LABELS[self.flag])
-
 
 def _live_offer(now: datetime):
     return exists().where(SlotOffer.appointment_id == Appointment.id, SlotOffer.status == OfferStatus.OPEN,

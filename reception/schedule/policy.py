@@ -14,12 +14,6 @@ def schedule_scope(user) -> frozenset[int] | None:
     return managed_body_ids(user, Permission.SCHEDULE_MANAGE)
 
 
-def can_manage_schedules(user) -> bool:
-    """May open the schedule pages and add schedules (for at least one body)."""
-    scope = schedule_scope(user)
-    return scope is None or bool(scope)
-
-
 def can_manage_schedules_of(user, body_id: int | None) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or body_id is None:
         return False
@@ -28,15 +22,6 @@ def can_manage_schedules_of(user, body_id: int | None) -> bool:
 
 def can_manage_session(user, session) -> bool:
     return can_manage_schedules_of(user, session.official.body_id)
-
-
-def can_cancel_session(user, session) -> bool:
-    from .models import SessionStatus
-    return session.status is SessionStatus.PLANNED and can_manage_session(user, session)
-
-
-def can_move_session(user, session) -> bool:
-    return can_cancel_session(user, session)
 
 
 # --- unified reception days and visiting receptions ---------------------------------------------
@@ -54,11 +39,6 @@ def can_edit_unified_session(user, session) -> bool:
     from .models import SessionStatus
     return (session.unified_day_id is not None and not session.is_published
             and session.status is SessionStatus.PLANNED and can_manage_session(user, session))
-
-
-def can_announce_visiting(user) -> bool:
-    """May open the form announcing a visiting reception (for at least one body's officials)."""
-    return can_manage_schedules(user)
 
 
 def can_announce_visiting_for(user, official) -> bool:

@@ -17,10 +17,6 @@ from ..extensions import db
 from .models import ReceptionSession, Schedule, SessionStatus, UnifiedDay, VisitingReception
 
 
-def get_schedule(schedule_id: int) -> Schedule | None:
-    return db.session.get(Schedule, schedule_id)
-
-
 def get_session(session_id: int) -> ReceptionSession | None:
     return db.session.get(ReceptionSession, session_id)
 

@@ -37,7 +37,6 @@ MSG_NOT_CONFIGURED = _l("Video calls are not set up on this server yet. Please c
 MSG_MISCONFIGURED = _l("Video calls are unavailable because of a setup problem on our side. "
                        "Please call the reception office.")
 MSG_AT_STUDIO = _l("You take part from the studio: the studio operator connects the call there.")
-MSG_NOT_A_PARTICIPANT = _l("Only the participants of this reception may join its call.")
 
 
 def _no_store(response):

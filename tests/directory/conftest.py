@@ -8,6 +8,9 @@ from reception.core.permissions import Role
 from reception.directory.models import Region, Topic
 from reception.extensions import db as _db
 
+# What an assistant sees who sends another body's id: that body is not among the form's choices.
+BODY_NOT_OFFERED = '<p class="field-error" id="body_id-error">Not a valid choice.</p>'
+
 
 def region_id(code: str) -> int:
     return _db.session.scalar(select(Region.id).where(Region.code == code))

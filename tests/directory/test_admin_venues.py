@@ -9,7 +9,7 @@ from reception.core.permissions import Role
 from reception.directory import services
 from reception.directory.models import Venue, VenueKind
 
-from .conftest import count, region_id, text
+from .conftest import BODY_NOT_OFFERED, count, region_id, text
 
 
 def _venue_form(body, **overrides):
@@ -103,7 +103,9 @@ def test_assistant_lists_only_own_bodys_venues(client, assistant, own_body, make
 def test_assistant_cannot_add_a_venue_to_another_body(client, assistant, make_body, submit, save):
     other = make_body()
     save()
-    assert submit("/admin/directory/venues/new", _venue_form(other)).status_code in (403, 422)
+    r = submit("/admin/directory/venues/new", _venue_form(other))
+    assert r.status_code == 422
+    assert BODY_NOT_OFFERED in text(r)
     assert count(Venue) == 0
 
 
