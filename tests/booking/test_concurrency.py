@@ -1,7 +1,8 @@
 """Races decided by the database: many citizens, one slot (or one studio), exactly one winner.
 
 Each thread has its own application context, hence its own Session on its own pooled
-connection, and its own citizen; a barrier starts them together. Runs on SQLite and PostgreSQL.
+connection, and its own citizen; a barrier starts them together, and a Race (tests.races) holds
+the first to finish at the contended point until another is there too. Runs on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
@@ -14,37 +15,48 @@ from reception.booking.services import BookingData, SlotTaken, book_slot
 from reception.core.clock import utcnow
 from reception.extensions import db
 from reception.schedule.models import AttendanceFormat
+from tests.races import Race, statement
 
 THREADS = 20
+# Bookings of one slot queue on its row: the claim (reception.booking.holds.claim) is their first write.
+CLAIM = statement(r"^UPDATE slots SET")
+# Bookings of one studio at one time meet at its reservation (the exclusion constraint on PostgreSQL).
+STUDIO_RESERVATION = statement(r"^INSERT INTO reservations", with_parameter="studio")
 
 
-def _race(app, jobs):
-    """Run ``jobs`` (citizen_id, slot_id, data) at once; return the outcomes ("won" or the exception)."""
+def _race(app, jobs, contended, side=lambda job: None):
+    """Run ``jobs`` (citizen_id, slot_id, data) at once, racers of different ``side`` (a function of the job)
+    meeting at ``contended``; check that they did, and return the outcomes ("won" or the exception)."""
     barrier = threading.Barrier(len(jobs))
     outcomes: list[object] = [None] * len(jobs)
+    with app.app_context():
+        engine = db.engine
 
     def run(i, citizen_id, slot_id, data):
         with app.app_context():
             from reception.accounts.models import User
             citizen = db.session.get(User, citizen_id)
             db.session.rollback()  # start the race without holding a transaction (SQLite: the write lock)
-            barrier.wait(timeout=30)
-            try:
-                book_slot(citizen, slot_id, data, None, utcnow(), app.config)
-                db.session.commit()
-                outcomes[i] = "won"
-            except Exception as exc:
-                db.session.rollback()
-                outcomes[i] = exc
-            finally:
-                db.session.remove()
+            with race.racer(f"citizen {citizen_id}", side=side((citizen_id, slot_id, data))):
+                barrier.wait(timeout=30)
+                try:
+                    book_slot(citizen, slot_id, data, None, utcnow(), app.config)
+                    db.session.commit()
+                    outcomes[i] = "won"
+                except Exception as exc:
+                    db.session.rollback()
+                    outcomes[i] = exc
+                finally:
+                    db.session.remove()
 
-    threads = [threading.Thread(target=run, args=(i, *job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    with Race(engine, contended) as race:
+        threads = [threading.Thread(target=run, args=(i, *job)) for i, job in enumerate(jobs)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
     assert not any(t.is_alive() for t in threads), "a racer hung"
+    race.assert_overlapped()
     return outcomes
 
 
@@ -59,7 +71,7 @@ def _count(app, stmt):
 def test_many_citizens_racing_for_one_slot_get_exactly_one_appointment(app, race_world):
     slot_id = race_world.slot_ids[0]
     data = BookingData(format=AttendanceFormat.IN_PERSON, topic_id=race_world.topic_id, summary="race")
-    outcomes = _race(app, [(c, slot_id, data) for c in race_world.citizen_ids[:THREADS]])
+    outcomes = _race(app, [(c, slot_id, data) for c in race_world.citizen_ids[:THREADS]], CLAIM)
 
     assert outcomes.count("won") == 1
     losers = [o for o in outcomes if o != "won"]
@@ -74,7 +86,8 @@ def test_two_video_bookings_of_one_studio_at_the_same_time_reserve_it_once(app, 
              BookingData(format=AttendanceFormat.VIDEO_STUDIO, studio_id=race_world.studio_id,
                          topic_id=race_world.topic_id, summary="race"))
             for i, c in enumerate(race_world.citizen_ids[:THREADS])]
-    outcomes = _race(app, jobs)
+    # The race that matters is between the two slots: one booking of each meets at the studio.
+    outcomes = _race(app, jobs, STUDIO_RESERVATION, side=lambda job: f"slot {job[1]}")
 
     assert outcomes.count("won") == 1
     losers = [o for o in outcomes if o != "won"]

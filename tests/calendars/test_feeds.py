@@ -21,6 +21,7 @@ from reception.extensions import db as _db
 from reception.schedule.models import AttendanceFormat, SessionStatus
 from tests.booking.fixtures import new_session
 from tests.calendars import appointment, by_uid, events, parse
+from tests.races import Race, statement
 
 HOST = "reception.test"
 
@@ -223,23 +224,27 @@ def test_a_rotation_that_lost_a_race_replaces_nothing(world):
     assert get_by_token("replaced-meanwhile").id == feed.id
 
 
+# The race is at the feed's insert on PostgreSQL (the request got there: it had found nothing). On SQLite
+# the request's transaction waits for the other's write lock, and then its first look finds the row.
+FEED_RACE = {"postgresql": statement(r"^INSERT INTO calendar_feeds"),
+             "sqlite": statement(r"^INSERT INTO calendar_feeds|\sFROM calendar_feeds\s+WHERE calendar_feeds\.kind = ")}
+
+
 def test_two_first_requests_at_once_make_one_feed(app):
     """Another request's insert of the same feed is not committed yet when a request looks for it.
     PostgreSQL: the request finds nothing, its insert waits for the other one, fails on the unique
     (kind, target_id) inside its savepoint, and it reads the other's row. SQLite: its transaction
-    waits for the other's write lock and then finds the row. Either way: one feed, no error."""
+    waits for the other's write lock and then finds the row. Either way: one feed, no error.
+    A Race (tests.races) keeps the other transaction open until the request has got that far."""
     with app.app_context():
         engine = _db.engine
         target = 2_000_000_000 - (int(_time.time() * 1000) % 1_000_000)
     result: dict = {}
     try:
-        with engine.connect() as other:
-            transaction = other.begin()
-            other.execute(insert(CalendarFeed).values(kind=FeedKind.BODY, target_id=target, token=f"race-{target}",
-                                                      created_at=utcnow()))
+        with Race(engine, FEED_RACE) as race, engine.connect() as other:
 
             def first_view():
-                with app.app_context():
+                with app.app_context(), race.racer("request"):
                     try:
                         feed = get_or_create_feed(FeedKind.BODY, target)
                         _db.session.commit()
@@ -249,14 +254,20 @@ def test_two_first_requests_at_once_make_one_feed(app):
                     finally:
                         _db.session.remove()
 
-            thread = threading.Thread(target=first_view)
-            thread.start()
-            _time.sleep(0.5)  # the view is now waiting for the other transaction's insert (or lock)
-            transaction.commit()
+            with race.racer("other request"):
+                transaction = other.begin()
+                other.execute(insert(CalendarFeed).values(kind=FeedKind.BODY, target_id=target,
+                                                          token=f"race-{target}", created_at=utcnow()))
+                thread = threading.Thread(target=first_view)
+                thread.start()
+                transaction.commit()  # held by the race until the request is at its insert (or lock)
             thread.join(30)
             assert not thread.is_alive()
+        race.assert_overlapped()
         assert "error" not in result, result.get("error")
         assert result["feed"][1] == f"race-{target}"
+        inserted = any(sql.startswith("INSERT INTO calendar_feeds") for sql in race.statements("request"))
+        assert inserted == (engine.dialect.name == "postgresql")  # the way the docstring says it goes
         with engine.connect() as conn:
             assert conn.scalar(select(func.count()).select_from(CalendarFeed)
                                .where(CalendarFeed.target_id == target)) == 1

@@ -1,4 +1,9 @@
-"""Two people pressing the same day-board button at once: the database lets exactly one through."""
+"""Two people pressing the same day-board button at once: the database lets exactly one through.
+
+Each press is a thread with its own application context, hence its own Session and connection; a
+barrier starts them together, and a Race (tests.races) holds the first to finish at the conditional
+UPDATE until another press has reached it too. Runs on SQLite and PostgreSQL.
+"""
 from __future__ import annotations
 
 import threading
@@ -20,8 +25,11 @@ from reception.hearings.services import advance_appointment
 from reception.schedule.models import AttendanceFormat, ReceptionSession, Slot
 from tests.booking.fixtures import new_session
 from tests.conftest import _PASSWORD_HASH
+from tests.races import Race, statement
 
 THREADS = 6
+# The step is one conditional UPDATE of the appointment (reception.hearings.services.advance_appointment).
+STEP = statement(r"^UPDATE appointments SET status=")
 
 
 @pytest.fixture
@@ -63,28 +71,35 @@ def test_checking_in_twice_at_once_checks_in_once(app, running_reception):
     barrier = threading.Barrier(THREADS)
     outcomes: list[object] = [None] * THREADS
 
+    with app.app_context():
+        engine = db.engine
+
     def run(i):
         with app.app_context():
             actor = db.session.get(User, running_reception["admin"])
             appointment = db.session.get(Appointment, running_reception["appointment"])
             appointment.session, appointment.slot, appointment.official  # noqa: B018 (load before the race)
             db.session.rollback()
-            barrier.wait(timeout=30)
-            try:
-                advance_appointment(actor, appointment, "check_in", utcnow())
-                db.session.commit()
-                outcomes[i] = "won"
-            except Exception as exc:
-                db.session.rollback()
-                outcomes[i] = exc
-            finally:
-                db.session.remove()
+            with race.racer(f"press {i}"):
+                barrier.wait(timeout=30)
+                try:
+                    advance_appointment(actor, appointment, "check_in", utcnow())
+                    db.session.commit()
+                    outcomes[i] = "won"
+                except Exception as exc:
+                    db.session.rollback()
+                    outcomes[i] = exc
+                finally:
+                    db.session.remove()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    with Race(engine, STEP) as race:
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a press hung"
+    race.assert_overlapped()
     assert outcomes.count("won") == 1, outcomes
     assert all(isinstance(o, Conflict) for o in outcomes if o != "won"), outcomes
     with app.app_context():

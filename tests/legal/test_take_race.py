@@ -1,7 +1,8 @@
 """Two consultants of one region take the same case at the same moment: the database decides, one wins.
 
 Each thread has its own request context, hence its own Session on its own pooled connection; a barrier
-starts them together. Runs on SQLite and PostgreSQL (TEST_DATABASE_URL).
+starts them together, and a Race (tests.races) holds the first to finish at the conditional UPDATE until
+another consultant has reached it too. Runs on SQLite and PostgreSQL (TEST_DATABASE_URL).
 """
 from __future__ import annotations
 
@@ -22,8 +23,11 @@ from reception.legal import services
 from reception.legal.models import LegalReview, ReviewStatus
 from reception.schedule.models import AttendanceFormat
 from tests.conftest import _PASSWORD_HASH
+from tests.races import Race, statement
 
 RACERS = 6
+# Taking a case is one conditional UPDATE of the review (reception.legal.services.take_review).
+TAKE = statement(r"^UPDATE legal_reviews SET")
 
 
 @pytest.fixture
@@ -68,6 +72,9 @@ def test_consultants_taking_one_case_at_once_leave_exactly_one_winner(app, race_
     barrier = threading.Barrier(RACERS)
     outcomes: list[object] = [None] * RACERS
 
+    with app.app_context():
+        engine = db.engine
+
     def run(i, consultant_id):
         with app.test_request_context():
             try:
@@ -75,22 +82,29 @@ def test_consultants_taking_one_case_at_once_leave_exactly_one_winner(app, race_
                 review = db.session.get(LegalReview, race_case["review"])
                 assert user.roles and review.appointment.official  # loaded before the race
                 db.session.rollback()  # start without holding a transaction (SQLite: the write lock)
-                barrier.wait(timeout=30)
-                services.take_review(user, review, utcnow())
-                db.session.commit()
-                outcomes[i] = "won"
-            except Exception as exc:
+                with race.racer(f"consultant {i}"):
+                    barrier.wait(timeout=30)
+                    try:
+                        services.take_review(user, review, utcnow())
+                        db.session.commit()
+                        outcomes[i] = "won"
+                    except Exception as exc:
+                        db.session.rollback()
+                        outcomes[i] = exc
+            except Exception as exc:  # loading failed (or the barrier broke)
                 db.session.rollback()
                 outcomes[i] = exc
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(race_case["consultants"])]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    with Race(engine, TAKE) as race:
+        threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(race_case["consultants"])]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
     assert not any(t.is_alive() for t in threads)
+    race.assert_overlapped()
     assert outcomes.count("won") == 1, outcomes
     assert all(isinstance(o, Conflict) for o in outcomes if o != "won"), outcomes
     with app.app_context():

@@ -7,6 +7,7 @@ of a real connection sees it. Nothing is mocked: the dispatcher talks SMTP and H
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -55,6 +56,11 @@ class SmtpServer:
     rcpt_attempts: int = 0
     data_attempts: int = 0
     delay: float = 0.0
+    # Set to seconds: the first message is held (at most that long) until a second one is being answered
+    # too, so that two senders are seen to overlap; ``most_in_flight`` tells whether they did.
+    wait_for_company: float = 0.0
+    in_flight: int = 0
+    most_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def message_ids(self) -> list[str]:
@@ -68,6 +74,8 @@ class SmtpServer:
 class _RecordingHandler:
     def __init__(self, state: SmtpServer):
         self.state = state
+        self._company: asyncio.Event | None = None  # made in the server's loop, where every handler runs
+        self._waited = False
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.state.lock:
@@ -80,8 +88,18 @@ class _RecordingHandler:
     async def handle_DATA(self, server, session, envelope):
         with self.state.lock:
             self.state.data_attempts += 1
+            self.state.in_flight += 1
+            self.state.most_in_flight = max(self.state.most_in_flight, self.state.in_flight)
+        try:
+            return await self._answer_data(session, envelope)
+        finally:
+            with self.state.lock:
+                self.state.in_flight -= 1
+
+    async def _answer_data(self, session, envelope):
         if self.state.refuse_data:
             return self.state.refuse_data
+        await self._meet_company()
         if self.state.delay:
             await asyncio.sleep(self.state.delay)  # a slow server: dispatchers overlap while sending
         message = BytesParser(policy=policy.default).parsebytes(envelope.content)
@@ -91,6 +109,18 @@ class _RecordingHandler:
         with self.state.lock:
             self.state.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message, login))
         return "250 Message accepted for delivery"
+
+    async def _meet_company(self) -> None:
+        """With ``wait_for_company``: hold the first message until a second is in flight (or give up)."""
+        if self._company is None:
+            self._company = asyncio.Event()
+        if self.state.most_in_flight >= 2:
+            self._company.set()
+        if not self.state.wait_for_company or self._waited:
+            return
+        self._waited = True
+        with contextlib.suppress(TimeoutError):  # nobody came: most_in_flight stays 1, for the test to see
+            await asyncio.wait_for(self._company.wait(), self.state.wait_for_company)
 
 
 def _start_smtp(app, monkeypatch, **controller_kwargs):

@@ -3,8 +3,15 @@
 The messages are committed on the app's engine (not the rolled-back test connection) and deleted
 afterwards. Each dispatcher is a thread with its own application context, hence its own Session on
 its own pooled connection; a barrier starts them together, all against one real SMTP server that
-answers slowly enough for their work to overlap. PostgreSQL decides with FOR UPDATE SKIP LOCKED,
-SQLite by taking the write lock at BEGIN (one claim at a time); the test runs on both.
+answers slowly. PostgreSQL decides with FOR UPDATE SKIP LOCKED, SQLite by taking the write lock at
+BEGIN (one claim at a time); the test runs on both.
+
+The test proves that the dispatchers overlapped. A Race (tests.races) holds the first claim open until
+another dispatcher's claim is running (PostgreSQL: it has to skip the locked rows) or waiting for the
+write lock (SQLite). On PostgreSQL the SMTP server also holds the first message until a second
+dispatcher is sending too. Not on SQLite: a dispatcher reads each claimed row in a new transaction
+before sending it, and that transaction holds SQLite's write lock while the message is sent, so
+sends there are one at a time.
 """
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ from sqlalchemy.orm import Session
 from reception.extensions import db
 from reception.notifications.models import Channel, OutboxMessage, OutboxStatus
 from reception.notifications.services import DispatchResult, dispatch_due
+from tests.races import Race, statement
 
 MESSAGES = 40
 DISPATCHERS = 4
@@ -27,6 +35,8 @@ BATCH = 3
 # The messages are due in the distant past and dispatched "then", so rows other tests may have
 # committed (due now) are not due for these dispatchers: they send exactly this test's messages.
 THEN = datetime(2001, 1, 1, 12, 0, tzinfo=UTC)
+# A dispatcher claims its batch with one SELECT ... FOR UPDATE SKIP LOCKED (reception.notifications.services).
+CLAIM = statement(r"^SELECT .*\sFROM outbox_messages\s+WHERE .*\sORDER BY outbox_messages\.due_at, outbox_messages\.id")
 _seq = itertools.count(1)
 
 
@@ -50,9 +60,11 @@ def committed_messages(app):
 def _run_dispatchers(app, count: int) -> list[object]:
     barrier = threading.Barrier(count)
     outcomes: list[object] = [None] * count
+    with app.app_context():
+        engine = db.engine
 
     def run(i):
-        with app.app_context():
+        with app.app_context(), race.racer(f"dispatcher {i}"):
             total = DispatchResult()
             try:
                 barrier.wait(timeout=30)
@@ -71,18 +83,25 @@ def _run_dispatchers(app, count: int) -> list[object]:
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=180)
+    with Race(engine, CLAIM) as race:
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=180)
     assert not any(t.is_alive() for t in threads), "a dispatcher hung"
+    race.assert_overlapped()
     return outcomes
 
 
-def test_four_dispatchers_at_once_send_every_message_exactly_once(app, committed_messages, smtp_server):
+def test_four_dispatchers_at_once_send_every_message_exactly_once(app, database_url, committed_messages,
+                                                                   smtp_server):
     smtp_server.delay = 0.02
+    sends_can_overlap = database_url.startswith("postgresql")  # see the module docstring
+    smtp_server.wait_for_company = 5.0 if sends_can_overlap else 0.0
     outcomes = _run_dispatchers(app, DISPATCHERS)
+    if sends_can_overlap:
+        assert smtp_server.most_in_flight >= 2, "the dispatchers never sent at the same time"
 
     errors = [o for o in outcomes if not isinstance(o, DispatchResult)]
     assert errors == []

@@ -1,10 +1,12 @@
-"""Two `flask followups warn` runs at once on PostgreSQL warn the body once.
+"""Two `flask followups warn` runs at once warn the body once.
 
 The reception, its instruction and the representatives are committed on the app's engine (not the
 rolled-back test connection) and deleted afterwards; each run is a thread with its own application
 context, hence its own Session and connection, started together by a barrier. The conditional UPDATE
-of ``near_warned_for`` decides: the second run's UPDATE waits for the first's row lock, then matches
-nothing and sends nothing.
+of ``near_warned_for`` decides: on PostgreSQL the second run's UPDATE waits for the first's row lock,
+then matches nothing and sends nothing; on SQLite the second run's transaction waits for the first's
+write lock, and its UPDATE then matches nothing. A Race (tests.races) holds the first run at its UPDATE
+until another has got that far (PostgreSQL) or is waiting for the lock (SQLite). Runs on both.
 """
 from __future__ import annotations
 
@@ -30,15 +32,16 @@ from reception.outcomes.services import warn_followups
 from reception.schedule.models import AttendanceFormat, ReceptionSession, Slot
 from tests.booking.fixtures import new_session
 from tests.conftest import _PASSWORD_HASH
+from tests.races import Race, statement
 
 RUNS = 3
+# A run claims the warning with one conditional UPDATE of the instruction (reception.outcomes.services).
+WARN = statement(r"^UPDATE instructions SET near_warned_for=")
 _seq = itertools.count(1)
 
 
 @pytest.fixture
-def committed_instruction(app, database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("row locks: PostgreSQL only")
+def committed_instruction(app):
     with app.app_context():
         engine = db.engine
         due = WorkCalendar.from_config(app.config).add_working_days(
@@ -94,9 +97,11 @@ def committed_instruction(app, database_url):
 def test_runs_at_once_warn_the_body_once(app, committed_instruction):
     barrier = threading.Barrier(RUNS)
     results: list[object] = [None] * RUNS
+    with app.app_context():
+        engine = db.engine
 
     def run(i):
-        with app.app_context():
+        with app.app_context(), race.racer(f"run {i}"):
             try:
                 barrier.wait(timeout=30)
                 results[i] = warn_followups(utcnow(), app.config)
@@ -106,11 +111,14 @@ def test_runs_at_once_warn_the_body_once(app, committed_instruction):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(RUNS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    with Race(engine, WARN) as race:
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(RUNS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a run hung"
+    race.assert_overlapped()
     assert not any(isinstance(r, Exception) for r in results), results
     assert sum(r.due_soon for r in results) == 1
     with app.app_context():
