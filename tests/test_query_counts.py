@@ -49,10 +49,13 @@ def load(db, client, count_queries, url: str) -> tuple[str, list[str]]:
     return response.get_data(as_text=True), queries
 
 
+_PARAMETER = r"(?:\?|%s|%\(\w+\)s|\$\d+)"  # SQLite's, psycopg's
+
+
 def _short(statement: str) -> str:
     """The statement without its column list and with IN lists folded, to tell which query repeats."""
     statement = re.sub(r"^SELECT .*? FROM ", "SELECT ... FROM ", " ".join(statement.split()))
-    return re.sub(r"IN \([?%s, ()$\d]+\)", "IN (...)", statement)
+    return re.sub(rf"IN \({_PARAMETER}(?:, {_PARAMETER})*\)", "IN (...)", statement)
 
 
 def assert_same_count(small: list[str], large: list[str]) -> None:
