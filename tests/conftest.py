@@ -5,13 +5,14 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from contextlib import contextmanager
 from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from reception import create_app
@@ -184,6 +185,50 @@ def db(app):
         _db.session = original
         transaction.rollback()
         connection.close()
+
+
+# The test's transaction control: each unit of work runs in a savepoint of the test's transaction.
+_SAVEPOINT_RE = re.compile(r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", re.IGNORECASE)
+
+
+@pytest.fixture
+def count_queries(db):
+    """A context manager that collects the SQL statements sent to the database during its block::
+
+        with count_queries() as queries:
+            client.get("/staff/day/")
+        assert len(queries) == 12, "\n".join(queries)
+
+    It listens (``before_cursor_execute``) on the application's engine, so it sees every connection:
+    the test's own, which the test client's requests share through the test's session, and any other.
+    Every statement counts (SELECT, INSERT, UPDATE, DELETE, ...), one per execution (an ``executemany``
+    counts once), except SAVEPOINT, RELEASE SAVEPOINT and ROLLBACK TO SAVEPOINT: here they stand for
+    the BEGIN and COMMIT of a request's transaction, which in production the driver sends without a
+    statement of ours, and their number follows the view's commits, never the rows shown.
+    """
+    engine = db.session.get_bind().engine
+    active: list[list[str]] = []
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        if active and not _SAVEPOINT_RE.match(statement):
+            active[-1].append(statement)
+
+    @contextmanager
+    def counter():
+        if active:
+            raise RuntimeError("count_queries() blocks do not nest")
+        queries: list[str] = []
+        active.append(queries)
+        try:
+            yield queries
+        finally:
+            active.clear()
+
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 
 @pytest.fixture

@@ -143,10 +143,10 @@ def _record_changes(session: Session, flush_context) -> None:
         session.connection().execute(insert(_TABLE), rows)
 
 
-def _insert(row: dict) -> None:
+def _insert(*rows: dict) -> None:
     from ..extensions import db
 
-    db.session.execute(insert(_TABLE), [row])
+    db.session.execute(insert(_TABLE), list(rows))
 
 
 def record_change(entity: str, entity_id: int, changes: dict, *,
@@ -175,3 +175,11 @@ def record_view(entity: str, entity_id: int | None, what: str, **details) -> Non
     """
     _insert(_row(AuditAction.VIEW, entity, entity_id,
                  {"page": what, **{k: _plain(v) for k, v in details.items()}}, _who()))
+
+
+def record_views(entity: str, entity_ids: list[int], what: str, **details) -> None:
+    """``record_view`` of each of ``entity_ids`` (e.g. the sessions a page shows), in one statement."""
+    if not entity_ids:
+        return
+    who, changes = _who(), {"page": what, **{k: _plain(v) for k, v in details.items()}}
+    _insert(*(_row(AuditAction.VIEW, entity, entity_id, changes, who) for entity_id in entity_ids))

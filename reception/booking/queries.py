@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from ..accounts.models import User, UserRole
 from ..core.permissions import Role
@@ -164,7 +164,9 @@ def _appointment_stmt():
 
 
 def list_my_appointments(citizen_id: int) -> list[Appointment]:
-    stmt = _appointment_stmt().where(Appointment.citizen_id == citizen_id).order_by(Appointment.id.desc())
+    """The citizen's appointments and requests, newest first (with a request's offers and redirect body)."""
+    stmt = (_appointment_stmt().options(selectinload(Appointment.offers), joinedload(Appointment.redirect_body))
+            .where(Appointment.citizen_id == citizen_id).order_by(Appointment.id.desc()))
     return list(db.session.scalars(stmt))
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..audit.services import record_view
+from ..audit.services import record_view, record_views
 from ..core.clock import local_today, utcnow
 from ..core.errors import DomainError, NotAllowed
 from ..core.permissions import Permission, Role, require_any
@@ -60,7 +60,6 @@ def day():
     """The day board: the day's sessions in the user's scope, each with its appointments in order,
     who takes part and which bodies confirmed, the citizen's earlier appointments, and the buttons
     to run the reception (check in, no-show, start, finish; the session held or not held)."""
-    from ..audit.services import record_view
     from ..hearings import queries as board_queries
     from ..hearings.services import can_run_board
 
@@ -68,15 +67,16 @@ def day():
     day = _parse_day(request.args.get("date"), today)
     now = utcnow()
     sessions = board_queries.board(_appointment_scope(current_user), day, now)
-    for item in sessions:
-        if item.rows:  # the board shows these citizens' personal data
-            record_view("session", item.session.id, "day board")
-    db.session.commit()
-    return render_template("staff/day.html", sessions=sessions, day=day, today=today, now=now,
+    # The board shows these sessions' citizens' personal data.
+    record_views("session", [item.session.id for item in sessions if item.rows], "day board")
+    # Render, then commit: the commit expires what the board loaded, and the page would load it again per row.
+    page = render_template("staff/day.html", sessions=sessions, day=day, today=today, now=now,
                            previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
-                           format_labels=FORMAT_LABELS,
+                           format_labels=FORMAT_LABELS, appointments=board_queries.shown_appointments(sessions),
                            can_run={item.session.id: can_run_board(current_user, item.session.official)
                                     for item in sessions})
+    db.session.commit()
+    return page
 
 
 def managed_appointment(appointment_id: int) -> Appointment:

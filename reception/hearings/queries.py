@@ -1,4 +1,5 @@
-"""Reads for the day board and the case brief: sessions of a day, invitations, citizens' earlier appointments."""
+"""Reads for the day board, the case brief and a body's invitations: sessions of a day, invitations,
+citizens' earlier appointments."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -6,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..booking.models import Appointment, AppointmentStatus, Participant
-from ..directory.models import Official
+from ..directory.models import Official, Venue
 from ..extensions import db
 from ..schedule.models import ReceptionSession, Slot
 from .models import BodyInvitation, InvitationStatus
@@ -39,9 +40,10 @@ class BoardSession:
 def _details(stmt):
     return stmt.options(
         joinedload(Appointment.official).joinedload(Official.body),
-        joinedload(Appointment.session).joinedload(ReceptionSession.venue),
-        joinedload(Appointment.slot), joinedload(Appointment.studio), joinedload(Appointment.topic),
-        joinedload(Appointment.citizen), selectinload(Appointment.participants).joinedload(Participant.user))
+        joinedload(Appointment.session).joinedload(ReceptionSession.venue).joinedload(Venue.region),
+        joinedload(Appointment.slot), joinedload(Appointment.studio).joinedload(Venue.body),
+        joinedload(Appointment.topic), joinedload(Appointment.citizen),
+        selectinload(Appointment.participants).joinedload(Participant.user))
 
 
 def invitations_by_appointment(appointment_ids) -> dict[int, list[BodyInvitation]]:
@@ -71,7 +73,9 @@ def citizens_appointments(citizen_ids) -> dict[int, list[Appointment]]:
     if citizen_ids:
         rows = db.session.scalars(select(Appointment).where(Appointment.citizen_id.in_(citizen_ids))
                                   .options(joinedload(Appointment.slot), joinedload(Appointment.official),
-                                           joinedload(Appointment.topic)))
+                                           joinedload(Appointment.topic),
+                                           joinedload(Appointment.session).joinedload(ReceptionSession.venue)
+                                           .joinedload(Venue.region)))
         for a in rows.unique():
             result[a.citizen_id].append(a)
     return result
@@ -126,3 +130,32 @@ def board(scope, day: date, now: datetime) -> list[BoardSession]:
         by_session[row.appointment.session_id].append(row)
     return [BoardSession(session=s, rows=by_session.get(s.id, [])) for s in sessions]
 
+
+def shown_appointments(sessions: list[BoardSession]) -> list[Appointment]:
+    """Every appointment the board shows: the day's, and the citizens' earlier ones (for the partials of
+    later areas, which load what they show beside each appointment in one query for all of them)."""
+    shown = {}
+    for item in sessions:
+        for row in item.rows:
+            for a in (row.appointment, *row.earlier):
+                shown.setdefault(a.id, a)
+    return list(shown.values())
+
+
+def list_body_invitations(user, now: datetime, limit: int = 200) -> list[BodyInvitation]:
+    """The user's body's invitations: upcoming first (soonest first), then past ones (latest first), with
+    the reception (time, place, official, topic) and the attendee loaded."""
+    if user.body_id is None:
+        return []
+    appointment = contains_eager(BodyInvitation.appointment)
+    base = (select(BodyInvitation).join(BodyInvitation.appointment).join(Appointment.slot)
+            .where(BodyInvitation.body_id == user.body_id,
+                   Appointment.status != AppointmentStatus.RESCHEDULED)
+            .options(joinedload(BodyInvitation.attendee), appointment.contains_eager(Appointment.slot),
+                     appointment.joinedload(Appointment.topic),
+                     appointment.joinedload(Appointment.official).joinedload(Official.body),
+                     appointment.joinedload(Appointment.session).joinedload(ReceptionSession.venue)
+                     .joinedload(Venue.region)))
+    upcoming = db.session.scalars(base.where(Slot.ends_at > now).order_by(Slot.starts_at).limit(limit)).all()
+    past = db.session.scalars(base.where(Slot.ends_at <= now).order_by(Slot.starts_at.desc()).limit(limit)).all()
+    return list(upcoming) + list(past)

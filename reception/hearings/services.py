@@ -226,20 +226,6 @@ def respond_to_invitation(actor, invitation: BodyInvitation, accept: bool, atten
     return invitation
 
 
-def list_body_invitations(user, now: datetime, limit: int = 200) -> list[BodyInvitation]:
-    """The user's body's invitations: upcoming first (soonest first), then past ones (latest first)."""
-    from ..schedule.models import Slot
-
-    if user.body_id is None:
-        return []
-    base = (select(BodyInvitation).join(BodyInvitation.appointment).join(Appointment.slot)
-            .where(BodyInvitation.body_id == user.body_id,
-                   Appointment.status != AppointmentStatus.RESCHEDULED))
-    upcoming = db.session.scalars(base.where(Slot.ends_at > now).order_by(Slot.starts_at).limit(limit)).all()
-    past = db.session.scalars(base.where(Slot.ends_at <= now).order_by(Slot.starts_at.desc()).limit(limit)).all()
-    return list(upcoming) + list(past)
-
-
 # --- the official's side invites or withdraws -----------------------------------------------------
 
 def invitable_bodies(appointment: Appointment) -> list[Body]:

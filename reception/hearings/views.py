@@ -37,12 +37,14 @@ def _back_to_board(appointment_or_session):
 def invitations():
     """The representative's body's invitations, upcoming first, answered or not."""
     now = utcnow()
-    items = services.list_body_invitations(current_user, now)
+    items = queries.list_body_invitations(current_user, now)
     if items:
         record_view("appointment", None, "body invitations", appointments=[i.appointment_id for i in items])
-    db.session.commit()
-    return render_template("hearings/invitations.html", invitations=items, now=now, format_labels=FORMAT_LABELS,
+    # Render, then commit: the commit expires what the page loaded.
+    page = render_template("hearings/invitations.html", invitations=items, now=now, format_labels=FORMAT_LABELS,
                            answerable={i.id: services.is_answerable(i, now) for i in items})
+    db.session.commit()
+    return page
 
 
 def _response_form(invitation) -> InvitationResponseForm:
@@ -170,5 +172,6 @@ def brief(appointment_id: int):
     appointment = managed_appointment(appointment_id)
     row = queries.build_rows([appointment], utcnow())[0]
     record_view("appointment", appointment.id, "case brief")
-    db.session.commit()
-    return render_template("hearings/brief.html", appointment=appointment, row=row, format_labels=FORMAT_LABELS)
+    page = render_template("hearings/brief.html", appointment=appointment, row=row, format_labels=FORMAT_LABELS)
+    db.session.commit()  # after rendering: the commit expires what the brief loaded
+    return page

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User, UserRole
 from ..audit.services import record_change
@@ -113,6 +114,16 @@ def get_review_for_appointment(appointment_id: int) -> LegalReview | None:
     return db.session.scalar(select(LegalReview).where(LegalReview.appointment_id == appointment_id))
 
 
+def reviews_by_appointment(appointment_ids) -> dict[int, LegalReview]:
+    """The reviews of these appointments (those that have one), with their opinions, in two queries."""
+    appointment_ids = list(appointment_ids)
+    if not appointment_ids:
+        return {}
+    rows = db.session.scalars(select(LegalReview).where(LegalReview.appointment_id.in_(appointment_ids))
+                              .options(selectinload(LegalReview.opinions).joinedload(LegalOpinion.addressee_body)))
+    return {review.appointment_id: review for review in rows}
+
+
 def latest_signed(review: LegalReview | None) -> LegalOpinion | None:
     """The newest signed (or sent) version, or None."""
     if review is None:
@@ -125,18 +136,27 @@ def current_draft(review: LegalReview) -> LegalOpinion | None:
     return next((o for o in review.opinions if o.status is OpinionStatus.DRAFT), None)
 
 
+#: What the queue shows of each case.
+_QUEUE_DETAILS = (joinedload(LegalReview.region),
+                  joinedload(LegalReview.appointment).options(joinedload(Appointment.topic),
+                                                              joinedload(Appointment.official)))
+
+
 def list_queue(user) -> tuple[list[LegalReview], list[LegalReview]]:
     """Reviews of the user's region waiting to be taken, and the ones the user took (newest first)."""
     waiting = select(LegalReview).where(LegalReview.status == ReviewStatus.QUEUED)
     if not is_administrator(user):
         waiting = waiting.where(LegalReview.region_id == user.region_id) if user.region_id else None
-    waiting_rows = list(db.session.scalars(waiting.order_by(LegalReview.created_at, LegalReview.id))) \
+    waiting_rows = list(db.session.scalars(waiting.options(*_QUEUE_DETAILS)
+                                           .order_by(LegalReview.created_at, LegalReview.id))) \
         if waiting is not None else []
     mine = select(LegalReview).where(LegalReview.consultant_id == user.id,
                                      LegalReview.status != ReviewStatus.WITHDRAWN)
     if not is_administrator(user):
         mine = mine.where(LegalReview.region_id == user.region_id)
-    return waiting_rows, list(db.session.scalars(mine.order_by(LegalReview.taken_at.desc(), LegalReview.id)))
+    mine_rows = list(db.session.scalars(mine.options(*_QUEUE_DETAILS)
+                                        .order_by(LegalReview.taken_at.desc(), LegalReview.id)))
+    return waiting_rows, mine_rows
 
 
 def review_timezone(review: LegalReview) -> str:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User, UserRole
 from ..audit.services import record_change
@@ -122,6 +123,18 @@ def get_outcome(appointment_id: int) -> Outcome | None:
     return db.session.scalar(select(Outcome).where(Outcome.appointment_id == appointment_id))
 
 
+def outcomes_by_appointment(appointment_ids) -> dict[int, Outcome]:
+    """The outcomes of these appointments (those that have one), with their instructions and the
+    instructions' bodies, in two queries."""
+    appointment_ids = list(appointment_ids)
+    if not appointment_ids:
+        return {}
+    rows = db.session.scalars(select(Outcome).where(Outcome.appointment_id.in_(appointment_ids))
+                              .options(selectinload(Outcome.instructions).joinedload(Instruction.body)
+                                       .joinedload(Body.region)))
+    return {outcome.appointment_id: outcome for outcome in rows}
+
+
 def get_rating(appointment_id: int) -> Rating | None:
     return db.session.scalar(select(Rating).where(Rating.appointment_id == appointment_id))
 
@@ -131,7 +144,11 @@ def active_bodies() -> list[Body]:
 
 
 def _instructions_ordered(stmt, today: date) -> list[Instruction]:
-    rows = list(db.session.scalars(stmt))
+    # With what the lists show of each: the body, and the reception's official and citizen.
+    appointment = joinedload(Instruction.outcome).joinedload(Outcome.appointment)
+    rows = list(db.session.scalars(stmt.options(
+        joinedload(Instruction.body), appointment.joinedload(Appointment.official),
+        appointment.joinedload(Appointment.citizen))))
     # Open before reported, then overdue first, then by deadline.
     rank = {InstructionStatus.OPEN: 0, InstructionStatus.REPORTED: 1, InstructionStatus.CLOSED: 2}
     return sorted(rows, key=lambda i: (i.status is InstructionStatus.CLOSED, not is_overdue(i, today),

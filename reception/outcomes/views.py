@@ -52,6 +52,12 @@ def outcome_of(appointment):
 
 
 @bp.app_template_global()
+def outcomes_of(appointments) -> dict:
+    """The outcomes of a list's appointments by appointment id (absent: none recorded), in one go."""
+    return services.outcomes_by_appointment(a.id for a in appointments)
+
+
+@bp.app_template_global()
 def rating_of(appointment):
     return services.get_rating(appointment.id) if appointment is not None and appointment.id else None
 
@@ -261,9 +267,10 @@ def instructions():
     today = local_today(current_user.timezone)
     rows = services.list_body_instructions(current_user, today)
     record_view("instruction", None, "instructions of the body")
-    db.session.commit()
-    return render_template("outcomes/instructions.html", instructions=rows, today=today,
+    page = render_template("outcomes/instructions.html", instructions=rows, today=today,
                            title=_l("Instructions to your body"))
+    db.session.commit()  # after rendering: the commit expires what the list loaded
+    return page
 
 
 @bp.get("/staff/follow-ups/")
@@ -273,9 +280,10 @@ def follow_ups():
     today = local_today(current_user.timezone)
     rows = services.list_follow_ups(current_user, today)
     record_view("instruction", None, "follow-ups")
-    db.session.commit()
-    return render_template("outcomes/instructions.html", instructions=rows, today=today,
+    page = render_template("outcomes/instructions.html", instructions=rows, today=today,
                            title=_l("Follow-ups of your receptions"), follow_ups=True)
+    db.session.commit()  # after rendering: the commit expires what the list loaded
+    return page
 
 
 # --- the citizen -------------------------------------------------------------------------------
