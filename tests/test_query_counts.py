@@ -26,8 +26,8 @@ from reception.booking.models import (
     RequestDecision,
     SlotOffer,
 )
+from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.core.types import utcnow
 from reception.directory.models import Region, Topic, VenueKind
 from reception.hearings.models import BodyInvitation, InvitationStatus
 from reception.legal.models import Addressee, LegalOpinion, LegalReview, OpinionStatus, ReviewStatus
