@@ -1,5 +1,6 @@
-"""Outcomes of receptions, instructions with working-day deadlines, the bodies' reports, contacts with
-the citizen, the citizen's rating, and citizens' reports of being refused a reception."""
+"""Outcomes of receptions, recorded per question the citizen raised; instructions with working-day
+deadlines, the bodies' reports, contacts with the citizen, the citizen's rating, and citizens' reports of
+being refused a reception."""
 from __future__ import annotations
 
 import enum
@@ -13,7 +14,7 @@ from ..accounts.models import User
 from ..booking.models import Appointment
 from ..core.clock import utcnow
 from ..core.types import UTCDateTime, str_enum
-from ..directory.models import Body, Official
+from ..directory.models import Body, Official, Topic
 from ..extensions import db
 
 
@@ -38,8 +39,33 @@ OUTCOME_RESULT_LABELS = {
 }
 
 
+#: Results that settle a question by themselves; a forwarded question is settled when its instructions are.
+FINAL_RESULTS = frozenset({OutcomeResult.RESOLVED, OutcomeResult.SATISFIED, OutcomeResult.EXPLAINED,
+                           OutcomeResult.REFUSED})
+FORWARDED_RESULTS = frozenset({OutcomeResult.FORWARDED, OutcomeResult.FORWARDED_PART})
+#: From the least settled to the most: a reception whose questions differ takes the least settled result.
+_SETTLED_ORDER = (OutcomeResult.UNDER_CONSIDERATION, OutcomeResult.FORWARDED_PART, OutcomeResult.FORWARDED,
+                  OutcomeResult.REFUSED, OutcomeResult.EXPLAINED, OutcomeResult.SATISFIED, OutcomeResult.RESOLVED)
+
+
+def overall_result(results) -> OutcomeResult | None:
+    """A reception's result from its questions' results: their common result; else "under consideration"
+    if any is; else "forwarded in part" if some (not all) were forwarded; else the least settled."""
+    results = set(results)
+    if not results:
+        return None
+    if len(results) == 1:
+        return next(iter(results))
+    if OutcomeResult.UNDER_CONSIDERATION in results:
+        return OutcomeResult.UNDER_CONSIDERATION
+    if results & FORWARDED_RESULTS:
+        return OutcomeResult.FORWARDED_PART
+    return min(results, key=_SETTLED_ORDER.index)
+
+
 class Outcome(db.Model):
-    """The result of one held reception, recorded by the official's side."""
+    """The outcome of one held reception, recorded by the official's side: the questions the citizen
+    raised, each with its own result, and notes on the reception as a whole."""
 
     __audit__ = "outcome"
     __tablename__ = "outcomes"
@@ -47,8 +73,6 @@ class Outcome(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="RESTRICT"))
-    result: Mapped[OutcomeResult] = mapped_column(str_enum(OutcomeResult, "outcome_result"))
-    grounds: Mapped[str | None] = mapped_column(Text)  # required when refused
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -56,11 +80,57 @@ class Outcome(db.Model):
 
     appointment: Mapped[Appointment] = relationship()
     recorded_by: Mapped[User | None] = relationship()
-    instructions: Mapped[list[Instruction]] = relationship(back_populates="outcome", order_by="Instruction.id")
+    questions: Mapped[list[Question]] = relationship(back_populates="outcome", order_by="Question.position")
+
+    @property
+    def result(self) -> OutcomeResult | None:
+        """Derived from the questions (see :func:`overall_result`)."""
+        return overall_result(q.result for q in self.questions)
+
+    @property
+    def result_label(self) -> str:
+        return str(OUTCOME_RESULT_LABELS[self.result]) if self.result else ""
+
+    @property
+    def instructions(self) -> list[Instruction]:
+        return [i for q in self.questions for i in q.instructions]
+
+
+class Question(db.Model):
+    """One question the citizen raised at a reception, with its own fate: its topic, a short wording, the
+    result, the grounds of a refusal, the body responsible for it, and the instructions given on it."""
+
+    __audit__ = "question"
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("outcome_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id", ondelete="RESTRICT"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1, 2, … in the order raised
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="RESTRICT"), index=True)
+    wording: Mapped[str] = mapped_column(Text)
+    result: Mapped[OutcomeResult] = mapped_column(str_enum(OutcomeResult, "outcome_result"))
+    grounds: Mapped[str | None] = mapped_column(Text)  # required when refused
+    # The body responsible for the question (the competent body it was forwarded to); None: the official's own.
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    outcome: Mapped[Outcome] = relationship(back_populates="questions")
+    topic: Mapped[Topic] = relationship()
+    body: Mapped[Body | None] = relationship()
+    instructions: Mapped[list[Instruction]] = relationship(back_populates="question", order_by="Instruction.id")
 
     @property
     def result_label(self) -> str:
         return str(OUTCOME_RESULT_LABELS[self.result])
+
+    @property
+    def is_closed(self) -> bool:
+        """A final result, or forwarded with every instruction done (monitoring's "closed")."""
+        if self.result in FINAL_RESULTS:
+            return True
+        return (self.result in FORWARDED_RESULTS and bool(self.instructions)
+                and all(i.status is InstructionStatus.CLOSED for i in self.instructions))
 
 
 class InstructionStatus(enum.StrEnum):
@@ -84,7 +154,7 @@ class Instruction(db.Model):
     __tablename__ = "instructions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id", ondelete="RESTRICT"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="RESTRICT"), index=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"), index=True)
     responsible_name: Mapped[str] = mapped_column(String(200))   # the person responsible in the body
     text: Mapped[str] = mapped_column(Text)
@@ -102,7 +172,7 @@ class Instruction(db.Model):
     overdue_warned_for: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    outcome: Mapped[Outcome] = relationship(back_populates="instructions")
+    question: Mapped[Question] = relationship(back_populates="instructions")
     body: Mapped[Body] = relationship()
     reports: Mapped[list[InstructionReport]] = relationship(back_populates="instruction",
                                                               order_by="InstructionReport.id")
@@ -112,6 +182,10 @@ class Instruction(db.Model):
     @property
     def status_label(self) -> str:
         return str(INSTRUCTION_STATUS_LABELS[self.status])
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.question.outcome
 
 
 class ReportVerdict(enum.StrEnum):
