@@ -1,0 +1,323 @@
+"""Monitoring reads: the measures of ``definitions`` counted in the database, per body, official, level,
+region or the whole country, for a period; the body x topic map; the lists behind the figures.
+
+Each measure is one grouped statement over the period's rows (a few statements per page, whatever the
+number of bodies); rows are attributed to the body of the official who received (sessions, questions,
+requests, waitlist joins, slots) or named in the record (reports, instructions).
+"""
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from ..booking.models import Appointment, AppointmentStatus, WaitlistEntry
+from ..directory.models import Body, Official, Topic
+from ..extensions import db
+from ..outcomes.models import (
+    FINAL_RESULTS,
+    FORWARDED_RESULTS,
+    AccessReport,
+    Instruction,
+    InstructionStatus,
+    Outcome,
+    OutcomeResult,
+    Question,
+)
+from ..schedule.models import ReceptionSession, SessionStatus, Slot
+from .definitions import Figures, Period
+
+#: How rows are grouped: the key of each row of the result.
+GROUPINGS = ("country", "level", "region", "body", "official")
+#: Slots that were taken by a booking (a cancelled booking frees its slot).
+BOOKED_STATUSES = (AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN, AppointmentStatus.HELD,
+                   AppointmentStatus.NO_SHOW)
+
+
+def _key(by: str, official_id, body: type[Body] | None = None):
+    """The grouping column: through the official (and its body) of the counted rows."""
+    body = body or Body
+    return {"country": literal(None), "level": body.level, "region": body.region_id, "body": body.id,
+            "official": official_id}[by]
+
+
+def _scope(stmt, body_col, body_ids):
+    return stmt.where(body_col.in_(list(body_ids))) if body_ids is not None else stmt
+
+
+def _held_session():
+    """Whether a session was held: marked so, or one of its appointments was held."""
+    held_appointment = exists().where(Appointment.session_id == ReceptionSession.id,
+                                      Appointment.status == AppointmentStatus.HELD)
+    return or_(ReceptionSession.status == SessionStatus.HELD, held_appointment)
+
+
+def _sessions(period: Period, today: date, by: str, body_ids) -> dict:
+    held = _held_session()
+    key = _key(by, ReceptionSession.official_id)
+    stmt = (select(key.label("k"), func.count().label("planned"),
+                   func.sum(case((held, 1), else_=0)).label("held"),
+                   func.sum(case((and_(ReceptionSession.local_date < today, ~held), 1), else_=0)).label("not_held"),
+                   func.sum(case((and_(ReceptionSession.status == SessionStatus.CANCELLED,
+                                       ReceptionSession.local_date < today), 1), else_=0)).label("cancelled"))
+            .join(Official, Official.id == ReceptionSession.official_id).join(Body, Body.id == Official.body_id)
+            .where(ReceptionSession.is_published.is_(True),
+                   ReceptionSession.local_date.between(period.start, period.end))
+            .group_by(key))
+    return {row.k: row for row in db.session.execute(_scope(stmt, Body.id, body_ids))}
+
+
+def _co_applicants():
+    """How many co-applicants a collective appeal names (one per line)."""
+    text = func.coalesce(Appointment.co_applicants, "")
+    return case((text == "", 0),
+                else_=func.length(text) - func.length(func.replace(text, "\n", "")) + 1)
+
+
+def _citizens(period: Period, by: str, body_ids) -> dict:
+    key = _key(by, Appointment.official_id)
+    stmt = (select(key.label("k"), func.count(func.distinct(Appointment.citizen_id)).label("citizens"),
+                   func.sum(_co_applicants()).label("co"))
+            .join(ReceptionSession, ReceptionSession.id == Appointment.session_id)
+            .join(Official, Official.id == Appointment.official_id).join(Body, Body.id == Official.body_id)
+            .where(Appointment.status == AppointmentStatus.HELD,
+                   ReceptionSession.local_date.between(period.start, period.end))
+            .group_by(key))
+    rows = db.session.execute(_scope(stmt, Body.id, body_ids))
+    return {row.k: int(row.citizens or 0) + int(row.co or 0) for row in rows}
+
+
+def _question_closed():
+    """A question is closed: a final result, or forwarded with instructions all done."""
+    any_instruction = exists().where(Instruction.question_id == Question.id)
+    open_instruction = exists().where(Instruction.question_id == Question.id,
+                                      Instruction.status != InstructionStatus.CLOSED)
+    return or_(Question.result.in_(FINAL_RESULTS),
+               and_(Question.result.in_(FORWARDED_RESULTS), any_instruction, ~open_instruction))
+
+
+def _question_satisfied(closed):
+    return or_(Question.result.in_((OutcomeResult.RESOLVED, OutcomeResult.SATISFIED)),
+               and_(Question.result.in_(FORWARDED_RESULTS), closed))
+
+
+def _questions_base(period: Period):
+    return (select()
+            .select_from(Question)
+            .join(Outcome, Outcome.id == Question.outcome_id)
+            .join(Appointment, Appointment.id == Outcome.appointment_id)
+            .join(ReceptionSession, ReceptionSession.id == Appointment.session_id)
+            .join(Official, Official.id == Appointment.official_id).join(Body, Body.id == Official.body_id)
+            .where(Appointment.status == AppointmentStatus.HELD,
+                   ReceptionSession.local_date.between(period.start, period.end)))
+
+
+def _questions(period: Period, by: str, body_ids) -> dict:
+    key = _key(by, Appointment.official_id)
+    closed = _question_closed()
+    stmt = (_questions_base(period)
+            .add_columns(key.label("k"), Question.result, func.count().label("n"),
+                         func.sum(case((closed, 1), else_=0)).label("closed"),
+                         func.sum(case((_question_satisfied(closed), 1), else_=0)).label("satisfied"))
+            .group_by(key, Question.result))
+    out: dict = defaultdict(lambda: {"results": {}, "closed": 0, "satisfied": 0})
+    for row in db.session.execute(_scope(stmt, Body.id, body_ids)):
+        item = out[row.k]
+        item["results"][OutcomeResult(row.result)] = row.n
+        item["closed"] += int(row.closed or 0)
+        item["satisfied"] += int(row.satisfied or 0)
+    return out
+
+
+def overdue_as_of(period: Period, today: date) -> date:
+    """Overdue is counted as of the end of the period or today, whichever is earlier."""
+    return min(period.end, today)
+
+
+def _overdue_condition(as_of: date):
+    """An instruction overdue on ``as_of``: given by then, due before it, and not done by its end."""
+    _, end_of_day = Period(as_of, as_of).utc_bounds()
+    return and_(Instruction.created_at < end_of_day, Instruction.due_on < as_of,
+                or_(Instruction.status != InstructionStatus.CLOSED, Instruction.closed_at >= end_of_day))
+
+
+def _overdue(period: Period, today: date, by: str, body_ids) -> dict:
+    if by == "official":
+        return {}
+    key = _key(by, None)
+    stmt = (select(key.label("k"), func.count().label("n"))
+            .select_from(Instruction).join(Body, Body.id == Instruction.body_id)
+            .where(_overdue_condition(overdue_as_of(period, today))).group_by(key))
+    return {row.k: row.n for row in db.session.execute(_scope(stmt, Body.id, body_ids))}
+
+
+def _count_by_official_body(model, official_col, created_col, period: Period, by: str, body_ids, *where) -> dict:
+    start, end = period.utc_bounds()
+    key = _key(by, official_col)
+    stmt = (select(key.label("k"), func.count().label("n")).select_from(model)
+            .join(Official, Official.id == official_col).join(Body, Body.id == Official.body_id)
+            .where(created_col >= start, created_col < end, *where).group_by(key))
+    return {row.k: row.n for row in db.session.execute(_scope(stmt, Body.id, body_ids))}
+
+
+def _access_reports(period: Period, by: str, body_ids) -> dict:
+    start, end = period.utc_bounds()
+    key = _key(by, AccessReport.official_id)
+    stmt = (select(key.label("k"), func.count().label("n")).select_from(AccessReport)
+            .join(Body, Body.id == AccessReport.body_id)
+            .where(AccessReport.created_at >= start, AccessReport.created_at < end).group_by(key))
+    return {row.k: row.n for row in db.session.execute(_scope(stmt, Body.id, body_ids))}
+
+
+def _supply(period: Period, by: str, body_ids) -> dict:
+    key = _key(by, ReceptionSession.official_id)
+    booked = exists().where(Appointment.slot_id == Slot.id, Appointment.status.in_(BOOKED_STATUSES))
+    stmt = (select(key.label("k"), func.count().label("slots"), func.sum(case((booked, 1), else_=0)).label("booked"))
+            .select_from(Slot).join(ReceptionSession, ReceptionSession.id == Slot.session_id)
+            .join(Official, Official.id == ReceptionSession.official_id).join(Body, Body.id == Official.body_id)
+            .where(ReceptionSession.is_published.is_(True),
+                   ReceptionSession.local_date.between(period.start, period.end))
+            .group_by(key))
+    return {row.k: row for row in db.session.execute(_scope(stmt, Body.id, body_ids))}
+
+
+def _median_days(period: Period, by: str, body_ids) -> dict:
+    """Median days from booking to the reception, for bookings made in the period (requests included once
+    they got their time)."""
+    start, end = period.utc_bounds()
+    key = _key(by, Appointment.official_id)
+    base = (select().select_from(Appointment).join(Slot, Slot.id == Appointment.slot_id)
+            .join(Official, Official.id == Appointment.official_id).join(Body, Body.id == Official.body_id)
+            .where(Appointment.created_at >= start, Appointment.created_at < end,
+                   Appointment.status != AppointmentStatus.RESCHEDULED))
+    base = _scope(base, Body.id, body_ids)
+    if db.session.get_bind().dialect.name == "postgresql":
+        days = func.extract("epoch", Slot.starts_at - Appointment.created_at) / 86400.0
+        stmt = base.add_columns(key.label("k"), func.percentile_cont(0.5).within_group(days).label("m")).group_by(key)
+        return {row.k: round(float(row.m), 1) for row in db.session.execute(stmt) if row.m is not None}
+    # SQLite has no percentile: the period's bookings are read and the medians taken here.
+    values: dict = defaultdict(list)
+    for row in db.session.execute(base.add_columns(key.label("k"), Slot.starts_at, Appointment.created_at)):
+        values[row.k].append((row.starts_at - row.created_at).total_seconds() / 86400)
+    return {k: round(statistics.median(v), 1) for k, v in values.items()}
+
+
+def figures(period: Period, today: date, by: str = "body", body_ids=None) -> dict[object, Figures]:
+    """The measures of the period per ``by`` (see GROUPINGS; "country" gives one row keyed None), for the
+    bodies ``body_ids`` (default all). A row appears when any of its measures is not zero."""
+    assert by in GROUPINGS, by
+    sessions = _sessions(period, today, by, body_ids)
+    citizens = _citizens(period, by, body_ids)
+    questions = _questions(period, by, body_ids)
+    overdue = _overdue(period, today, by, body_ids)
+    requests = _count_by_official_body(Appointment, Appointment.official_id, Appointment.created_at, period, by,
+                                       body_ids, Appointment.redirect_due_on.is_not(None))
+    joins = _count_by_official_body(WaitlistEntry, WaitlistEntry.official_id, WaitlistEntry.created_at, period,
+                                    by, body_ids)
+    reports = _access_reports(period, by, body_ids)
+    supply = _supply(period, by, body_ids)
+    medians = _median_days(period, by, body_ids)
+    keys = set().union(sessions, citizens, questions, overdue, requests, joins, reports, supply, medians)
+    out = {}
+    for k in keys:
+        s, q, sup = sessions.get(k), questions.get(k), supply.get(k)
+        out[k] = Figures(
+            planned=s.planned if s else 0, held=int(s.held or 0) if s else 0,
+            not_held=int(s.not_held or 0) if s else 0, cancelled=int(s.cancelled or 0) if s else 0,
+            citizens=citizens.get(k, 0),
+            questions=sum(q["results"].values()) if q else 0, closed=q["closed"] if q else 0,
+            satisfied=q["satisfied"] if q else 0, results=dict(q["results"]) if q else {},
+            overdue=overdue.get(k, 0), requests=requests.get(k, 0), waitlist_joins=joins.get(k, 0),
+            access_reports=reports.get(k, 0), slots=sup.slots if sup else 0,
+            booked=int(sup.booked or 0) if sup else 0, median_days=medians.get(k))
+    return out
+
+
+def country(period: Period, today: date) -> Figures:
+    return figures(period, today, "country").get(None, Figures())
+
+
+# --- the map of problematic issues -----------------------------------------------------------------------
+
+@dataclass
+class Cell:
+    questions: int = 0
+    in_progress: int = 0
+    overdue: int = 0
+    repeated: int = 0
+
+
+def root_topic():
+    """A question's topic as the map shows it: its top-level topic (the tree is two levels deep)."""
+    return func.coalesce(Topic.parent_id, Topic.id)
+
+
+def topic_matrix(period: Period, today: date, body_ids=None, region_id: int | None = None) -> dict[tuple, Cell]:
+    """(body id, top-level topic id) -> questions, in progress, overdue and repeated appeals of the questions
+    raised at the body's receptions in the period."""
+    topic = root_topic()
+    closed = _question_closed()
+    earlier_q, earlier_o, earlier_a, earlier_s, earlier_t = (aliased(Question), aliased(Outcome),
+                                                             aliased(Appointment), aliased(ReceptionSession),
+                                                             aliased(Topic))
+    repeated = (exists().where(earlier_a.citizen_id == Appointment.citizen_id,
+                               earlier_a.status == AppointmentStatus.HELD,
+                               earlier_o.appointment_id == earlier_a.id, earlier_q.outcome_id == earlier_o.id,
+                               earlier_t.id == earlier_q.topic_id,
+                               func.coalesce(earlier_t.parent_id, earlier_t.id) == topic,
+                               earlier_s.id == earlier_a.session_id,
+                               earlier_s.local_date < ReceptionSession.local_date))
+    stmt = (_questions_base(period).join(Topic, Topic.id == Question.topic_id)
+            .add_columns(Body.id.label("body_id"), topic.label("topic_id"), func.count().label("n"),
+                         func.sum(case((closed, 0), else_=1)).label("open"),
+                         func.sum(case((repeated, 1), else_=0)).label("repeated"))
+            .group_by(Body.id, topic))
+    if region_id is not None:
+        stmt = stmt.where(Body.region_id == region_id)
+    out: dict[tuple, Cell] = {}
+    for row in db.session.execute(_scope(stmt, Body.id, body_ids)):
+        out[(row.body_id, row.topic_id)] = Cell(row.n, int(row.open or 0), 0, int(row.repeated or 0))
+    overdue = (_questions_base(period).join(Topic, Topic.id == Question.topic_id)
+               .join(Instruction, Instruction.question_id == Question.id)
+               .where(_overdue_condition(overdue_as_of(period, today)))
+               .add_columns(Body.id.label("body_id"), topic.label("topic_id"), func.count().label("n"))
+               .group_by(Body.id, topic))
+    if region_id is not None:
+        overdue = overdue.where(Body.region_id == region_id)
+    for row in db.session.execute(_scope(overdue, Body.id, body_ids)):
+        out.setdefault((row.body_id, row.topic_id), Cell()).overdue = row.n
+    return out
+
+
+# --- the lists behind the figures ----------------------------------------------------------------------
+
+def not_held_sessions(period: Period, today: date, body_id: int) -> list[ReceptionSession]:
+    """The body's past sessions in the period that were not held, with their reasons, oldest first."""
+    held = _held_session()
+    stmt = (select(ReceptionSession).join(Official, Official.id == ReceptionSession.official_id)
+            .where(Official.body_id == body_id, ReceptionSession.is_published.is_(True),
+                   ReceptionSession.local_date.between(period.start, period.end),
+                   ReceptionSession.local_date < today, ~held)
+            .order_by(ReceptionSession.local_date, ReceptionSession.starts_at))
+    return list(db.session.scalars(stmt))
+
+
+def overdue_instructions(period: Period, today: date, body_id: int | None = None) -> list[Instruction]:
+    """Instructions overdue as of the period's end (or today), a body's own or all, the most late first."""
+    stmt = (select(Instruction).where(_overdue_condition(overdue_as_of(period, today)))
+            .order_by(Instruction.due_on, Instruction.id))
+    if body_id is not None:
+        stmt = stmt.where(Instruction.body_id == body_id)
+    return list(db.session.scalars(stmt))
+
+
+def bodies(body_ids=None) -> dict[int, Body]:
+    stmt = select(Body).order_by(Body.level, Body.name_en)
+    if body_ids is not None:
+        stmt = stmt.where(Body.id.in_(list(body_ids)))
+    return {b.id: b for b in db.session.scalars(stmt)}
+
