@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from .main.errors import register_error_handlers
     from .main.templating import register_template_helpers
     from .main.views import bp as main_bp
+    from .monitoring.views import bp as monitoring_bp
     from .notifications.views import bp as notifications_bp
     from .outcomes.views import bp as outcomes_bp
     from .requests.views import bp as requests_bp
@@ -124,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(hearings_bp)
     app.register_blueprint(legal_bp)
     app.register_blueprint(outcomes_bp)
+    app.register_blueprint(monitoring_bp)
     app.register_blueprint(audit_bp)
     register_error_handlers(app)
     register_template_helpers(app)

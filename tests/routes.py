@@ -97,6 +97,7 @@ def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
         InstructionStatus,
         Outcome,
         OutcomeResult,
+        Question,
     )
 
     now = utcnow().replace(microsecond=0)
@@ -109,12 +110,14 @@ def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
                        accepted_at=now - timedelta(days=5))
     db.session.add(held)
     db.session.flush()
-    outcome = Outcome(appointment_id=held.id, result=OutcomeResult.FORWARDED, notes="", recorded_at=now,
-                      updated_at=now)
+    outcome = Outcome(appointment_id=held.id, notes="", recorded_at=now, updated_at=now)
+    question = Question(position=1, topic_id=1, wording="No heating", result=OutcomeResult.FORWARDED,
+                        body_id=body_a.id, created_at=now)
+    outcome.questions = [question]
     db.session.add(outcome)
     db.session.flush()
     due = now.date() + timedelta(days=20)
-    instruction = Instruction(outcome_id=outcome.id, body_id=body_a.id, responsible_name="Head of housing",
+    instruction = Instruction(question_id=question.id, body_id=body_a.id, responsible_name="Head of housing",
                               text="Repair the heating", appeal_type="complaint", due_on=due, original_due_on=due,
                               status=InstructionStatus.REPORTED, created_at=now)
     db.session.add(instruction)

@@ -52,8 +52,11 @@ class Permission(enum.StrEnum):
     STAFF_VIEW_OWN = "accounts:staff:view:own"
     # Notifications
     OUTBOX_VIEW = "notifications:outbox:view"
-    # Monitoring
+    # Monitoring: every body's figures (monitors), or one's own body's (its assistants and officials)
     MONITORING_VIEW = "monitoring:report:view"
+    MONITORING_VIEW_OWN = "monitoring:report:view:own"
+    # Monitoring: recording what was done about an item that needs attention, answering citizens' reports
+    MONITORING_ACT = "monitoring:attention:act"
     # Schedule
     SCHEDULE_MANAGE = "schedule:schedule:manage"
     SCHEDULE_MANAGE_OWN = "schedule:schedule:manage:own"
@@ -92,16 +95,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CITIZEN: frozenset(),
     # An official's "own" appointments are those of their own official record, not the whole body's.
     Role.OFFICIAL: frozenset({Permission.STAFF_VIEW_OWN, Permission.APPOINTMENT_VIEW_OWN, Permission.BOARD_RUN_OWN,
-                              Permission.OUTCOME_RECORD_OWN}),
+                              Permission.OUTCOME_RECORD_OWN, Permission.MONITORING_VIEW_OWN}),
     Role.ASSISTANT: frozenset({Permission.OFFICIAL_MANAGE_OWN, Permission.VENUE_MANAGE_OWN,
                                Permission.STAFF_VIEW_OWN, Permission.SCHEDULE_MANAGE_OWN,
                                Permission.REQUEST_SCREEN_OWN, Permission.APPOINTMENT_VIEW_OWN,
                                Permission.PARTICIPANT_MANAGE_OWN, Permission.BOARD_RUN_OWN,
-                               Permission.LEGAL_FLAG_OWN, Permission.OUTCOME_RECORD_OWN}),
+                               Permission.LEGAL_FLAG_OWN, Permission.OUTCOME_RECORD_OWN,
+                               Permission.MONITORING_VIEW_OWN}),
     Role.AGENCY_REP: frozenset({Permission.INVITATION_RESPOND_OWN, Permission.INSTRUCTION_REPORT_OWN}),
     Role.LEGAL_CONSULTANT: frozenset({Permission.LEGAL_REVIEW}),
     Role.STUDIO_OPERATOR: frozenset({Permission.STUDIO_OPERATE_OWN}),
-    Role.MONITOR: frozenset({Permission.MONITORING_VIEW, Permission.ACCESS_REPORT_VIEW}),
+    Role.MONITOR: frozenset({Permission.MONITORING_VIEW, Permission.ACCESS_REPORT_VIEW, Permission.MONITORING_ACT}),
     Role.ADMIN: frozenset(Permission),
 }
 
