@@ -206,7 +206,8 @@ def test_charts_are_images_with_their_numbers_and_need_no_script(client, login_a
     login_as(Role.MONITOR)
     page = _text(client.get(f"/monitor/bodies/{history.a.id}?{FEB}"))
     assert page.count('role="img"') == 2 and "<script" not in page
-    assert '<title id="chart-trend-title">' in page and '<desc id="chart-results-desc">' in page
+    assert 'role="img" aria-label="Receptions planned and held, the last 12 months"' in page
+    assert '<title id="chart-trend-title">' in page and 'aria-describedby="chart-results-desc"' in page
     assert "February 2024: 2 held of 3 planned" in page
     assert "Refused: 1 (25.0%)" in page
     assert '<details class="glossary" id="definitions">' in page and "Questions with a final result" in page
