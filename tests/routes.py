@@ -81,6 +81,13 @@ OWN_BODY_PAGES |= {"outcomes.instructions", "outcomes.follow_ups", "outcomes.mon
 OWN_BODY_ROLES["outcomes.instructions"] = {Role.AGENCY_REP}
 OWN_BODY_ROLES["outcomes.follow_ups"] = {Role.ASSISTANT, Role.OFFICIAL}
 OWN_BODY_ROLES["outcomes.monitor_reports"] = OWN_BODY_ROLES["outcomes.monitor_report"] = {Role.MONITOR}
+# Monitoring: monitors (and administrators) see every body's figures: the country's overview, the bodies
+# table, each body's page and the monthly reports (printable, XLSX, CSV). A body's assistants and officials
+# (the ':own' permission) open only their own body's page and report: body A's answer 403 to staff of another
+# body, and so do the country's pages. ALL_BODIES_ROLES: who opens body A's figures without being of body A.
+ALL_BODIES_ROLES = {endpoint: {Role.MONITOR} for endpoint in (
+    "monitoring.overview", "monitoring.bodies", "monitoring.body", "monitoring.report", "monitoring.report_xlsx",
+    "monitoring.report_csv", "monitoring.body_report", "monitoring.body_report_xlsx", "monitoring.body_report_csv")}
 
 
 def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from ..booking.models import Appointment, AppointmentStatus, WaitlistEntry
-from ..directory.models import Body, Official, Topic
+from ..directory.models import Body, Official, Region, Topic
 from ..extensions import db
 from ..outcomes.models import (
     FINAL_RESULTS,
@@ -29,7 +29,7 @@ from ..outcomes.models import (
     Question,
 )
 from ..schedule.models import ReceptionSession, SessionStatus, Slot
-from .definitions import Figures, Period
+from .definitions import Figures, Period, month_of
 
 #: How rows are grouped: the key of each row of the result.
 GROUPINGS = ("country", "level", "region", "body", "official")
@@ -302,14 +302,15 @@ def not_held_sessions(period: Period, today: date, body_id: int) -> list[Recepti
             .where(Official.body_id == body_id, ReceptionSession.is_published.is_(True),
                    ReceptionSession.local_date.between(period.start, period.end),
                    ReceptionSession.local_date < today, ~held)
-            .order_by(ReceptionSession.local_date, ReceptionSession.starts_at))
+            .order_by(ReceptionSession.local_date, ReceptionSession.starts_at)
+            .options(selectinload(ReceptionSession.official)))
     return list(db.session.scalars(stmt))
 
 
 def overdue_instructions(period: Period, today: date, body_id: int | None = None) -> list[Instruction]:
     """Instructions overdue as of the period's end (or today), a body's own or all, the most late first."""
     stmt = (select(Instruction).where(_overdue_condition(overdue_as_of(period, today)))
-            .order_by(Instruction.due_on, Instruction.id))
+            .order_by(Instruction.due_on, Instruction.id).options(selectinload(Instruction.body)))
     if body_id is not None:
         stmt = stmt.where(Instruction.body_id == body_id)
     return list(db.session.scalars(stmt))
@@ -321,3 +322,78 @@ def bodies(body_ids=None) -> dict[int, Body]:
         stmt = stmt.where(Body.id.in_(list(body_ids)))
     return {b.id: b for b in db.session.scalars(stmt)}
 
+
+
+# --- trends, and the names behind the keys ---------------------------------------------------------------
+
+def _month_index(column, months: list[Period]):
+    """Which of ``months`` a date column falls in (0, 1, …), as one CASE (grouped by its label)."""
+    return case(*[(column.between(m.start, m.end), literal(i)) for i, m in enumerate(months)], else_=None)
+
+
+def trend(months: list[Period], today: date, body_ids=None) -> list[Figures]:
+    """Month by month (``months`` in order, e.g. the 12 months to a period's end), for the bodies ``body_ids``
+    (default all): planned, held, not held, citizens, questions, closed, and overdue as of each month's end
+    (or today). The other measures stay 0. Four statements, whatever the number of months or bodies."""
+    if not months:
+        return []
+    span = Period(months[0].start, months[-1].end)
+    out = [Figures() for _ in months]
+    held = _held_session()
+    m = _month_index(ReceptionSession.local_date, months).label("m")
+    sessions = (select(m, func.count().label("planned"), func.sum(case((held, 1), else_=0)).label("held"),
+                       func.sum(case((and_(ReceptionSession.local_date < today, ~held), 1), else_=0)).label("not_held"))
+                .join(Official, Official.id == ReceptionSession.official_id).join(Body, Body.id == Official.body_id)
+                .where(ReceptionSession.is_published.is_(True),
+                       ReceptionSession.local_date.between(span.start, span.end))
+                .group_by("m"))
+    for row in db.session.execute(_scope(sessions, Body.id, body_ids)):
+        out[row.m].planned, out[row.m].held, out[row.m].not_held = row.planned, int(row.held), int(row.not_held)
+    citizens = (select(m, func.count(func.distinct(Appointment.citizen_id)).label("citizens"),
+                       func.sum(_co_applicants()).label("co"))
+                .join(ReceptionSession, ReceptionSession.id == Appointment.session_id)
+                .join(Official, Official.id == Appointment.official_id).join(Body, Body.id == Official.body_id)
+                .where(Appointment.status == AppointmentStatus.HELD,
+                       ReceptionSession.local_date.between(span.start, span.end))
+                .group_by("m"))
+    for row in db.session.execute(_scope(citizens, Body.id, body_ids)):
+        out[row.m].citizens = int(row.citizens or 0) + int(row.co or 0)
+    closed = func.sum(case((_question_closed(), 1), else_=0))
+    questions = _questions_base(span).add_columns(m, func.count().label("n"), closed.label("closed")).group_by("m")
+    for row in db.session.execute(_scope(questions, Body.id, body_ids)):
+        out[row.m].questions, out[row.m].closed = row.n, int(row.closed or 0)
+    overdue = (select(*[func.sum(case((_overdue_condition(overdue_as_of(month, today)), 1), else_=0))
+                        for month in months])
+               .select_from(Instruction).join(Body, Body.id == Instruction.body_id))
+    counts = db.session.execute(_scope(overdue, Body.id, body_ids)).one()
+    for figures_of_month, n in zip(out, counts, strict=True):
+        figures_of_month.overdue = int(n or 0)
+    return out
+
+
+def months_to(period: Period, count: int = 12) -> list[Period]:
+    """The ``count`` calendar months ending with the one the period ends in, oldest first."""
+    months = [month_of(period.end)]
+    while len(months) < count:
+        months.insert(0, month_of(months[0].start - timedelta(days=1)))
+    return months
+
+
+def officials(ids) -> dict[int, Official]:
+    """Officials by id (the rows of a body's figures per official)."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {o.id: o for o in db.session.scalars(select(Official).where(Official.id.in_(ids)))}
+
+
+def topics(ids) -> dict[int, Topic]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {t.id: t for t in db.session.scalars(select(Topic).where(Topic.id.in_(ids)))}
+
+
+def regions() -> dict[int, Region]:
+    """Every region by id (20 rows: read at once rather than per body)."""
+    return {r.id: r for r in db.session.scalars(select(Region))}
