@@ -66,10 +66,10 @@ HISTORY = [
                            SELECT 2 WHERE abs(hashtext('q2' || o.id)) % 10 < 3) n
        CROSS JOIN LATERAL (SELECT abs(hashtext('r' || o.id || '-' || n.position)) % 100 AS r,
                                   abs(hashtext('t' || o.id || '-' || n.position)) % 100 AS tp) x
-       JOIN topics t ON t.parent_id IS NULL AND t.code = CASE WHEN x.tp < 35 THEN 'housing' WHEN x.tp < 60 THEN 'land'
-                                                             WHEN x.tp < 72 THEN 'social' WHEN x.tp < 82 THEN 'construction'
-                                                             WHEN x.tp < 88 THEN 'pricing' WHEN x.tp < 94 THEN 'transport'
-                                                             ELSE 'other' END
+       JOIN topics t ON t.parent_id IS NULL
+        AND t.code = CASE WHEN x.tp < 35 THEN 'housing' WHEN x.tp < 60 THEN 'land' WHEN x.tp < 72 THEN 'social'
+                          WHEN x.tp < 82 THEN 'construction' WHEN x.tp < 88 THEN 'pricing'
+                          WHEN x.tp < 94 THEN 'transport' ELSE 'other' END
        WHERE a.session_id > :last_session""",
     # Forwarded questions: an instruction to the receiving body, due 15 working days (~21 days) later;
     # four in five done, the others open (overdue once their date has passed).
