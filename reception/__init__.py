@@ -84,6 +84,7 @@ def _import_models() -> None:
     from .directory import models as _directory  # noqa: F401
     from .hearings import models as _hearings  # noqa: F401
     from .legal import models as _legal  # noqa: F401
+    from .monitoring import models as _monitoring  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
     from .outcomes import models as _outcomes  # noqa: F401
     from .schedule import models as _schedule  # noqa: F401

@@ -88,6 +88,17 @@ OWN_BODY_ROLES["outcomes.monitor_reports"] = OWN_BODY_ROLES["outcomes.monitor_re
 ALL_BODIES_ROLES = {endpoint: {Role.MONITOR} for endpoint in (
     "monitoring.overview", "monitoring.bodies", "monitoring.body", "monitoring.report", "monitoring.report_xlsx",
     "monitoring.report_csv", "monitoring.body_report", "monitoring.body_report_xlsx", "monitoring.body_report_csv")}
+# Monitoring's map: monitors see every body; a body's assistants and officials open the map, a region's and
+# the central bodies' tables with their own body's figures only (the world's body A is not theirs), and get
+# 403 for another body's topics. Needs attention and answering a citizen's report are for monitors (and
+# administrators). Public results need no login and show no personal data.
+OWN_BODY_PAGES |= {"monitoring.map_regions", "monitoring.map_region", "monitoring.map_central",
+                   "monitoring.map_body", "monitoring.attention", "monitoring.attention_report"}
+for _endpoint in ("monitoring.map_regions", "monitoring.map_region", "monitoring.map_central"):
+    OWN_BODY_ROLES[_endpoint] = {Role.MONITOR, Role.ASSISTANT, Role.OFFICIAL}
+for _endpoint in ("monitoring.map_body", "monitoring.attention", "monitoring.attention_report"):
+    OWN_BODY_ROLES[_endpoint] = {Role.MONITOR}
+PUBLIC |= {"monitoring.results", "monitoring.results_body"}
 
 
 def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import Integer, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from ..accounts.models import User
 from ..booking.models import Appointment, AppointmentStatus, WaitlistEntry
-from ..directory.models import Body, Official, Region, Topic
+from ..directory.models import Body, Official, Region, Topic, Venue
 from ..extensions import db
 from ..outcomes.models import (
     FINAL_RESULTS,
@@ -30,6 +31,7 @@ from ..outcomes.models import (
 )
 from ..schedule.models import ReceptionSession, SessionStatus, Slot
 from .definitions import Figures, Period, month_of
+from .models import ActionKind, MonitoringAction
 
 #: How rows are grouped: the key of each row of the result.
 GROUPINGS = ("country", "level", "region", "body", "official")
@@ -256,21 +258,27 @@ def root_topic():
     return func.coalesce(Topic.parent_id, Topic.id)
 
 
+def _repeated(topic):
+    """The question (of the statement's Appointment and ReceptionSession) is a repeat: its citizen raised a
+    question on the same top-level ``topic`` at an earlier held reception."""
+    earlier_q, earlier_o, earlier_a, earlier_s, earlier_t = (aliased(Question), aliased(Outcome),
+                                                             aliased(Appointment), aliased(ReceptionSession),
+                                                             aliased(Topic))
+    return exists().where(earlier_a.citizen_id == Appointment.citizen_id,
+                          earlier_a.status == AppointmentStatus.HELD,
+                          earlier_o.appointment_id == earlier_a.id, earlier_q.outcome_id == earlier_o.id,
+                          earlier_t.id == earlier_q.topic_id,
+                          func.coalesce(earlier_t.parent_id, earlier_t.id) == topic,
+                          earlier_s.id == earlier_a.session_id,
+                          earlier_s.local_date < ReceptionSession.local_date)
+
+
 def topic_matrix(period: Period, today: date, body_ids=None, region_id: int | None = None) -> dict[tuple, Cell]:
     """(body id, top-level topic id) -> questions, in progress, overdue and repeated appeals of the questions
     raised at the body's receptions in the period."""
     topic = root_topic()
     closed = _question_closed()
-    earlier_q, earlier_o, earlier_a, earlier_s, earlier_t = (aliased(Question), aliased(Outcome),
-                                                             aliased(Appointment), aliased(ReceptionSession),
-                                                             aliased(Topic))
-    repeated = (exists().where(earlier_a.citizen_id == Appointment.citizen_id,
-                               earlier_a.status == AppointmentStatus.HELD,
-                               earlier_o.appointment_id == earlier_a.id, earlier_q.outcome_id == earlier_o.id,
-                               earlier_t.id == earlier_q.topic_id,
-                               func.coalesce(earlier_t.parent_id, earlier_t.id) == topic,
-                               earlier_s.id == earlier_a.session_id,
-                               earlier_s.local_date < ReceptionSession.local_date))
+    repeated = _repeated(topic)
     stmt = (_questions_base(period).join(Topic, Topic.id == Question.topic_id)
             .add_columns(Body.id.label("body_id"), topic.label("topic_id"), func.count().label("n"),
                          func.sum(case((closed, 0), else_=1)).label("open"),
@@ -397,3 +405,164 @@ def topics(ids) -> dict[int, Topic]:
 def regions() -> dict[int, Region]:
     """Every region by id (20 rows: read at once rather than per body)."""
     return {r.id: r for r in db.session.scalars(select(Region))}
+
+
+# --- the map's drilling down: regions, bodies, top-level topics ------------------------------------------
+
+
+
+def top_topics() -> list[Topic]:
+    """The top-level topics, in the directory's order: the map's columns."""
+    return list(db.session.scalars(select(Topic).where(Topic.parent_id.is_(None)).order_by(Topic.position, Topic.id)))
+
+
+def bodies_of_region(region_id: int | None, body_ids=None) -> dict[int, Body]:
+    """The bodies of a region (``None``: those without one, the central bodies), with their regions loaded."""
+    stmt = (select(Body).options(joinedload(Body.region))
+            .where(Body.region_id.is_(None) if region_id is None else Body.region_id == region_id)
+            .order_by(Body.level, Body.name_en))
+    return {b.id: b for b in db.session.scalars(_scope(stmt, Body.id, body_ids))}
+
+
+# --- needs attention --------------------------------------------------------------------------------------
+
+def overdue_by_body(period: Period, today: date, body_ids=None) -> dict[int, tuple[int, date]]:
+    """Body id -> (instructions overdue as of the period's end or today, the earliest of their due dates)."""
+    stmt = (select(Instruction.body_id, func.count().label("n"), func.min(Instruction.due_on).label("oldest"))
+            .where(_overdue_condition(overdue_as_of(period, today))).group_by(Instruction.body_id))
+    return {row.body_id: (row.n, row.oldest) for row in db.session.execute(_scope(stmt, Instruction.body_id, body_ids))}
+
+
+@dataclass
+class Repeat:
+    """A citizen who raised a question on ``topic_id`` again in the period, after an earlier held reception."""
+
+    citizen_id: int
+    topic_id: int
+    questions: int = 0                 # the period's questions on the topic that repeat an earlier one
+    last_on: date | None = None        # the latest of those receptions
+    body_ids: tuple[int, ...] = ()     # the bodies that received the citizen about it in the period
+
+
+def repeated_appeals(period: Period, body_ids=None) -> list[Repeat]:
+    """Citizens who came back about the same question: same citizen, same top-level topic, an earlier held
+    reception (at any body, in or before the period). Most repeated first."""
+    topic = root_topic()
+    stmt = (_questions_base(period).join(Topic, Topic.id == Question.topic_id).where(_repeated(topic))
+            .add_columns(Appointment.citizen_id, topic.label("topic_id"), Body.id.label("body_id"),
+                         func.count().label("n"), func.max(ReceptionSession.local_date).label("last_on"))
+            .group_by(Appointment.citizen_id, topic, Body.id))
+    out: dict[tuple, Repeat] = {}
+    for row in db.session.execute(_scope(stmt, Body.id, body_ids)):
+        item = out.setdefault((row.citizen_id, row.topic_id), Repeat(row.citizen_id, row.topic_id))
+        item.questions += row.n
+        item.last_on = max(filter(None, (item.last_on, row.last_on)))
+        item.body_ids = tuple(sorted({*item.body_ids, row.body_id}))
+    return sorted(out.values(), key=lambda r: (-r.questions, r.last_on, r.citizen_id, r.topic_id))
+
+
+def users(ids) -> dict[int, User]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def access_reports(period: Period, body_ids=None) -> list[AccessReport]:
+    """Citizens' reports of refused bookings made in the period, not yet reviewed first, newest first."""
+    start, end = period.utc_bounds()
+    stmt = (select(AccessReport).options(joinedload(AccessReport.body), joinedload(AccessReport.citizen))
+            .where(AccessReport.created_at >= start, AccessReport.created_at < end)
+            .order_by(AccessReport.reviewed_at.is_not(None), AccessReport.created_at.desc(), AccessReport.id.desc()))
+    return list(db.session.scalars(_scope(stmt, AccessReport.body_id, body_ids)))
+
+
+def actions_for(period: Period, keys) -> list[MonitoringAction]:
+    """The actions a page of ``period`` shows, oldest first: every action up to the period on the items
+    ``keys`` (the period's alerts), and every action recorded for the previous period or this one."""
+    stmt = (select(MonitoringAction).options(joinedload(MonitoringAction.actor))
+            .where(MonitoringAction.period_start <= period.end,
+                   or_(MonitoringAction.item_key.in_(list(set(keys))),
+                       MonitoringAction.period_start >= period.previous().start))
+            .order_by(MonitoringAction.created_at, MonitoringAction.id))
+    return list(db.session.scalars(stmt))
+
+
+def report_answers(report_id: int) -> list[MonitoringAction]:
+    """What monitors answered a citizen's report, oldest first."""
+    stmt = (select(MonitoringAction).options(joinedload(MonitoringAction.actor))
+            .where(MonitoringAction.report_id == report_id, MonitoringAction.action == ActionKind.ANSWERED)
+            .order_by(MonitoringAction.created_at, MonitoringAction.id))
+    return list(db.session.scalars(stmt))
+
+
+# --- public results ---------------------------------------------------------------------------------------
+
+def _month(column):
+    """A date's calendar month as a number, 202402 (one expression on both databases)."""
+    return cast(func.extract("year", column) * 100 + func.extract("month", column), Integer)
+
+
+def monthly(period: Period, today: date, body_ids=None) -> dict[tuple[int, int], Figures]:
+    """(body id, month as 202402) -> receptions planned and held, citizens received, questions and closed
+    ones, with the same definitions as :func:`figures` (three statements for every body and month)."""
+    held = _held_session()
+    month = _month(ReceptionSession.local_date)
+    out: dict[tuple[int, int], Figures] = defaultdict(Figures)
+    sessions = (select(Body.id.label("body_id"), month.label("m"), func.count().label("planned"),
+                       func.sum(case((held, 1), else_=0)).label("held"))
+                .select_from(ReceptionSession).join(Official, Official.id == ReceptionSession.official_id)
+                .join(Body, Body.id == Official.body_id)
+                .where(ReceptionSession.is_published.is_(True),
+                       ReceptionSession.local_date.between(period.start, period.end))
+                .group_by(Body.id, month))
+    for row in db.session.execute(_scope(sessions, Body.id, body_ids)):
+        figures_ = out[(row.body_id, int(row.m))]
+        figures_.planned, figures_.held = row.planned, int(row.held or 0)
+    citizens = (select(Body.id.label("body_id"), month.label("m"),
+                       func.count(func.distinct(Appointment.citizen_id)).label("citizens"),
+                       func.sum(_co_applicants()).label("co"))
+                .select_from(Appointment).join(ReceptionSession, ReceptionSession.id == Appointment.session_id)
+                .join(Official, Official.id == Appointment.official_id).join(Body, Body.id == Official.body_id)
+                .where(Appointment.status == AppointmentStatus.HELD,
+                       ReceptionSession.local_date.between(period.start, period.end))
+                .group_by(Body.id, month))
+    for row in db.session.execute(_scope(citizens, Body.id, body_ids)):
+        out[(row.body_id, int(row.m))].citizens = int(row.citizens or 0) + int(row.co or 0)
+    closed = _question_closed()
+    questions = (_questions_base(period)
+                 .add_columns(Body.id.label("body_id"), month.label("m"), func.count().label("n"),
+                              func.sum(case((closed, 1), else_=0)).label("closed"))
+                 .group_by(Body.id, month))
+    for row in db.session.execute(_scope(questions, Body.id, body_ids)):
+        figures_ = out[(row.body_id, int(row.m))]
+        figures_.questions, figures_.closed = row.n, int(row.closed or 0)
+    return dict(out)
+
+
+def _coming(now):
+    return (select(ReceptionSession).join(Official, Official.id == ReceptionSession.official_id)
+            .where(ReceptionSession.is_published.is_(True), ReceptionSession.status == SessionStatus.PLANNED,
+                   ReceptionSession.starts_at > now, Official.is_active.is_(True)))
+
+
+def next_sessions(body_ids, now) -> dict[int, datetime]:
+    """Body id -> when its next published reception begins (bodies with none are absent)."""
+    stmt = (_coming(now).with_only_columns(Official.body_id, func.min(ReceptionSession.starts_at).label("at"))
+            .group_by(Official.body_id))
+    return {row.body_id: row.at for row in db.session.execute(_scope(stmt, Official.body_id, body_ids))}
+
+
+def coming_sessions(body_id: int, now, limit: int = 5) -> list[ReceptionSession]:
+    """The body's next published receptions, soonest first, with their officials and venues."""
+    stmt = (_coming(now).where(Official.body_id == body_id)
+            .options(joinedload(ReceptionSession.official), joinedload(ReceptionSession.venue).joinedload(Venue.region))
+            .order_by(ReceptionSession.starts_at, ReceptionSession.id).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+def active_bodies(body_ids=None) -> dict[int, Body]:
+    """Active bodies with their regions, central ones first, then by region and name."""
+    stmt = (select(Body).options(joinedload(Body.region)).where(Body.is_active.is_(True))
+            .order_by(Body.level, Body.name_en))
+    return {b.id: b for b in db.session.scalars(_scope(stmt, Body.id, body_ids))}
