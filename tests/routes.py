@@ -85,8 +85,9 @@ OWN_BODY_ROLES["outcomes.monitor_reports"] = OWN_BODY_ROLES["outcomes.monitor_re
 
 def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
     """A held reception of the world's citizen with body A's official (``reception_id``), its outcome
-    with an instruction to body A that the body has reported on (``instruction_id``), and a citizen's
-    report of a refused booking at body A naming no official (``report_id``)."""
+    (one question, forwarded) with an instruction to body A that the body has reported on
+    (``instruction_id``), and a citizen's report of a refused booking at body A naming no official
+    (``report_id``)."""
     from datetime import timedelta
 
     from reception.outcomes.models import (
@@ -97,6 +98,7 @@ def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
         InstructionStatus,
         Outcome,
         OutcomeResult,
+        Question,
     )
 
     now = utcnow().replace(microsecond=0)
@@ -109,12 +111,15 @@ def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
                        accepted_at=now - timedelta(days=5))
     db.session.add(held)
     db.session.flush()
-    outcome = Outcome(appointment_id=held.id, result=OutcomeResult.FORWARDED, notes="", recorded_at=now,
-                      updated_at=now)
+    outcome = Outcome(appointment_id=held.id, notes="", recorded_at=now, updated_at=now)
     db.session.add(outcome)
     db.session.flush()
+    question = Question(outcome_id=outcome.id, position=1, topic_id=held.topic_id, wording="No heating",
+                        result=OutcomeResult.FORWARDED, body_id=body_a.id, created_at=now)
+    db.session.add(question)
+    db.session.flush()
     due = now.date() + timedelta(days=20)
-    instruction = Instruction(outcome_id=outcome.id, body_id=body_a.id, responsible_name="Head of housing",
+    instruction = Instruction(question_id=question.id, body_id=body_a.id, responsible_name="Head of housing",
                               text="Repair the heating", appeal_type="complaint", due_on=due, original_due_on=due,
                               status=InstructionStatus.REPORTED, created_at=now)
     db.session.add(instruction)
