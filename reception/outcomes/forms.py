@@ -85,7 +85,6 @@ class QuestionEntry(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.result.choices = [("", "—")] + [(r.value, label) for r, label in OUTCOME_RESULT_LABELS.items()]
-        self.block_errors: list[str] = []  # about the question's instructions as a whole
 
     @property
     def is_blank(self) -> bool:
@@ -155,8 +154,9 @@ class OutcomeForm(FlaskForm):
                 filled = [e.form for e in question.instructions if not e.form.is_blank]
                 if len(parts) == 5 and parts[3].isdigit() and int(parts[3]) < len(filled):
                     target = getattr(filled[int(parts[3])], parts[4], None)
-                else:
-                    question.block_errors.append(message)
+                else:  # about the question's instructions as a whole
+                    question.form_errors.append(message)
+                    self._collect_errors()
                     return
             elif question is not None:
                 target = getattr(question, parts[2], None)
@@ -164,6 +164,16 @@ class OutcomeForm(FlaskForm):
             self.form_errors.append(message)
         else:
             target.errors = list(target.errors) + [message]
+            self._collect_errors()
+
+    def _collect_errors(self) -> None:
+        # A FieldList keeps the errors its own validation found; those added since (the service's) count too,
+        # so that the form says it has errors.
+        for entry in self.questions.entries:
+            rows = [row.errors for row in entry.form.instructions.entries]
+            entry.form.instructions.errors = rows if any(rows) else []
+        questions = [entry.errors for entry in self.questions.entries]
+        self.questions.errors = questions if any(questions) else []
 
 
 class ExtendForm(FlaskForm):
