@@ -124,19 +124,19 @@ class OutcomeForm(FlaskForm):
             for row in entry.form.instructions:
                 row.form.body_id.choices = instruction_bodies
 
-    def add_rows(self, topic_id: int | None) -> bool:
-        """One more blank row where an "add" button was pressed (a new question starts on ``topic_id``).
-        Returns whether a button was pressed; the form then goes back to the user, nothing saved."""
+    def row_requested(self) -> bool:
+        """Whether an "add another" button sent the form (it goes back to the user with one more row)."""
+        return bool(self.add_question.data or any(e.form.add_instruction.data for e in self.questions))
+
+    def add_row(self, topic_id: int | None) -> None:
+        """One more blank row where an "add another" button was pressed (a new question starts on ``topic_id``)."""
         if self.add_question.data:
             if len(self.questions) < MAX_QUESTIONS:
                 self.questions.append_entry({"topic_id": topic_id})
-            return True
+            return
         for entry in self.questions:
-            if entry.form.add_instruction.data:
-                if len(entry.form.instructions) < MAX_INSTRUCTIONS:
-                    entry.form.instructions.append_entry()
-                return True
-        return False
+            if entry.form.add_instruction.data and len(entry.form.instructions) < MAX_INSTRUCTIONS:
+                entry.form.instructions.append_entry()
 
     def rows(self) -> list[QuestionEntry]:
         """The question rows filled in (blank new rows left out), in the order of the form."""

@@ -117,8 +117,10 @@ def record(reception_id: int):
     appointment = _reception_for_staff(reception_id)
     outcome = services.get_outcome(appointment.id)
     form = _outcome_form(appointment, outcome)
-    if form.is_submitted() and form.add_rows(appointment.topic_id):
-        form.set_choices(topic_choices(), services.active_bodies())  # the new row's choices
+    if form.is_submitted() and form.row_requested():
+        if form.validate_on_submit():  # a damaged form is refused, not given one more row
+            form.add_row(appointment.topic_id)
+            form.set_choices(topic_choices(), services.active_bodies())  # the new row's choices
         return _outcome_page(appointment, form, outcome)
     if not form.validate_on_submit():
         if request.method == "GET":
