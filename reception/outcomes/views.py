@@ -1,6 +1,6 @@
-"""Pages of outcomes and follow-up: recording an outcome question by question with instructions, the responsible body's
-reports, the official's side's checks and contacts, the follow-up lists, the citizen's rating and
-citizens' reports of refused bookings (read by monitors)."""
+"""Pages of outcomes and follow-up: recording an outcome question by question with instructions, the
+responsible body's reports, the official's side's checks and contacts, the follow-up lists, the citizen's
+rating and citizens' reports of refused bookings (read by monitors)."""
 from __future__ import annotations
 
 from datetime import date, datetime
