@@ -103,8 +103,9 @@ PUBLIC |= {"monitoring.results", "monitoring.results_body"}
 
 def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
     """A held reception of the world's citizen with body A's official (``reception_id``), its outcome
-    with an instruction to body A that the body has reported on (``instruction_id``), and a citizen's
-    report of a refused booking at body A naming no official (``report_id``)."""
+    (one question, forwarded) with an instruction to body A that the body has reported on
+    (``instruction_id``), and a citizen's report of a refused booking at body A naming no official
+    (``report_id``)."""
     from datetime import timedelta
 
     from reception.outcomes.models import (
@@ -129,10 +130,11 @@ def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
     db.session.add(held)
     db.session.flush()
     outcome = Outcome(appointment_id=held.id, notes="", recorded_at=now, updated_at=now)
-    question = Question(position=1, topic_id=1, wording="No heating", result=OutcomeResult.FORWARDED,
-                        body_id=body_a.id, created_at=now)
-    outcome.questions = [question]
     db.session.add(outcome)
+    db.session.flush()
+    question = Question(outcome_id=outcome.id, position=1, topic_id=held.topic_id, wording="No heating",
+                        result=OutcomeResult.FORWARDED, body_id=body_a.id, created_at=now)
+    db.session.add(question)
     db.session.flush()
     due = now.date() + timedelta(days=20)
     instruction = Instruction(question_id=question.id, body_id=body_a.id, responsible_name="Head of housing",

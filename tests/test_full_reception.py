@@ -138,14 +138,23 @@ def test_a_whole_reception_from_booking_to_the_citizens_rating(app, db, make_bod
     db.session.expire_all()
     assert db.session.get(Appointment, appointment_id).status is AppointmentStatus.HELD
 
-    # 5. The akim's side records the outcome with an instruction to the district akimat (the default term).
+    # 5. The akim's side records the outcome, question by question: the heating, forwarded to the district
+    #    akimat with an instruction (the default term); the heating charges, explained.
     outcome_page = f"/staff/appointments/{appointment_id}/outcome"
+    topic_id = str(db.session.get(Appointment, appointment_id).topic_id)
+    assert f'<option selected value="{topic_id}">' in _text(people["akim"].get(outcome_page))  # from the booking
     r = post_form(people["akim"], outcome_page, {
-        "result": "forwarded", "grounds": "", "notes": "The district akimat must restore heating.",
-        "instructions-0-body_id": str(district.id), "instructions-0-responsible_name": "Head of housing",
-        "instructions-0-text": "Restore heating and tell the citizen.", "instructions-0-appeal_type": "complaint",
-        "instructions-0-due_on": "", "instructions-1-body_id": "0", "instructions-1-responsible_name": "",
-        "instructions-1-text": "", "instructions-1-appeal_type": "complaint", "instructions-1-due_on": ""})
+        "notes": "The district akimat must restore heating.",
+        "questions-0-id": "", "questions-0-topic_id": topic_id, "questions-0-wording": "No heating since October",
+        "questions-0-result": "forwarded", "questions-0-grounds": "", "questions-0-body_id": str(district.id),
+        "questions-0-instructions-0-body_id": "0", "questions-0-instructions-0-responsible_name": "Head of housing",
+        "questions-0-instructions-0-text": "Restore heating and tell the citizen.",
+        "questions-0-instructions-0-appeal_type": "complaint", "questions-0-instructions-0-due_on": "",
+        "questions-1-id": "", "questions-1-topic_id": topic_id, "questions-1-wording": "Charges for the cold months",
+        "questions-1-result": "explained", "questions-1-grounds": "", "questions-1-body_id": "0",
+        "questions-1-instructions-0-body_id": "0", "questions-1-instructions-0-responsible_name": "",
+        "questions-1-instructions-0-text": "", "questions-1-instructions-0-appeal_type": "complaint",
+        "questions-1-instructions-0-due_on": ""})
     assert r.status_code == 302, _text(r)
     instruction = db.session.scalars(select(Instruction)).one()
     assert instruction.body_id == district.id and instruction.due_on > utcnow().date()
@@ -171,7 +180,10 @@ def test_a_whole_reception_from_booking_to_the_citizens_rating(app, db, make_bod
 
     # 7. The citizen sees the result, the instruction done and the opinion's conclusion, and rates it once.
     mine = _text(people["citizen"].get(f"/my/appointments/{appointment_id}"))
-    assert "Forwarded to a competent body" in mine and "Alga District Akimat" in mine
+    assert "Forwarded in part to a competent body" in mine  # the reception: one question of two forwarded
+    heating, charges = mine.index("No heating since October"), mine.index("Charges for the cold months")
+    assert "Forwarded to a competent body" in mine[heating:charges] and "Alga District Akimat" in mine[heating:charges]
+    assert "Explained" in mine[charges:]
     assert "The akimat&#39;s answers did not meet the law." in mine
     rating = f"/my/appointments/{appointment_id}/rating"
     assert post_form(people["citizen"], rating, {"score": "5", "comment": "Heating works."},

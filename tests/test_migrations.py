@@ -1,9 +1,13 @@
-"""The Alembic migrations build exactly the schema the models describe (SQLite and PostgreSQL)."""
+"""The Alembic migrations build exactly the schema the models describe (SQLite and PostgreSQL), and the
+migrations that move data move it right."""
+import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect, text
 
 from reception.extensions import db
 
@@ -68,3 +72,130 @@ def test_upgrading_an_sqlite_database_with_bookings_keeps_every_row(tmp_path):
         assert conn.execute("SELECT count(*) FROM reservations").fetchone() == (1,)
         assert conn.execute("SELECT format, status FROM appointments").fetchall() == [("in_person", "scheduled")]
         conn.execute("UPDATE appointments SET format = 'video_remote'")  # the new format passes the CHECK
+
+
+# --- 0007: outcomes recorded per question -------------------------------------------------------------
+
+@pytest.fixture
+def fresh_database(tmp_path, database_url):
+    """An empty database of the suite's kind: an SQLite file, or a PostgreSQL schema of its own (dropped after)."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}", {}
+        return
+    schema = f"test_{os.getpid()}_migrations"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+        conn.execute(text("SELECT pg_advisory_lock(727001)"))  # as tests/conftest.py: one CREATE EXTENSION at a time
+        try:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public"))
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(727001)"))
+    try:
+        yield database_url, {"connect_args": {"options": f"-csearch_path={schema}"}}
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+
+def _rows(conn, sql: str, **params) -> list[tuple]:
+    return [tuple(row) for row in conn.execute(text(sql), params)]
+
+
+def _insert(conn, table: str, **values) -> None:
+    conn.execute(text(f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})"),
+                 values)
+
+
+def test_0007_turns_each_outcome_into_one_question_and_the_downgrade_folds_them_back(fresh_database):
+    """Written at 0006 with plain SQL: a forwarded outcome with two instructions (one reported on), a refused one
+    with grounds. After the upgrade each is one question of its appointment's topic and summary, with its result,
+    grounds, responsible body (the first instruction's, when forwarded) and instructions; after the downgrade
+    the outcomes have their result, grounds and instructions again."""
+    from flask_migrate import downgrade, upgrade
+
+    from reception import create_app
+    from reception.directory.reference import load_reference_data
+
+    url, engine_options = fresh_database
+    app = create_app({"ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": url,
+                      "SQLALCHEMY_ENGINE_OPTIONS": engine_options})
+    migrations = str(Path(__file__).resolve().parent.parent / "migrations")
+    at = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)
+    long_summary = "No heating in our block since October; the district akimat answered twice. " * 6
+    with app.app_context():
+        upgrade(directory=migrations, revision="0006")
+        load_reference_data()
+        db.session.commit()
+        topics = db.session.execute(text("SELECT id FROM topics ORDER BY id LIMIT 2")).scalars().all()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            def insert(table: str, **values) -> None:
+                _insert(conn, table, **values)
+
+            insert("users", id=1, email="c@example.kz", full_name="C", password_hash="x", language="kk",
+                   notify_visiting=False, is_active=True, created_at=at, notify_by="email")
+            for body_id in (1, 2, 3):
+                insert("bodies", id=body_id, code=f"b{body_id}", level="central", name_kk="b", name_ru="b",
+                       name_en="b", is_active=True)
+            insert("officials", id=1, body_id=1, full_name="O", position_kk="p", position_ru="p", position_en="p",
+                   is_head=True, is_active=True)
+            insert("venues", id=1, body_id=1, region_id=1, kind="office", name_kk="v", name_ru="v", name_en="v",
+                   address_kk="a", address_ru="a", address_en="a", is_active=True, created_at=at)
+            insert("reception_sessions", id=1, official_id=1, venue_id=1, kind="one_off", local_date=at.date(),
+                   starts_at=at, ends_at=at + timedelta(hours=1), allow_in_person=True, allow_video_studio=False,
+                   allow_video_remote=False, single_video_room=False, booking_mode="self",
+                   opens_at=at - timedelta(days=30), closes_at=at - timedelta(days=1), status="held",
+                   is_published=True, created_at=at)
+            for n, (topic, summary) in enumerate([(topics[0], long_summary), (topics[1], "A plot of land")], 1):
+                insert("slots", id=n, session_id=1, starts_at=at + timedelta(minutes=30 * (n - 1)),
+                       ends_at=at + timedelta(minutes=30 * n))
+                insert("appointments", id=n, citizen_id=1, official_id=1, session_id=1, slot_id=n, format="in_person",
+                       topic_id=topic, summary=summary, needs_wheelchair=False, needs_sign_language=False,
+                       status="held", created_at=at)
+            insert("outcomes", id=1, appointment_id=1, result="forwarded_part", grounds=None, notes="Heating",
+                   recorded_by_id=1, recorded_at=at, updated_at=at)
+            insert("outcomes", id=2, appointment_id=2, result="refused", grounds="Article 12 of the Land Code",
+                   notes="", recorded_by_id=1, recorded_at=at, updated_at=at)
+            for instruction_id, body_id in ((1, 3), (2, 2)):  # the first instruction's body is the question's
+                insert("instructions", id=instruction_id, outcome_id=1, body_id=body_id, responsible_name="r",
+                       text=f"Instruction {instruction_id}", appeal_type="complaint", due_on=at.date(),
+                       original_due_on=at.date(), status="reported", created_at=at)
+            insert("instruction_reports", id=1, instruction_id=1, author_id=1, text="Done", created_at=at)
+        db.engine.dispose()
+
+        upgrade(directory=migrations, revision="0007")
+        with db.engine.connect() as conn:
+            questions = _rows(conn, "SELECT outcome_id, position, topic_id, wording, result, grounds, body_id "
+                                    "FROM questions ORDER BY outcome_id")
+            assert questions == [
+                (1, 1, topics[0], long_summary[:300], "forwarded_part", None, 3),
+                (2, 1, topics[1], "A plot of land", "refused", "Article 12 of the Land Code", None)]
+            first = _rows(conn, "SELECT id FROM questions WHERE outcome_id = 1")[0][0]
+            assert _rows(conn, "SELECT id, question_id FROM instructions ORDER BY id") == [(1, first), (2, first)]
+            assert _rows(conn, "SELECT instruction_id FROM instruction_reports") == [(1,)]
+            columns = {c["name"] for c in inspect(conn).get_columns("outcomes")}
+            assert {"result", "grounds"}.isdisjoint(columns) and "notes" in columns
+            assert "outcome_id" not in {c["name"] for c in inspect(conn).get_columns("instructions")}
+        # A second question of the first outcome (with an instruction), recorded after the upgrade.
+        with db.engine.begin() as conn:
+            _insert(conn, "questions", outcome_id=1, position=2, topic_id=topics[1], wording="Charges",
+                    result="explained", created_at=at)
+            second = _rows(conn, "SELECT id FROM questions WHERE outcome_id = 1 AND position = 2")[0][0]
+            _insert(conn, "instructions", id=3, question_id=second, body_id=2, responsible_name="r",
+                    text="Instruction 3", appeal_type="complaint", due_on=at.date(), original_due_on=at.date(),
+                    status="open", created_at=at)
+        db.engine.dispose()
+
+        downgrade(directory=migrations, revision="0006")
+        with db.engine.connect() as conn:
+            # The first question's result and grounds; every instruction of the outcome's questions.
+            assert _rows(conn, "SELECT id, result, grounds, notes FROM outcomes ORDER BY id") == [
+                (1, "forwarded_part", None, "Heating"), (2, "refused", "Article 12 of the Land Code", "")]
+            assert _rows(conn, "SELECT id, outcome_id, body_id FROM instructions ORDER BY id") == [
+                (1, 1, 3), (2, 1, 2), (3, 1, 2)]
+            assert _rows(conn, "SELECT instruction_id FROM instruction_reports") == [(1,)]
+            assert "questions" not in inspect(conn).get_table_names()
+        db.engine.dispose()

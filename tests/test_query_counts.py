@@ -31,7 +31,7 @@ from reception.core.permissions import Role
 from reception.directory.models import Region, Topic, VenueKind
 from reception.hearings.models import BodyInvitation, InvitationStatus
 from reception.legal.models import Addressee, LegalOpinion, LegalReview, OpinionStatus, ReviewStatus
-from reception.outcomes.models import Instruction, InstructionStatus, Outcome, OutcomeResult
+from reception.outcomes.models import Instruction, InstructionStatus, Outcome, OutcomeResult, Question
 from reception.schedule.models import AttendanceFormat, BookingMode
 from tests.hearings.conftest import place
 
@@ -69,15 +69,17 @@ def shows_all(page: str, names: list[str]) -> bool:
     return all(name in page for name in names)
 
 
+def _new_topic(db) -> Topic:
+    n = next(_seq)
+    topic = Topic(code=f"query-count-{n}", name_kk=f"Тақырып {n}", name_ru=f"Тема {n}", name_en=f"Topic QC{n}")
+    db.session.add(topic)
+    db.session.flush()
+    return topic
+
+
 @pytest.fixture
 def new_topic(db):
-    def make() -> Topic:
-        n = next(_seq)
-        topic = Topic(code=f"query-count-{n}", name_kk=f"Тақырып {n}", name_ru=f"Тема {n}", name_en=f"Topic QC{n}")
-        db.session.add(topic)
-        db.session.flush()
-        return topic
-    return make
+    return lambda: _new_topic(db)
 
 
 @pytest.fixture
@@ -92,12 +94,19 @@ def local_midnight(region: Region) -> datetime:
 
 
 def outcome_with_instruction(db, appointment, body, now, **instruction) -> Instruction:
-    outcome = Outcome(appointment_id=appointment.id, result=OutcomeResult.FORWARDED, notes="", recorded_at=now,
-                      updated_at=now)
+    """An outcome of two questions, each on its own topic: one forwarded to ``body`` with an instruction, one
+    explained."""
+    outcome = Outcome(appointment_id=appointment.id, notes="", recorded_at=now, updated_at=now)
     db.session.add(outcome)
     db.session.flush()
+    forwarded = Question(outcome_id=outcome.id, position=1, topic_id=appointment.topic_id, wording="The roof leaks",
+                         result=OutcomeResult.FORWARDED, body_id=body.id, created_at=now)
+    explained = Question(outcome_id=outcome.id, position=2, topic_id=_new_topic(db).id, wording="The rent",
+                         result=OutcomeResult.EXPLAINED, created_at=now)
+    db.session.add_all([forwarded, explained])
+    db.session.flush()
     due = instruction.pop("due_on", now.date() + timedelta(days=20))
-    values = dict(outcome_id=outcome.id, body_id=body.id, responsible_name="Serik Abenov",
+    values = dict(question_id=forwarded.id, body_id=body.id, responsible_name="Serik Abenov",
                   text="Repair the roof", appeal_type="complaint", due_on=due, original_due_on=due, created_at=now)
     values.update(instruction)
     row = Instruction(**values)
@@ -170,6 +179,7 @@ def test_day_board_runs_as_many_queries_for_many_appointments_as_for_few(
     page, large = load(db, client, count_queries, url)
     assert shows_all(page, citizens) and page.count('class="card board-appointment"') == LARGE
     assert page.count("Lawful") == LARGE and page.count("1 earlier appointment") == LARGE
+    assert page.count("The rent") == 2 * LARGE  # each question of the day's and the earlier outcomes
     assert_same_count(small, large)
 
 
@@ -231,6 +241,7 @@ def test_follow_ups_run_as_many_queries_for_many_instructions_as_for_few(
     add_rows(LARGE - SMALL)
     page, large = load(db, client, count_queries, "/staff/follow-ups/")
     assert shows_all(page, names) and page.count("Serik Abenov") == LARGE
+    assert page.count("The roof leaks") == LARGE  # the question each instruction was given on
     assert_same_count(small, large)
 
 

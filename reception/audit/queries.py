@@ -23,6 +23,7 @@ ENTITY_LABELS = {
     "opinion_attachment": _l("Attachment of a legal opinion"),
     "free_consultation": _l("Free consultation"),
     "outcome": _l("Outcome of a reception"),
+    "question": _l("Question raised at a reception"),
     "instruction": _l("Instruction"),
     "instruction_report": _l("Report on an instruction"),
     "citizen_contact": _l("Contact with the citizen"),

@@ -287,9 +287,10 @@ class _Loader:
 
     def load_receptions(self, today: date) -> None:
         """Once (while the demo citizen has no appointment): a reception with the Aktobe akim held on the
-        last working day, its outcome with an instruction to the Alga district akimat (the demo agency
-        representative's body), and a booking of the akim's next free time, with the bodies competent
-        for its topic invited and the case in the legal consultants' queue."""
+        last working day, its outcome with two questions (one forwarded with an instruction to the Alga
+        district akimat, the demo agency representative's body; one explained), and a booking of the akim's
+        next free time, with the bodies competent for its topic invited and the case in the legal
+        consultants' queue."""
         from ..booking.models import Appointment, AppointmentStatus
         from ..booking.services import BookingData, book_slot
         from ..booking.talon import talon_number
@@ -297,7 +298,7 @@ class _Loader:
         from ..core.timeutil import local_to_utc
         from ..legal.services import flag_for_review
         from ..outcomes.models import OutcomeResult
-        from ..outcomes.services import NewInstruction, record_outcome
+        from ..outcomes.services import NewInstruction, QuestionData, record_outcome
         from ..schedule.models import ReceptionSession, SessionKind, SessionStatus, Slot
 
         citizen = db.session.scalar(select(User).where(User.email == "citizen@demo.kz"))
@@ -336,12 +337,20 @@ class _Loader:
         db.session.add(held)
         db.session.flush()
         held.talon_number = talon_number(office.region.code, accepted, akimat.timezone, held.id)
-        record_outcome(assistant, held, OutcomeResult.FORWARDED_PART, "",
-                       "Аким поручил акимату Алгинского района восстановить отопление и сообщить заявителю.",
-                       [NewInstruction(body_id=district.id, responsible_name="Руководитель отдела ЖКХ",
-                                       text="Восстановить отопление в доме и сообщить заявителю о выполнении.",
-                                       appeal_type="complaint", due_on=None)],
-                       None, now, current_app.config)
+        # Two questions: the heating, forwarded to the district akimat with an open instruction; the
+        # heating charges for the months without heat, explained (the reception is "forwarded in part").
+        record_outcome(assistant, held, [
+            QuestionData(topic_id=topic.id, result=OutcomeResult.FORWARDED, body_id=district.id,
+                         wording="С октября нет отопления в доме на проспекте Абулхаир хана.",
+                         instructions=[NewInstruction(
+                             body_id=district.id, responsible_name="Руководитель отдела ЖКХ",
+                             text="Восстановить отопление в доме и сообщить заявителю о выполнении.",
+                             appeal_type="complaint", due_on=None)]),
+            QuestionData(topic_id=self.topics.get("housing.utilities", topic).id, result=OutcomeResult.EXPLAINED,
+                         wording="Почему начисляется плата за отопление за месяцы без тепла?"),
+        ], "Аким поручил акимату Алгинского района восстановить отопление и сообщить заявителю. Заявителю "
+           "разъяснён порядок перерасчёта платы за отопление: заявление подаётся поставщику тепла с актом об "
+           "отсутствии отопления.", None, now, current_app.config)
 
         # The akim's next time the booking rules allow, then the case goes to the legal consultants.
         slots = db.session.scalars(

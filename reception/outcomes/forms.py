@@ -1,25 +1,30 @@
-"""Forms of outcomes and follow-up: the outcome with instructions, extension, reports, verdicts, contacts,
-the citizen's rating and reports of refused bookings. Every message goes through gettext."""
+"""Forms of outcomes and follow-up: the outcome with its questions and their instructions, extension,
+reports, verdicts, contacts, the citizen's rating and reports of refused bookings. Every message goes
+through gettext."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     Form,
     FormField,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import HiddenInput
 
 from ..accounts.forms import REQUIRED
 from .models import ACCESS_REPORT_KIND_LABELS, OUTCOME_RESULT_LABELS, AccessReportKind, ContactChannel, OutcomeResult
-from .services import APPEAL_TYPE_LABELS
+from .services import APPEAL_TYPE_LABELS, MAX_INSTRUCTIONS, MAX_QUESTIONS, NewInstruction, QuestionData
 
 DAMAGED = _l("The form is damaged. Reload the page and send it again.")
 CONTACT_CHANNEL_LABELS = {ContactChannel.PHONE: _l("By phone"), ContactChannel.VISIT: _l("In person"),
@@ -35,7 +40,7 @@ def _too_long(n: int):
 
 
 class InstructionEntry(Form):
-    """One instruction to a body (a row of the outcome form; a blank row is ignored)."""
+    """One new instruction to a body (a row of a question on the outcome form; a blank row is ignored)."""
 
     body_id = SelectField(_l("Responsible body"), coerce=int, validate_choice=True, validators=[Optional()])
     responsible_name = StringField(_l("Responsible person (name)"), filters=[_strip],
@@ -46,46 +51,129 @@ class InstructionEntry(Form):
 
     @property
     def is_blank(self) -> bool:
-        return not self.body_id.data and not self.responsible_name.data and not self.text.data
+        return not (self.body_id.data or self.responsible_name.data or self.text.data
+                    or any(self.due_on.raw_data or ()))
 
     def validate(self, extra_validators=None):
-        if self.is_blank:
-            return True  # an empty block: nothing to check
-        if not super().validate(extra_validators):
-            return False
-        ok = True
-        for field in (self.body_id, self.responsible_name, self.text):
-            if not field.data:
-                field.errors = list(field.errors) + [str(REQUIRED)]
-                ok = False
-        return ok
+        return True if self.is_blank else super().validate(extra_validators)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.appeal_type.choices = [(k, v) for k, v in APPEAL_TYPE_LABELS.items()]
 
+    def to_data(self) -> NewInstruction:
+        return NewInstruction(body_id=self.body_id.data or None, responsible_name=self.responsible_name.data or "",
+                              text=self.text.data or "", appeal_type=self.appeal_type.data, due_on=self.due_on.data)
 
-class OutcomeForm(FlaskForm):
-    result = SelectField(_l("Result"), validate_choice=True, validators=[DataRequired(message=REQUIRED)])
+
+class QuestionEntry(Form):
+    """One question the citizen raised: a recorded one (``id``) or a new one (a blank new row is ignored).
+    The rules (a refusal's grounds, a forwarded question's body and instructions...) are the service's."""
+
+    id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    topic_id = SelectField(_l("Topic"), coerce=int, validate_choice=True, validators=[Optional()])
+    wording = TextAreaField(_l("The question in brief"), filters=[_strip], validators=[Optional(), _too_long(4000)])
+    result = SelectField(_l("Result"), validate_choice=True, validators=[Optional()])
     grounds = TextAreaField(_l("Grounds (required for a refusal)"), filters=[_strip],
                             validators=[Optional(), _too_long(4000)])
-    notes = TextAreaField(_l("What was said and decided"), filters=[_strip], validators=[Optional(), _too_long(4000)])
-    instructions = FieldList(FormField(InstructionEntry), min_entries=2, max_entries=2)
-    # The outcome's last change the form was built from ("" for a new outcome): a stale form is refused.
-    seen = HiddenField(validators=[Optional(), Regexp(r"^[0-9T:.+\- ]{10,40}$", message=DAMAGED)])
-
-    def set_body_choices(self, bodies) -> None:
-        choices = [(0, "—")] + [(b.id, b.name) for b in bodies]
-        for entry in self.instructions:
-            entry.form.body_id.choices = choices
-
-    def validate_grounds(self, field):
-        if self.result.data == OutcomeResult.REFUSED.value and not field.data:
-            raise ValidationError(str(_l("Give the grounds for the refusal.")))
+    body_id = SelectField(_l("Responsible body (required when forwarded)"), coerce=int, validate_choice=True,
+                          validators=[Optional()])
+    remove = BooleanField(_l("Remove this question"))
+    instructions = FieldList(FormField(InstructionEntry), min_entries=1, max_entries=MAX_INSTRUCTIONS)
+    add_instruction = SubmitField(_l("Add another instruction"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.result.choices = [(r.value, label) for r, label in OUTCOME_RESULT_LABELS.items()]
+        self.result.choices = [("", "—")] + [(r.value, label) for r, label in OUTCOME_RESULT_LABELS.items()]
+
+    @property
+    def is_blank(self) -> bool:
+        return (self.id.data is None and not self.wording.data and not self.result.data and not self.grounds.data
+                and not self.body_id.data and all(e.form.is_blank for e in self.instructions))
+
+    def validate(self, extra_validators=None):
+        return True if self.is_blank else super().validate(extra_validators)
+
+    def to_data(self) -> QuestionData:
+        return QuestionData(
+            id=self.id.data, remove=bool(self.id.data is not None and self.remove.data),
+            topic_id=self.topic_id.data or None, wording=self.wording.data or "",
+            result=OutcomeResult(self.result.data) if self.result.data else None, grounds=self.grounds.data or "",
+            body_id=self.body_id.data or None,
+            instructions=[e.form.to_data() for e in self.instructions if not e.form.is_blank])
+
+
+class OutcomeForm(FlaskForm):
+    """The outcome: its questions, each with new instructions, and notes. Without JavaScript, "add another
+    question" and "add another instruction" send the form back with one more blank row (nothing is saved)."""
+
+    questions = FieldList(FormField(QuestionEntry), min_entries=1, max_entries=MAX_QUESTIONS)
+    notes = TextAreaField(_l("What was said and decided"), filters=[_strip],
+                          validators=[Optional(), _too_long(4000)])
+    add_question = SubmitField(_l("Add another question"))
+    # The outcome's last change the form was built from ("" for a new outcome): a stale form is refused.
+    seen = HiddenField(validators=[Optional(), Regexp(r"^[0-9T:.+\- ]{10,40}$", message=DAMAGED)])
+
+    def set_choices(self, topics: list[tuple[int, str]], bodies) -> None:
+        """The topics (id, label) and the active bodies offered in every row (call again after adding rows)."""
+        question_bodies = [(0, str(_l("— (the official's own body)")))] + [(b.id, b.name) for b in bodies]
+        instruction_bodies = [(0, str(_l("— (the question's responsible body)")))] + [(b.id, b.name) for b in bodies]
+        for entry in self.questions:
+            entry.form.topic_id.choices = topics
+            entry.form.body_id.choices = question_bodies
+            for row in entry.form.instructions:
+                row.form.body_id.choices = instruction_bodies
+
+    def row_requested(self) -> bool:
+        """Whether an "add another" button sent the form (it goes back to the user with one more row)."""
+        return bool(self.add_question.data or any(e.form.add_instruction.data for e in self.questions))
+
+    def add_row(self, topic_id: int | None) -> None:
+        """One more blank row where an "add another" button was pressed (a new question starts on ``topic_id``)."""
+        if self.add_question.data:
+            if len(self.questions) < MAX_QUESTIONS:
+                self.questions.append_entry({"topic_id": topic_id})
+            return
+        for entry in self.questions:
+            if entry.form.add_instruction.data and len(entry.form.instructions) < MAX_INSTRUCTIONS:
+                entry.form.instructions.append_entry()
+
+    def rows(self) -> list[QuestionEntry]:
+        """The question rows filled in (blank new rows left out), in the order of the form."""
+        return [entry.form for entry in self.questions if not entry.form.is_blank]
+
+    def show_error(self, field_name: str | None, message: str) -> None:
+        """Show a service's error next to its field, named by :class:`~.services.QuestionsInvalid`'s
+        indices into the rows that were filled in; at the top of the form when it names none."""
+        parts = (field_name or "").split("-")
+        target = None
+        if parts[0] == "questions" and len(parts) >= 3 and parts[1].isdigit():
+            rows = self.rows()
+            question = rows[int(parts[1])] if int(parts[1]) < len(rows) else None
+            if question is not None and parts[2] == "instructions":
+                filled = [e.form for e in question.instructions if not e.form.is_blank]
+                if len(parts) == 5 and parts[3].isdigit() and int(parts[3]) < len(filled):
+                    target = getattr(filled[int(parts[3])], parts[4], None)
+                else:  # about the question's instructions as a whole
+                    question.form_errors.append(message)
+                    self._collect_errors()
+                    return
+            elif question is not None:
+                target = getattr(question, parts[2], None)
+        if target is None:
+            self.form_errors.append(message)
+        else:
+            target.errors = list(target.errors) + [message]
+            self._collect_errors()
+
+    def _collect_errors(self) -> None:
+        # A FieldList keeps the errors its own validation found; those added since (the service's) count too,
+        # so that the form says it has errors.
+        for entry in self.questions.entries:
+            rows = [row.errors for row in entry.form.instructions.entries]
+            entry.form.instructions.errors = rows if any(rows) else []
+        questions = [entry.errors for entry in self.questions.entries]
+        self.questions.errors = questions if any(questions) else []
 
 
 class ExtendForm(FlaskForm):

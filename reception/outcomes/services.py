@@ -9,7 +9,7 @@ at once are conditional UPDATEs: the second, stale one raises :class:`Conflict` 
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -25,11 +25,12 @@ from ..core.errors import Conflict, Invalid, NotAllowed, NotFound
 from ..core.permissions import Permission, Role, acts_for_official
 from ..core.web import absolute_url
 from ..core.workdays import WorkCalendar
-from ..directory.models import Body, Official
+from ..directory.models import Body, Official, Topic
 from ..directory.queries import get
 from ..extensions import db
 from ..notifications.services import notify
 from .models import (
+    FORWARDED_RESULTS,
     AccessReport,
     AccessReportKind,
     CitizenContact,
@@ -39,6 +40,7 @@ from .models import (
     InstructionStatus,
     Outcome,
     OutcomeResult,
+    Question,
     Rating,
     ReportVerdict,
 )
@@ -119,19 +121,28 @@ def can_view_instruction(user, instruction: Instruction) -> bool:
 
 # --- reads --------------------------------------------------------------------------------------
 
+def _with_questions():
+    """Load options: an outcome's questions with their topic and responsible body, and each question's
+    instructions with their body (and its region, for the zone the deadline is read in)."""
+    questions = selectinload(Outcome.questions)
+    return (questions.joinedload(Question.topic), questions.joinedload(Question.body),
+            questions.selectinload(Question.instructions).joinedload(Instruction.body).joinedload(Body.region))
+
+
 def get_outcome(appointment_id: int) -> Outcome | None:
-    return db.session.scalar(select(Outcome).where(Outcome.appointment_id == appointment_id))
+    """The appointment's outcome with its questions and their instructions (in three queries)."""
+    return db.session.scalar(select(Outcome).where(Outcome.appointment_id == appointment_id)
+                             .options(*_with_questions()))
 
 
 def outcomes_by_appointment(appointment_ids) -> dict[int, Outcome]:
-    """The outcomes of these appointments (those that have one), with their instructions and the
-    instructions' bodies, in two queries."""
+    """The outcomes of these appointments (those that have one), with their questions and the questions'
+    instructions and bodies, in three queries whatever their number."""
     appointment_ids = list(appointment_ids)
     if not appointment_ids:
         return {}
     rows = db.session.scalars(select(Outcome).where(Outcome.appointment_id.in_(appointment_ids))
-                              .options(selectinload(Outcome.instructions).joinedload(Instruction.body)
-                                       .joinedload(Body.region)))
+                              .options(*_with_questions()))
     return {outcome.appointment_id: outcome for outcome in rows}
 
 
@@ -144,11 +155,13 @@ def active_bodies() -> list[Body]:
 
 
 def _instructions_ordered(stmt, today: date) -> list[Instruction]:
-    # With what the lists show of each: the body, and the reception's official and citizen.
-    appointment = joinedload(Instruction.outcome).joinedload(Outcome.appointment)
+    # With what the lists show of each: the body, the question it was given on, and the reception's
+    # official and citizen.
+    question = joinedload(Instruction.question)
+    appointment = question.joinedload(Question.outcome).joinedload(Outcome.appointment)
     rows = list(db.session.scalars(stmt.options(
-        joinedload(Instruction.body), appointment.joinedload(Appointment.official),
-        appointment.joinedload(Appointment.citizen))))
+        joinedload(Instruction.body), question.joinedload(Question.topic),
+        appointment.joinedload(Appointment.official), appointment.joinedload(Appointment.citizen))))
     # Open before reported, then overdue first, then by deadline.
     rank = {InstructionStatus.OPEN: 0, InstructionStatus.REPORTED: 1, InstructionStatus.CLOSED: 2}
     return sorted(rows, key=lambda i: (i.status is InstructionStatus.CLOSED, not is_overdue(i, today),
@@ -169,8 +182,8 @@ def list_body_instructions(user, today: date) -> list[Instruction]:
 def list_follow_ups(user, today: date) -> list[Instruction]:
     """Open and reported instructions from the receptions of the user's side: an assistant's body,
     an official's own receptions, every body for administrators. Overdue first."""
-    stmt = (select(Instruction).join(Instruction.outcome).join(Outcome.appointment).join(Appointment.official)
-            .where(Instruction.status != InstructionStatus.CLOSED))
+    stmt = (select(Instruction).join(Instruction.question).join(Question.outcome).join(Outcome.appointment)
+            .join(Appointment.official).where(Instruction.status != InstructionStatus.CLOSED))
     if not user.can(Permission.OUTCOME_RECORD):
         conditions = [Official.user_id == user.id]
         if user.has_role(Role.ASSISTANT) and user.body_id is not None:
@@ -179,79 +192,179 @@ def list_follow_ups(user, today: date) -> list[Instruction]:
     return _instructions_ordered(stmt, today)
 
 
-# --- outcomes and instructions ------------------------------------------------------------------
+# --- outcomes, questions and instructions -------------------------------------------------------
+
+#: Bounds of one outcome form (a reception rarely has more than a handful of questions).
+MAX_QUESTIONS = 20
+MAX_INSTRUCTIONS = 10
+
 
 @dataclass
 class NewInstruction:
-    body_id: int
+    body_id: int | None  # None: the question's responsible body
     responsible_name: str
     text: str
     appeal_type: str
     due_on: date | None  # None: the default term
 
 
-def _check_instruction(item: NewInstruction, today: date, config, index: int) -> date:
-    body = get(Body, item.body_id)
-    if body is None or not body.is_active:
-        raise Invalid(_l("Choose an active body responsible for the instruction."), field=f"instructions-{index}")
+@dataclass
+class QuestionData:
+    """One question as the official's side records it. ``id`` is a recorded question being changed (None:
+    a new one); ``remove`` takes a recorded question away. ``body_id`` is the responsible body (None: the
+    official's own); ``instructions`` are new ones, added to those the question already has."""
+
+    topic_id: int | None
+    wording: str
+    result: OutcomeResult | None
+    grounds: str = ""
+    body_id: int | None = None
+    instructions: list[NewInstruction] = field(default_factory=list)
+    id: int | None = None
+    remove: bool = False
+
+
+class QuestionsInvalid(Invalid):
+    """Every problem of the questions at once: ``problems`` is a list of (field, message), the field named
+    ``questions-<n>-<name>`` or ``questions-<n>-instructions-<m>-<name>`` by the indices of the lists given
+    to :func:`record_outcome` (``questions`` alone: the outcome as a whole). ``field`` and ``message`` are
+    the first problem's."""
+
+    def __init__(self, problems: list[tuple[str, object]]):
+        field_, message = problems[0]
+        super().__init__(message, field=field_)
+        self.problems = problems
+
+
+def _active_body(body_id: int | None) -> Body | None:
+    body = get(Body, body_id) if body_id else None
+    return body if body is not None and body.is_active else None
+
+
+def _instruction_problems(item: NewInstruction, question_body_id: int | None, today: date, config,
+                          at: str) -> tuple[list[tuple[str, object]], date | None]:
+    """What is wrong with a new instruction (field suffix, message), and its deadline when nothing is."""
+    problems = []
+    if _active_body(item.body_id or question_body_id) is None:
+        problems.append((f"{at}-body_id", _l("Choose an active body responsible for the instruction.")))
+    if not (item.responsible_name or "").strip():
+        problems.append((f"{at}-responsible_name", _l("Name the person responsible in the body.")))
+    if not (item.text or "").strip():
+        problems.append((f"{at}-text", _l("Say what must be done.")))
     if item.appeal_type not in APPEAL_TYPE_LABELS:
-        raise Invalid(_l("Choose the type of appeal."), field=f"instructions-{index}")
+        problems.append((f"{at}-appeal_type", _l("Choose the type of appeal.")))
+        return problems, None
     default = default_due_on(item.appeal_type, today, config)
     due = item.due_on or default
     if due < today:
-        raise Invalid(_l("The due date cannot be in the past."), field=f"instructions-{index}")
-    if due > default:
-        raise Invalid(_l("The due date cannot be later than the term for this type of appeal (%(date)s). "
-                         "A later date needs an extension with reasons.", date=default.isoformat()),
-                      field=f"instructions-{index}")
-    return due
+        problems.append((f"{at}-due_on", _l("The due date cannot be in the past.")))
+    elif due > default:
+        problems.append((f"{at}-due_on", _l("The due date cannot be later than the term for this type of appeal "
+                                            "(%(date)s). A later date needs an extension with reasons.",
+                                            date=default.isoformat())))
+    return problems, (None if problems else due)
 
 
-def record_outcome(actor, appointment: Appointment, result: OutcomeResult, grounds: str, notes: str,
-                   instructions: list[NewInstruction], seen: datetime | None, now: datetime, config) -> Outcome:
-    """Record (or update) the outcome of a reception and add instructions to bodies.
+def check_questions(questions: list[QuestionData], recorded: dict[int, Question], today: date,
+                    config) -> list[list[date]]:
+    """Check the questions of an outcome against the rules; ``recorded`` are the outcome's questions by id.
 
-    A checked-in appointment becomes held (the reception took place). The first recording tells
-    the citizen (``outcome_recorded``, once: an edit does not resend); instructions added by a
-    later edit are told in a message of their own. ``seen`` is the outcome's ``updated_at`` the
-    form was built from (None for a new one); a stale form raises Conflict. Raises NotAllowed for
-    anyone but the official's side, Conflict before check-in, Invalid for refused without grounds
-    or a bad instruction.
+    At least one question stays; each has a topic, a wording and a result; a refusal has grounds; a
+    forwarded question (fully or in part) names the body it went to and has at least one instruction (one
+    given before counts); each new instruction has a body (its own or the question's), the person
+    responsible, what must be done, a type of appeal and a due date from today to its type's term. A
+    question with instructions is not removed (the bodies are working on them: change its result instead).
+    Returns the due dates of each question's new instructions; raises QuestionsInvalid with every problem,
+    Conflict when a question named is not one of the outcome's (changed meanwhile)."""
+    problems: list[tuple[str, object]] = []
+    dues: list[list[date]] = []
+    named = {q.id for q in questions if q.id is not None}
+    if not named <= set(recorded):
+        raise Conflict(MSG_STALE)
+    if len(named) != len([q for q in questions if q.id is not None]):
+        raise Conflict(MSG_STALE)  # one question twice: a damaged form
+    kept = [q for q in questions if not q.remove] + [q for qid, q in recorded.items() if qid not in named]
+    if not kept:
+        problems.append(("questions", _l("Record at least one question the citizen raised, with its result.")))
+    for n, q in enumerate(questions):
+        at = f"questions-{n}"
+        dues.append([])
+        if q.remove:
+            if q.id is None:
+                continue
+            if recorded[q.id].instructions:
+                problems.append((f"{at}-remove", _l("This question has instructions to bodies, so it stays: "
+                                                    "change its result instead.")))
+            continue
+        if get(Topic, q.topic_id) is None:
+            problems.append((f"{at}-topic_id", _l("Choose the topic of the question.")))
+        if not (q.wording or "").strip():
+            problems.append((f"{at}-wording", _l("Write the question in a few words.")))
+        if q.result is None:
+            problems.append((f"{at}-result", _l("Choose the result.")))
+        elif q.result is OutcomeResult.REFUSED and not (q.grounds or "").strip():
+            problems.append((f"{at}-grounds", _l("Give the grounds for the refusal.")))
+        if q.body_id and _active_body(q.body_id) is None:
+            problems.append((f"{at}-body_id", _l("Choose an active body.")))
+        elif q.result in FORWARDED_RESULTS and not q.body_id:
+            problems.append((f"{at}-body_id", _l("Choose the body the question is forwarded to.")))
+        given = len(recorded[q.id].instructions) if q.id is not None else 0
+        if q.result in FORWARDED_RESULTS and not given and not q.instructions:
+            problems.append((f"{at}-instructions", _l("A forwarded question needs at least one instruction "
+                                                      "to a body, with its deadline.")))
+        for m, item in enumerate(q.instructions):
+            found, due = _instruction_problems(item, q.body_id, today, config, f"{at}-instructions-{m}")
+            problems.extend(found)
+            dues[-1].append(due)
+    if problems:
+        raise QuestionsInvalid(problems)
+    return dues
+
+
+def record_outcome(actor, appointment: Appointment, questions: list[QuestionData], notes: str,
+                   seen: datetime | None, now: datetime, config) -> Outcome:
+    """Record (or update) the outcome of a reception: the questions the citizen raised, each with its
+    result and new instructions to bodies, and notes on the reception as a whole.
+
+    A checked-in appointment becomes held (the reception took place). On an update, recorded questions
+    named by ``id`` are changed (or removed, see :func:`check_questions`), those not named stay as they
+    are, and new ones follow them; instructions are only ever added. The first recording tells the
+    citizen (``outcome_recorded``, once: an edit does not resend); questions or instructions added by a
+    later edit are told in a message of their own. ``seen`` is the outcome's ``updated_at`` the form was
+    built from (None for a new one); a stale form raises Conflict. Raises NotAllowed for anyone but the
+    official's side, Conflict before check-in, QuestionsInvalid (422) with every broken rule.
     """
     if not is_officials_side(actor, appointment):
         raise NotAllowed(_l("Only the official's side may record the outcome of this reception."))
     if appointment.status not in RECORDABLE:
         raise Conflict(_l("The outcome can be recorded once the citizen has been checked in."))
-    grounds = (grounds or "").strip()
-    if result is OutcomeResult.REFUSED and not grounds:
-        raise Invalid(_l("Give the grounds for the refusal."), field="grounds")
     today = local_today(appointment.official.body.timezone, now)
-    dues = [_check_instruction(item, today, config, n) for n, item in enumerate(instructions)]
-
     outcome = get_outcome(appointment.id)
     created = outcome is None
+    if (seen is not None) if created else (seen != outcome.updated_at):
+        raise Conflict(MSG_STALE)
+    recorded = {} if created else {q.id: q for q in outcome.questions}
+    dues = check_questions(questions, recorded, today, config)
+    notes = (notes or "").strip()
+
     if created:
-        if seen is not None:
-            raise Conflict(MSG_STALE)
-        outcome = Outcome(appointment_id=appointment.id, result=result, grounds=grounds or None, notes=notes or "",
-                          recorded_by_id=actor.id, recorded_at=now, updated_at=now)
+        outcome = Outcome(appointment_id=appointment.id, notes=notes, recorded_by_id=actor.id, recorded_at=now,
+                          updated_at=now)
         try:
             with db.session.begin_nested():
                 db.session.add(outcome)
         except IntegrityError:
             raise Conflict(MSG_STALE) from None
     else:
-        if seen is None or seen != outcome.updated_at:
-            raise Conflict(MSG_STALE)
+        # The conditional UPDATE orders two editors of one outcome: the second finds it changed.
         changed = db.session.execute(
             update(Outcome).where(Outcome.id == outcome.id, Outcome.updated_at == outcome.updated_at)
-            .values(result=result, grounds=grounds or None, notes=notes or "", updated_at=now)
-            .execution_options(synchronize_session=False)).rowcount
+            .values(notes=notes, updated_at=now).execution_options(synchronize_session=False)).rowcount
         if changed != 1:
             raise Conflict(MSG_STALE)
-        record_change("outcome", outcome.id, {"result": (outcome.result, result), "grounds": (outcome.grounds, grounds),
-                                              "notes": (outcome.notes, notes)})
-        db.session.refresh(outcome)
+        if notes != outcome.notes:
+            record_change("outcome", outcome.id, {"notes": (outcome.notes, notes)})
+        db.session.refresh(outcome, ["notes", "updated_at"])
 
     if appointment.status is AppointmentStatus.CHECKED_IN:
         # Recording the outcome means the reception took place (the day board may not have been used).
@@ -262,22 +375,47 @@ def record_outcome(actor, appointment: Appointment, result: OutcomeResult, groun
                            .execution_options(synchronize_session=False))
         db.session.refresh(appointment)
 
-    added = []
-    for item, due in zip(instructions, dues, strict=True):
-        instruction = Instruction(outcome_id=outcome.id, body_id=item.body_id,
-                                  responsible_name=item.responsible_name.strip(), text=item.text.strip(),
-                                  appeal_type=item.appeal_type, due_on=due, original_due_on=due,
-                                  status=InstructionStatus.OPEN, created_at=now)
-        db.session.add(instruction)
-        added.append(instruction)
+    # Questions: changed in place (the audit records each field), removed, or added after the others.
+    # Positions are never reused: a removed question leaves a gap, pages number questions by their order.
+    position = max((q.position for q in recorded.values()), default=0)
+    added_questions, added = [], []
+    for data, question_dues in zip(questions, dues, strict=True):
+        if data.remove:
+            if data.id is not None:
+                db.session.delete(recorded[data.id])
+            continue
+        values = dict(topic_id=data.topic_id, wording=data.wording.strip(), result=data.result,
+                      grounds=(data.grounds or "").strip() or None, body_id=data.body_id or None)
+        if data.id is not None:
+            question = recorded[data.id]
+            for key, value in values.items():
+                if getattr(question, key) != value:
+                    setattr(question, key, value)
+        else:
+            position += 1
+            question = Question(outcome_id=outcome.id, position=position, created_at=now, **values)
+            db.session.add(question)
+            added_questions.append(question)
+        for item, due in zip(data.instructions, question_dues, strict=True):
+            instruction = Instruction(question=question, body_id=item.body_id or data.body_id,
+                                      responsible_name=item.responsible_name.strip(), text=item.text.strip(),
+                                      appeal_type=item.appeal_type, due_on=due, original_due_on=due,
+                                      status=InstructionStatus.OPEN, created_at=now)
+            db.session.add(instruction)
+            added.append(instruction)
     db.session.flush()
-    db.session.refresh(outcome, ["instructions"])
+    db.session.expire(outcome, ["questions"])
+    outcome = get_outcome(appointment.id)
     if created:
-        _tell_citizen_outcome(outcome, outcome.instructions, f"outcome:{outcome.id}", update=False)
-    elif added:
-        _tell_citizen_outcome(outcome, added, f"outcome:{outcome.id}:instructions:{added[0].id}", update=True)
+        _tell_citizen_outcome(outcome, outcome.questions, outcome.instructions, f"outcome:{outcome.id}",
+                              update=False)
+    elif added_questions or added:
+        new_ids = {q.id for q in added_questions}
+        shown = [q for q in outcome.questions if q.id in new_ids or any(i in added for i in q.instructions)]
+        first = min([q.id for q in added_questions] or [0]), min([i.id for i in added] or [0])
+        _tell_citizen_outcome(outcome, shown, added, f"outcome:{outcome.id}:added:{first[0]}:{first[1]}",
+                              update=True)
     return outcome
-
 
 
 def _appointment_context(appointment: Appointment) -> dict:
@@ -286,13 +424,16 @@ def _appointment_context(appointment: Appointment) -> dict:
     return _context(appointment)
 
 
-def _tell_citizen_outcome(outcome: Outcome, instructions: list[Instruction], key: str, update: bool) -> None:
+def _tell_citizen_outcome(outcome: Outcome, questions: list[Question], instructions: list[Instruction], key: str,
+                          update: bool) -> None:
+    """``questions`` are those the message tells of, each with those of its ``instructions`` it lists."""
     appointment = outcome.appointment
     citizen = appointment.citizen
     notify(citizen, "outcome_recorded",
            _l("The outcome of your reception: talon %(talon)s", talon=appointment.talon_number),
            "outcome_recorded", dedupe_key=key, appointment_id=appointment.id, outcome=outcome,
-           instructions=instructions, update=update, **_appointment_context(appointment))
+           questions=questions, instructions=instructions, update=update,
+           numbers={q.id: n for n, q in enumerate(outcome.questions, 1)}, **_appointment_context(appointment))
 
 
 def extend_instruction(actor, instruction: Instruction, new_due_on: date, reason: str, seen_due_on: date,

@@ -1,6 +1,6 @@
-"""Pages of outcomes and follow-up: recording an outcome with instructions, the responsible body's
-reports, the official's side's checks and contacts, the follow-up lists, the citizen's rating and
-citizens' reports of refused bookings (read by monitors)."""
+"""Pages of outcomes and follow-up: recording an outcome question by question with instructions, the
+responsible body's reports, the official's side's checks and contacts, the follow-up lists, the citizen's
+rating and citizens' reports of refused bookings (read by monitors)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -19,7 +19,7 @@ from ..core.errors import DomainError
 from ..core.permissions import Permission, require, require_any
 from ..core.web import attach_error, commit, render_form
 from ..directory.models import Body, Official
-from ..directory.queries import get
+from ..directory.queries import get, topic_choices
 from ..extensions import db
 from . import services
 from .forms import (
@@ -33,7 +33,7 @@ from .forms import (
     ReviewForm,
     VerdictForm,
 )
-from .models import AccessReport, AccessReportKind, ContactChannel, Instruction, InstructionStatus, OutcomeResult
+from .models import AccessReport, AccessReportKind, ContactChannel, Instruction, InstructionStatus
 
 bp = Blueprint("outcomes", __name__)
 
@@ -83,52 +83,63 @@ def _reception_for_staff(reception_id: int) -> Appointment:
     return appointment
 
 
-def _outcome_form(outcome) -> OutcomeForm:
+def _outcome_form(appointment, outcome) -> OutcomeForm:
     data = {}
-    if outcome is not None and request.method == "GET":
-        data = dict(result=outcome.result.value, grounds=outcome.grounds or "", notes=outcome.notes,
-                    seen=outcome.updated_at.isoformat())
-    form = OutcomeForm(data=data)  # a POST reads the request instead
-    form.set_body_choices(services.active_bodies())
+    if request.method == "GET":  # a POST reads the request instead
+        if outcome is None:  # the first question as the citizen put it when booking
+            data = dict(questions=[dict(topic_id=appointment.topic_id, wording=appointment.summary)])
+        else:
+            data = dict(notes=outcome.notes, seen=outcome.updated_at.isoformat(), questions=[
+                dict(id=q.id, topic_id=q.topic_id, wording=q.wording, result=q.result.value,
+                     grounds=q.grounds or "", body_id=q.body_id or 0) for q in outcome.questions])
+    form = OutcomeForm(data=data)
+    form.set_choices(topic_choices(), services.active_bodies())
     return form
 
 
 def _outcome_page(appointment, form, outcome, status=None):
     return render_form("outcomes/record.html", form, status, appointment=appointment, outcome=outcome,
+                       recorded={q.id: q for q in outcome.questions} if outcome else {},
                        recordable=appointment.status in services.RECORDABLE,
                        appeal_types=services.APPEAL_TYPE_LABELS,
                        terms=services.followup_terms(current_app.config))
 
 
+def _show_errors(form, exc: DomainError) -> None:
+    for field, message in getattr(exc, "problems", None) or [(exc.field, exc.message)]:
+        form.show_error(field, str(message))
+
+
 @bp.route("/staff/appointments/<int:reception_id>/outcome", methods=["GET", "POST"])
 @login_required
 def record(reception_id: int):
-    """Record or edit the outcome of a reception, with up to two new instructions at a time."""
+    """Record or edit the outcome of a reception: its questions, each with its result and new instructions."""
     appointment = _reception_for_staff(reception_id)
     outcome = services.get_outcome(appointment.id)
-    form = _outcome_form(outcome)
+    form = _outcome_form(appointment, outcome)
+    if form.is_submitted() and form.row_requested():
+        if form.validate_on_submit():  # a damaged form is refused, not given one more row
+            form.add_row(appointment.topic_id)
+            form.set_choices(topic_choices(), services.active_bodies())  # the new row's choices
+        return _outcome_page(appointment, form, outcome)
     if not form.validate_on_submit():
         if request.method == "GET":
             record_view("appointment", appointment.id, "outcome")
             db.session.commit()
         return _outcome_page(appointment, form, outcome)
-    items = [services.NewInstruction(body_id=e.form.body_id.data, responsible_name=e.form.responsible_name.data,
-                                     text=e.form.text.data, appeal_type=e.form.appeal_type.data,
-                                     due_on=e.form.due_on.data)
-             for e in form.instructions if not e.form.is_blank]
     try:
         seen = datetime.fromisoformat(form.seen.data) if form.seen.data else None
     except ValueError:
         abort(400)  # a damaged hidden field
     try:
-        services.record_outcome(current_user, appointment, OutcomeResult(form.result.data), form.grounds.data,
-                                form.notes.data, items, seen, utcnow(), current_app.config)
+        services.record_outcome(current_user, appointment, [row.to_data() for row in form.rows()],
+                                form.notes.data, seen, utcnow(), current_app.config)
         commit(services.MSG_STALE)
     except DomainError as exc:
         db.session.rollback()
         appointment = get(Appointment, reception_id)
         outcome = services.get_outcome(appointment.id)
-        attach_error(form, exc)
+        _show_errors(form, exc)
         return _outcome_page(appointment, form, outcome, exc.status)
     flash(_l("The outcome has been saved. The citizen has been told.") if outcome is None
           else _l("The changes have been saved."), "success")

@@ -15,7 +15,7 @@ from reception.core.clock import utcnow
 from reception.core.permissions import Role
 from reception.directory.models import Body, Official
 from reception.notifications.models import OutboxMessage
-from reception.outcomes.models import Instruction, InstructionStatus, Outcome, OutcomeResult
+from reception.outcomes.models import Instruction, InstructionStatus, Outcome, OutcomeResult, Question
 from tests.conftest import csrf_from, login
 
 
@@ -52,29 +52,64 @@ def reception(db, app, make_body, make_official, make_user, make_session, bookin
                      citizen=citizen)
 
 
-def instruction_row(body_id: int, n: int = 0, **values) -> dict:
-    """Form fields of the outcome page's ``n``-th instruction block."""
+def question_row(topic_id: int, n: int = 0, **values) -> dict:
+    """Form fields of the outcome page's ``n``-th question (explained, unless told otherwise)."""
+    fields = dict(id="", topic_id=topic_id, wording="The roof of our house leaks", result="explained", grounds="",
+                  body_id="0")
+    fields.update(values)
+    return {f"questions-{n}-{k}": v for k, v in fields.items()}
+
+
+def instruction_row(body_id: int, n: int = 0, question: int = 0, **values) -> dict:
+    """Form fields of the ``n``-th instruction block of the outcome page's ``question``-th question."""
     fields = dict(body_id=body_id, responsible_name="Serik Abenov", text="Repair the roof of the house",
                   appeal_type="complaint", due_on="")
     fields.update(values)
-    return {f"instructions-{n}-{k}": v for k, v in fields.items()}
+    return {f"questions-{question}-instructions-{n}-{k}": v for k, v in fields.items()}
+
+
+def forwarded(topic_id: int, body_id: int, n: int = 0, **values) -> dict:
+    """The ``n``-th question forwarded to ``body_id`` with one instruction to it."""
+    return {**question_row(topic_id, n, result="forwarded", body_id=body_id),
+            **instruction_row(body_id, 0, n, **values)}
+
+
+def add_question(db, appointment, now, result=OutcomeResult.FORWARDED, body_id=None, wording="The roof leaks",
+                 **values) -> Question:
+    """An outcome of ``appointment`` (made if it has none) and one more question of it, written directly."""
+    outcome = db.session.scalar(select(Outcome).where(Outcome.appointment_id == appointment.id))
+    if outcome is None:
+        outcome = Outcome(appointment_id=appointment.id, notes="", recorded_at=now, updated_at=now)
+        db.session.add(outcome)
+        db.session.flush()
+    position = 1 + max((q.position for q in outcome.questions), default=0)
+    question = Question(outcome_id=outcome.id, position=position, topic_id=appointment.topic_id, wording=wording,
+                        result=result, body_id=body_id, created_at=now, **values)
+    db.session.add(question)
+    db.session.flush()
+    db.session.expire(outcome, ["questions"])
+    return question
+
+
+def add_instruction(db, question, body_id, now, due_on=None, **values) -> Instruction:
+    due = due_on or now.date() + timedelta(days=20)
+    fields = dict(responsible_name="Serik Abenov", text="Repair the roof", appeal_type="complaint",
+                  status=InstructionStatus.OPEN, created_at=now)
+    fields.update(values)
+    instruction = Instruction(question_id=question.id, body_id=body_id, due_on=due, original_due_on=due, **fields)
+    db.session.add(instruction)
+    db.session.flush()
+    return instruction
 
 
 @pytest.fixture
 def with_instruction(db, reception):
-    """The reception held, its outcome recorded (forwarded) with one open instruction to body B."""
+    """The reception held, its outcome recorded: one question forwarded to body B with one open instruction."""
     def make(due_on=None, status=InstructionStatus.OPEN) -> Instruction:
         now = utcnow()
         reception.appointment.status = AppointmentStatus.HELD
-        outcome = Outcome(appointment_id=reception.appointment.id, result=OutcomeResult.FORWARDED, notes="",
-                          recorded_at=now, updated_at=now)
-        db.session.add(outcome)
-        db.session.flush()
-        due = due_on or now.date() + timedelta(days=20)
-        instruction = Instruction(outcome_id=outcome.id, body_id=reception.body_b.id,
-                                  responsible_name="Serik Abenov", text="Repair the roof", appeal_type="complaint",
-                                  due_on=due, original_due_on=due, status=status, created_at=now)
-        db.session.add(instruction)
+        question = add_question(db, reception.appointment, now, body_id=reception.body_b.id)
+        instruction = add_instruction(db, question, reception.body_b.id, now, due_on=due_on, status=status)
         db.session.commit()
         return instruction
     return make

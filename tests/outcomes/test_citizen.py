@@ -6,20 +6,43 @@ from sqlalchemy import select
 from reception.core.permissions import Role
 from reception.outcomes.models import AccessReport, InstructionStatus, Rating
 from tests.conftest import login
-from tests.outcomes.conftest import instruction_row, switch_to
+from tests.outcomes.conftest import forwarded, instruction_row, question_row, switch_to
 
 
 def test_the_citizen_sees_the_result_and_each_instructions_body_due_date_and_status(
         db, client, submit, reception):
     login(client, reception.assistant)
-    assert submit(reception.outcome_url, {"result": "forwarded", "notes": "Your roof will be repaired.",
-                                          **instruction_row(reception.body_b.id)}).status_code == 302
+    assert submit(reception.outcome_url, {"notes": "Your roof will be repaired.",
+                                          **forwarded(reception.appointment.topic_id,
+                                                      reception.body_b.id)}).status_code == 302
     switch_to(client, reception.citizen)
     talon = client.get(f"/my/appointments/{reception.appointment.id}").get_data(as_text=True)
     assert "Forwarded to a competent body" in talon and "Your roof will be repaired." in talon
     assert reception.body_b.name_en in talon and "Repair the roof of the house" in talon
     assert "In progress" in talon
     assert "How was your reception?" in talon  # held: the rating form
+
+
+def test_the_citizen_sees_each_questions_result_grounds_and_instructions_on_the_talon_page(
+        db, client, submit, reception):
+    topic = reception.appointment.topic_id
+    login(client, reception.assistant)
+    r = submit(reception.outcome_url, {
+        **question_row(topic, 0, wording="A new roof", result="refused", grounds="The house is due for demolition"),
+        **question_row(topic, 1, wording="Heating since October", result="forwarded", body_id=reception.body_b.id),
+        **instruction_row(0, 0, 1, text="Restore the heating"),  # no body of its own: the question's
+        **question_row(topic, 2, wording="Who pays for the repairs", result="explained")})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    switch_to(client, reception.citizen)
+    talon = client.get(f"/my/appointments/{reception.appointment.id}").get_data(as_text=True)
+    roof, heating, repairs = (talon.index(w) for w in ("A new roof", "Heating since October", "Who pays for"))
+    assert roof < heating < repairs
+    assert "Refused" in talon[roof:heating] and "The house is due for demolition" in talon[roof:heating]
+    assert "Forwarded to a competent body" in talon[heating:repairs]
+    assert "Restore the heating" in talon[heating:repairs] and reception.body_b.name_en in talon[heating:repairs]
+    assert "Explained" in talon[repairs:] and "Restore the heating" not in talon[repairs:]
+    # The reception's result, above the questions: the least settled of theirs, forwarded in part.
+    assert "Forwarded in part to a competent body" in talon[:roof]
 
 
 def test_the_status_follows_the_instruction(db, client, reception, with_instruction):

@@ -21,7 +21,7 @@ from reception.outcomes.models import (
 )
 from reception.outcomes.services import add_months
 from tests.conftest import login
-from tests.outcomes.conftest import instruction_row, messages, switch_to
+from tests.outcomes.conftest import add_instruction, forwarded, instruction_row, messages, question_row, switch_to
 
 
 def _today() -> date:
@@ -51,7 +51,8 @@ def test_outcome_with_two_instructions_gets_default_due_dates_counted_in_working
 
     login(client, reception.assistant)
     r = submit(reception.outcome_url, {
-        "result": "forwarded_part", "notes": "The roof leaks since spring.",
+        "notes": "The roof leaks since spring.",
+        **question_row(reception.appointment.topic_id, result="forwarded_part", body_id=reception.body_b.id),
         **instruction_row(reception.body_b.id, 0, appeal_type="complaint"),
         **instruction_row(reception.body_a.id, 1, appeal_type="statement", text="Check the heating",
                           responsible_name="Dana Omarova")})
@@ -59,7 +60,8 @@ def test_outcome_with_two_instructions_gets_default_due_dates_counted_in_working
 
     outcome = db.session.scalar(select(Outcome).where(Outcome.appointment_id == reception.appointment.id))
     assert outcome.result is OutcomeResult.FORWARDED_PART
-    first, second = outcome.instructions
+    (question,) = outcome.questions
+    first, second = question.instructions
     assert first.body_id == reception.body_b.id and first.due_on == expected and first.due_on != holiday
     assert second.due_on > expected and second.responsible_name == "Dana Omarova"
     assert first.status is InstructionStatus.OPEN
@@ -78,8 +80,7 @@ def test_outcome_with_two_instructions_gets_default_due_dates_counted_in_working
     # Editing the outcome does not tell the citizen again.
     page = client.get(reception.outcome_url)
     assert "Check the heating" in page.get_data(as_text=True)
-    r = submit(reception.outcome_url, {"result": "forwarded_part", "notes": "Edited",
-                                       "seen": outcome.updated_at.isoformat()})
+    r = submit(reception.outcome_url, {"notes": "Edited", "seen": outcome.updated_at.isoformat()})
     assert r.status_code == 302
     db.session.refresh(outcome)
     assert outcome.notes == "Edited"
@@ -87,52 +88,60 @@ def test_outcome_with_two_instructions_gets_default_due_dates_counted_in_working
 
 
 def test_a_stale_outcome_form_is_refused_with_409(db, client, submit, reception):
+    topic = reception.appointment.topic_id
     login(client, reception.assistant)
-    assert submit(reception.outcome_url, {"result": "explained"}).status_code == 302
+    assert submit(reception.outcome_url, question_row(topic)).status_code == 302
     outcome = db.session.scalar(select(Outcome).where(Outcome.appointment_id == reception.appointment.id))
-    stale = outcome.updated_at.isoformat()
-    assert submit(reception.outcome_url, {"result": "resolved", "seen": stale}).status_code == 302
-    r = submit(reception.outcome_url, {"result": "satisfied", "seen": stale})
+    stale, question_id = outcome.updated_at.isoformat(), outcome.questions[0].id
+    assert submit(reception.outcome_url, {**question_row(topic, id=question_id, result="resolved"),
+                                          "seen": stale}).status_code == 302
+    r = submit(reception.outcome_url, {**question_row(topic, id=question_id, result="satisfied"), "seen": stale})
     assert r.status_code == 409 and "Someone else changed this record" in r.get_data(as_text=True)
     # A second "new" form (as if opened before the first was saved) is stale too.
-    assert submit(reception.outcome_url, {"result": "satisfied"}).status_code == 409
+    assert submit(reception.outcome_url, question_row(topic, result="satisfied")).status_code == 409
     db.session.refresh(outcome)
-    assert outcome.result is OutcomeResult.RESOLVED
+    assert outcome.result is OutcomeResult.RESOLVED and len(outcome.questions) == 1
 
 
-def test_a_refusal_needs_grounds(db, client, submit, reception):
+def test_a_refusal_needs_grounds_shown_next_to_the_question_s_field(db, client, submit, reception):
+    topic = reception.appointment.topic_id
     login(client, reception.assistant)
-    r = submit(reception.outcome_url, {"result": "refused"})
-    assert r.status_code == 422 and "Give the grounds for the refusal" in r.get_data(as_text=True)
+    r = submit(reception.outcome_url, {**question_row(topic), **question_row(topic, 1, result="refused")})
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422
+    error = text[text.index('id="questions-1-grounds-error"'):]
+    assert error[:error.index("</p>")].endswith("Give the grounds for the refusal.")
+    assert 'id="questions-0-grounds-error"' not in text
     assert db.session.scalar(select(Outcome).where(Outcome.appointment_id == reception.appointment.id)) is None
-    r = submit(reception.outcome_url, {"result": "refused", "grounds": "Article 12 of the Land Code"})
+    r = submit(reception.outcome_url, {**question_row(topic),
+                                       **question_row(topic, 1, result="refused",
+                                                      grounds="Article 12 of the Land Code")})
     assert r.status_code == 302
+    outcome = db.session.scalar(select(Outcome).where(Outcome.appointment_id == reception.appointment.id))
+    assert [q.grounds for q in outcome.questions] == [None, "Article 12 of the Land Code"]
+    assert outcome.result is OutcomeResult.REFUSED  # explained and refused: the less settled
 
 
 def test_the_outcome_waits_for_the_citizen_to_be_checked_in(db, client, submit, reception):
     reception.appointment.status = AppointmentStatus.SCHEDULED
     db.session.commit()
     login(client, reception.assistant)
-    r = submit(reception.outcome_url, {"result": "explained"})
+    r = submit(reception.outcome_url, question_row(reception.appointment.topic_id))
     assert r.status_code == 409 and "once the citizen has been checked in" in r.get_data(as_text=True)
     assert messages(db, reception.citizen, "outcome_recorded") == []
 
 
 def test_the_due_date_may_be_earlier_than_the_term_but_not_past_nor_later(db, client, submit, reception):
     login(client, reception.assistant)
-    today = _today()
-    r = submit(reception.outcome_url, {"result": "forwarded",
-                                       **instruction_row(reception.body_b.id, due_on=(today - timedelta(days=1))
-                                                         .isoformat())})
+    today, topic, body = _today(), reception.appointment.topic_id, reception.body_b.id
+    r = submit(reception.outcome_url, forwarded(topic, body, due_on=(today - timedelta(days=1)).isoformat()))
     assert r.status_code == 422 and "cannot be in the past" in r.get_data(as_text=True)
-    r = submit(reception.outcome_url, {"result": "forwarded",
-                                       **instruction_row(reception.body_b.id, due_on=(today + timedelta(days=90))
-                                                         .isoformat())})
+    assert 'id="questions-0-instructions-0-due_on-error"' in r.get_data(as_text=True)
+    r = submit(reception.outcome_url, forwarded(topic, body, due_on=(today + timedelta(days=90)).isoformat()))
     assert r.status_code == 422 and "cannot be later than the term" in r.get_data(as_text=True)
     assert db.session.scalar(select(Instruction.id)) is None  # nothing half-written
     early = today + timedelta(days=2)
-    r = submit(reception.outcome_url, {"result": "forwarded", **instruction_row(reception.body_b.id,
-                                                                                due_on=early.isoformat())})
+    r = submit(reception.outcome_url, forwarded(topic, body, due_on=early.isoformat()))
     assert r.status_code == 302
     assert db.session.scalar(select(Instruction.due_on)) == early
 
@@ -142,7 +151,7 @@ def test_an_official_records_for_their_own_receptions_only(db, client, submit, r
     login(client, other_official)
     assert client.get(reception.outcome_url).status_code == 403
     switch_to(client, reception.official.user)
-    assert submit(reception.outcome_url, {"result": "explained"}).status_code == 302
+    assert submit(reception.outcome_url, question_row(reception.appointment.topic_id)).status_code == 302
 
 
 def test_an_extension_needs_reasons_a_later_date_within_two_months_and_tells_the_citizen(
@@ -239,10 +248,8 @@ def test_the_body_cannot_judge_its_own_report(db, client, submit, reception, wit
 def test_overdue_instructions_come_first_and_are_flagged_on_the_follow_up_list(
         db, client, reception, with_instruction):
     late = with_instruction(due_on=_today() - timedelta(days=3))
-    later = Instruction(outcome_id=late.outcome_id, body_id=reception.body_a.id, responsible_name="X",
-                        text="Plant trees in the yard", appeal_type="proposal", due_on=_today() + timedelta(days=1),
-                        original_due_on=_today() + timedelta(days=1), created_at=utcnow())
-    db.session.add(later)
+    add_instruction(db, late.question, reception.body_a.id, utcnow(), due_on=_today() + timedelta(days=1),
+                    responsible_name="X", text="Plant trees in the yard", appeal_type="proposal")
     db.session.commit()
     login(client, reception.assistant)
     text = client.get("/staff/follow-ups/").get_data(as_text=True)

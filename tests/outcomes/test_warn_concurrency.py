@@ -27,7 +27,7 @@ from reception.core.workdays import WorkCalendar
 from reception.directory.models import Body, BodyLevel, Official, Region, Topic, Venue, VenueKind
 from reception.extensions import db
 from reception.notifications.models import OutboxMessage
-from reception.outcomes.models import Instruction, Outcome, OutcomeResult
+from reception.outcomes.models import Instruction, Outcome, OutcomeResult, Question
 from reception.outcomes.services import warn_followups
 from reception.schedule.models import AttendanceFormat, ReceptionSession, Slot
 from tests.booking.fixtures import new_session
@@ -69,20 +69,26 @@ def committed_instruction(app):
                                   accepted_at=utcnow())
         s.add(appointment)
         s.flush()
-        outcome = Outcome(appointment_id=appointment.id, result=OutcomeResult.FORWARDED, notes="")
+        outcome = Outcome(appointment_id=appointment.id, notes="")
         s.add(outcome)
         s.flush()
-        instruction = Instruction(outcome_id=outcome.id, body_id=body.id, responsible_name="r", text="t",
+        question = Question(outcome_id=outcome.id, position=1, topic_id=appointment.topic_id, wording="w",
+                            result=OutcomeResult.FORWARDED, body_id=body.id)
+        s.add(question)
+        s.flush()
+        instruction = Instruction(question_id=question.id, body_id=body.id, responsible_name="r", text="t",
                                   appeal_type="complaint", due_on=due, original_due_on=due)
         s.add(instruction)
         s.commit()
         made = dict(body=body.id, official=official.id, venue=venue.id, session=session.id,
                     users=[u.id for u in users], appointment=appointment.id, outcome=outcome.id,
+                    question=question.id,
                     instruction=instruction.id, reps=[u.id for u in users[1:]])
     yield made
     with engine.begin() as conn:
         conn.execute(delete(OutboxMessage).where(OutboxMessage.user_id.in_(made["users"])))
         conn.execute(delete(Instruction).where(Instruction.id == made["instruction"]))
+        conn.execute(delete(Question).where(Question.id == made["question"]))
         conn.execute(delete(Outcome).where(Outcome.id == made["outcome"]))
         conn.execute(delete(Appointment).where(Appointment.id == made["appointment"]))
         conn.execute(delete(Slot).where(Slot.session_id == made["session"]))
