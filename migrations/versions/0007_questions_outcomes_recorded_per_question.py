@@ -3,7 +3,8 @@
 Each existing outcome becomes one question (the appointment's topic, its summary as the wording, the
 outcome's result and grounds, the first instruction's body when it was forwarded); its instructions
 belong to that question. The downgrade folds the questions back into one result per outcome (the first
-question's) and moves the instructions back.
+question's) and moves the instructions back. Monitoring reads sessions by local date and slots by session:
+both get an index.
 
 Revision ID: 0007
 Revises: 0006
@@ -66,6 +67,11 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_instructions_question_id_questions'), 'questions', ['question_id'], ['id'], ondelete='RESTRICT')
         batch_op.drop_column('outcome_id')
 
+    with op.batch_alter_table('reception_sessions', schema=None) as batch_op:
+        batch_op.create_index('ix_reception_sessions_local_date', ['local_date'], unique=False)
+    with op.batch_alter_table('slots', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_slots_session_id'), ['session_id'], unique=False)
+
     with op.batch_alter_table('outcomes', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_outcomes_outcome_result'), type_='check')
         batch_op.drop_column('result')
@@ -73,6 +79,11 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('slots', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_slots_session_id'))
+    with op.batch_alter_table('reception_sessions', schema=None) as batch_op:
+        batch_op.drop_index('ix_reception_sessions_local_date')
+
     with op.batch_alter_table('outcomes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('grounds', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('result', sa.Enum(*RESULTS, name='outcome_result', native_enum=False, create_constraint=True), nullable=True))

@@ -176,15 +176,25 @@ def _access_reports(period: Period, by: str, body_ids) -> dict:
 
 
 def _supply(period: Period, by: str, body_ids) -> dict:
+    """Slots published for the period's sessions, and how many of them were booked: two grouped counts (a
+    booked slot is one with a booking that took it: scheduled, checked in, held or not come)."""
     key = _key(by, ReceptionSession.official_id)
-    booked = exists().where(Appointment.slot_id == Slot.id, Appointment.status.in_(BOOKED_STATUSES))
-    stmt = (select(key.label("k"), func.count().label("slots"), func.sum(case((booked, 1), else_=0)).label("booked"))
-            .select_from(Slot).join(ReceptionSession, ReceptionSession.id == Slot.session_id)
-            .join(Official, Official.id == ReceptionSession.official_id).join(Body, Body.id == Official.body_id)
-            .where(ReceptionSession.is_published.is_(True),
-                   ReceptionSession.local_date.between(period.start, period.end))
-            .group_by(key))
-    return {row.k: row for row in db.session.execute(_scope(stmt, Body.id, body_ids))}
+
+    def count(stmt, what):
+        stmt = (stmt.add_columns(key.label("k"), what.label("n"))
+                .join(Official, Official.id == ReceptionSession.official_id).join(Body, Body.id == Official.body_id)
+                .where(ReceptionSession.is_published.is_(True),
+                       ReceptionSession.local_date.between(period.start, period.end))
+                .group_by(key))
+        return {row.k: row.n for row in db.session.execute(_scope(stmt, Body.id, body_ids))}
+
+    slots = count(select().select_from(Slot).join(ReceptionSession, ReceptionSession.id == Slot.session_id),
+                  func.count())
+    booked = count(select().select_from(Appointment)
+                   .join(ReceptionSession, ReceptionSession.id == Appointment.session_id)
+                   .where(Appointment.slot_id.is_not(None), Appointment.status.in_(BOOKED_STATUSES)),
+                   func.count(func.distinct(Appointment.slot_id)))
+    return {k: (n, booked.get(k, 0)) for k, n in slots.items()}
 
 
 def _median_days(period: Period, by: str, body_ids) -> dict:
@@ -234,8 +244,8 @@ def figures(period: Period, today: date, by: str = "body", body_ids=None) -> dic
             questions=sum(q["results"].values()) if q else 0, closed=q["closed"] if q else 0,
             satisfied=q["satisfied"] if q else 0, results=dict(q["results"]) if q else {},
             overdue=overdue.get(k, 0), requests=requests.get(k, 0), waitlist_joins=joins.get(k, 0),
-            access_reports=reports.get(k, 0), slots=sup.slots if sup else 0,
-            booked=int(sup.booked or 0) if sup else 0, median_days=medians.get(k))
+            access_reports=reports.get(k, 0), slots=sup[0] if sup else 0, booked=sup[1] if sup else 0,
+            median_days=medians.get(k))
     return out
 
 

@@ -186,6 +186,8 @@ class ReceptionSession(db.Model):
         # One session per official per unified day (announcing twice adds none).
         UniqueConstraint("unified_day_id", "official_id"),
         Index("ix_reception_sessions_official_id_starts_at", "official_id", "starts_at"),
+        # Monitoring counts the sessions of a period by their local date.
+        Index("ix_reception_sessions_local_date", "local_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -242,7 +244,7 @@ class Slot(db.Model):
                       Index("ix_slots_starts_at", "starts_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("reception_sessions.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("reception_sessions.id", ondelete="CASCADE"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # A hold keeps a free slot for one citizen until ``held_until`` (an offer from screening or the
