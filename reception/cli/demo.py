@@ -54,6 +54,7 @@ from .demo_data import (
     Akimat,
     Text,
 )
+from .demo_history import load_history
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -70,12 +71,13 @@ _HOURS = {
 _CAPITAL = "KZ-71"  # where central bodies' venues are
 
 
-def load_demo_data(today: date) -> list[tuple[str, str]]:
+def load_demo_data(today: date, *, history: bool = True) -> list[tuple[str, str]]:
     """Create whatever demo rows are missing; returns (role, e-mail) of every demo account.
 
     Every head of a body with a reception office gets weekly reception hours, and the
     sessions of the next weeks are generated from ``today`` (also idempotent: a date
-    that has its session is left alone). Adds and flushes, never commits (the caller
+    that has its session is left alone). With ``history``, the year before ``today`` is
+    generated once (:mod:`.demo_history`). Adds and flushes, never commits (the caller
     does). Expects the regions and topics of ``load_reference_data()`` to be present.
     """
     loader = _Loader()
@@ -92,6 +94,8 @@ def load_demo_data(today: date) -> list[tuple[str, str]]:
     db.session.flush()
     loader.load_receptions(today)
     db.session.flush()
+    if history:
+        load_history(today, loader.bodies, DEMO_PASSWORD)
     return accounts
 
 

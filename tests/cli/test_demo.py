@@ -47,7 +47,8 @@ def _counts() -> dict[str, int]:
 
 @pytest.fixture
 def demo(ctx):
-    accounts = load_demo_data(TODAY)
+    """The directory, accounts and coming receptions; the year of history is tested in test_demo_history."""
+    accounts = load_demo_data(TODAY, history=False)
     _db.session.flush()
     return accounts
 
@@ -158,7 +159,7 @@ def test_each_demo_account_can_log_in(demo, client, role):
 def test_loading_twice_creates_and_changes_nothing(demo):
     before = _counts()
     password_hash = _db.session.scalar(select(User.password_hash).where(User.email == "admin@demo.kz"))
-    assert load_demo_data(TODAY) == demo
+    assert load_demo_data(TODAY, history=False) == demo
     _db.session.flush()
     assert _counts() == before
     assert _db.session.scalar(select(User.password_hash).where(User.email == "admin@demo.kz")) == password_hash
@@ -169,7 +170,7 @@ def test_loading_again_keeps_what_an_administrator_edited(demo):
     body.name_en = "Ministry of Health"
     body.topics = []
     _db.session.flush()
-    load_demo_data(TODAY)
+    load_demo_data(TODAY, history=False)
     _db.session.flush()
     assert body.name_en == "Ministry of Health" and body.topics == []
 
@@ -179,7 +180,7 @@ def test_loading_restores_a_deleted_demo_row(demo):
                                                                 Venue.kind == VenueKind.STUDIO)).one()
     _db.session.delete(studio)
     _db.session.flush()
-    load_demo_data(TODAY)
+    load_demo_data(TODAY, history=False)
     _db.session.flush()
     assert _count(select(Venue).where(Venue.kind == VenueKind.STUDIO).subquery()) == 20
 
