@@ -115,3 +115,12 @@ def booking_check(conn, slot_ids: list[int]) -> tuple[int, int]:
     rows = conn.execute(text(f"SELECT count(*) FROM appointments WHERE slot_id = ANY(:ids) AND {ACTIVE} "
                              "GROUP BY slot_id"), {"ids": slot_ids}).scalars().all()
     return sum(rows), sum(1 for n in rows if n > 1)
+
+
+def add_monitor(conn) -> int:
+    """A monitor's account (its session cookie is minted by the bench: no password)."""
+    user_id = conn.execute(text(
+        """INSERT INTO users (email, full_name, password_hash, language, is_active, created_at)
+           VALUES ('monitor@bench.invalid', 'Bench Monitor', 'x', 'en', true, now()) RETURNING id""")).scalar_one()
+    conn.execute(text("INSERT INTO user_roles (user_id, role) VALUES (:id, 'monitor')"), {"id": user_id})
+    return user_id

@@ -5,7 +5,8 @@ officials (in id order) a reception on every weekday of the two years before the
 each: 5 % cancelled with a reason, 5 % never marked; at held ones 90 % of the citizens are received and
 10 % do not come. Each held reception has an outcome with 1 to 2 questions (about 1.3) in the reference's
 topic shares and results; forwarded questions get an instruction, done or open (some overdue). With all 400
-officials: about 208,000 sessions and 1,040,000 appointments.
+officials: about 208,000 sessions and 1,040,000 appointments, by about 520,000 citizens (one for two
+appointments: most come once, some come back).
 """
 from __future__ import annotations
 
@@ -17,6 +18,12 @@ YEARS = 2
 SLOTS = 5
 
 HISTORY = [
+    # The citizens of this history (one for two appointments).
+    """INSERT INTO users (email, full_name, password_hash, language, region_id, is_active, created_at)
+       SELECT 'history' || :last_user || '-' || n || '@bench.invalid', 'Citizen ' || n, 'x', 'ru',
+              (SELECT id FROM regions ORDER BY code OFFSET n % 20 LIMIT 1), true, now()
+       FROM generate_series(1, :citizens) AS n""",
+    "INSERT INTO user_roles (user_id, role) SELECT id, 'citizen' FROM users WHERE id > :last_user",
     # Weekday receptions of the chosen officials over the two years before the first seeded day.
     """WITH days AS (SELECT d::date AS day FROM generate_series(CAST(:first_day AS date) - 365 * :years,
                                                               CAST(:first_day AS date) - 1, '1 day') d
@@ -43,7 +50,7 @@ HISTORY = [
     # A citizen on every slot: received, absent, or cancelled with the session (never marked: absent).
     """INSERT INTO appointments (citizen_id, official_id, session_id, slot_id, format, topic_id, summary, status,
                                  co_applicants, created_at, accepted_at, needs_wheelchair, needs_sign_language)
-       SELECT (SELECT min(id) FROM users) + abs(hashtext(sl.id::text)) % :citizens, s.official_id, s.id, sl.id,
+       SELECT :last_user + 1 + abs(hashtext(sl.id::text)) % :citizens, s.official_id, s.id, sl.id,
               'in_person', (SELECT min(id) FROM topics), 'Bench history',
               CASE WHEN s.status = 'cancelled' THEN 'cancelled' WHEN s.status = 'planned' THEN 'no_show'
                    WHEN abs(hashtext('show' || sl.id)) % 10 = 0 THEN 'no_show' ELSE 'held' END,
@@ -86,11 +93,13 @@ HISTORY = [
 ]
 
 
-def add(conn, first_day: date, officials: int, skip: int, citizens: int) -> int:
+def add(conn, first_day: date, officials: int, skip: int) -> int:
     """Give ``officials`` officials (after the first ``skip``) two years of history; return the appointments."""
     last_session = conn.execute(text("SELECT coalesce(max(id), 0) FROM reception_sessions")).scalar_one()
+    last_user = conn.execute(text("SELECT coalesce(max(id), 0) FROM users")).scalar_one()
+    citizens = officials * YEARS * 261 * SLOTS // 2
     params = {"first_day": first_day, "years": YEARS, "slots": SLOTS, "officials": officials, "skip": skip,
-              "citizens": citizens, "last_session": last_session}
+              "citizens": citizens, "last_session": last_session, "last_user": last_user}
     for statement in HISTORY:
         conn.execute(text(statement), params)
     conn.execute(text("ANALYZE"))

@@ -23,7 +23,7 @@ from reception.accounts.passwords import hash_password
 from reception.directory.reference import load_reference_data
 from reception.extensions import db
 
-from . import cpu, database, scenarios
+from . import cpu, database, history, scenarios
 from .client import Rate
 from .server import ROOT, gunicorn
 
@@ -32,6 +32,10 @@ RUSH_CITIZENS, RUSH_SLOTS = 2000, 50
 BOOKING_CITIZENS = 10_000          # one booking each, so that no per-citizen rule gets in the way
 CONCURRENCY, SECONDS = 32, 15      # the same for the health endpoint and the booking endpoint
 SEARCH_REQUESTS = 200              # per page kind
+MONITORING_REQUESTS = 5            # per monitoring page and data size (each takes seconds at a million)
+# Monitoring history: a quarter of the officials first (about 260,000 appointments), then all of them (about
+# 1,040,000 appointments and 208,000 sessions over two years).
+SMALL_OFFICIALS, ALL_OFFICIALS = 100, 20 * database.OFFICIALS_PER_REGION
 WORKERS = 2 * (os.cpu_count() or 1) + 1  # gunicorn's advice for sync workers
 STARTED = time.perf_counter()
 
@@ -84,6 +88,31 @@ def noon_rush(app, port: int, data: dict) -> dict:
           f"booking p99 {rush['p99_ms']:.0f} ms")
     return {"appointments": appointments, "double_bookings": doubles, "errors_5xx": rush["errors_5xx"],
             "p99_ms": round(rush["p99_ms"], 1)}
+
+
+def monitoring(app, port: int, data: dict) -> dict:
+    """p95 of the overview, the bodies table and the map for last year, at about 260,000 and at about
+    1,040,000 appointments (two years of history added in bulk SQL; see bench/history.py)."""
+    with app.app_context(), db.engine.begin() as conn:
+        monitor_id = database.add_monitor(conn)
+    cookie = scenarios.signed_in(app, monitor_id)[0]
+    period = str(date.today().year - 1)
+    result, first_day = {}, date.today() + timedelta(days=1)
+    for label, skip, officials in (("small", 0, SMALL_OFFICIALS), ("large", SMALL_OFFICIALS,
+                                                                      ALL_OFFICIALS - SMALL_OFFICIALS)):
+        _step(f"monitoring: two years of history for {officials} more officials")
+        with app.app_context(), db.engine.begin() as conn:
+            appointments = history.add(conn, first_day, officials, skip)
+        p95 = asyncio.run(scenarios.monitoring(port, cookie, period, MONITORING_REQUESTS))
+        print(f"{appointments:,} appointments, year {period}: overview p95 {p95['overview']:.0f} ms, bodies table "
+              f"p95 {p95['bodies']:.0f} ms, map p95 {p95['map']:.0f} ms (aim: under 300 ms each)")
+        result[label] = {"appointments": appointments, **p95}
+    small, large = result["small"], result["large"]
+    print(f"growth from {small['appointments']:,} to {large['appointments']:,} appointments: overview "
+          f"x{large['overview'] / small['overview']:.2f} (aim: under 2)")
+    return {"appointments": large["appointments"], "overview_p95_ms": round(large["overview"], 1),
+            "bodies_p95_ms": round(large["bodies"], 1), "map_p95_ms": round(large["map"], 1),
+            "overview_p95_ms_small": round(small["overview"], 1), "appointments_small": small["appointments"]}
 
 
 def _measured(app, gunicorn_pid: int, name: str, load) -> tuple[Rate, float]:
@@ -143,8 +172,9 @@ def main() -> int:
             print(f"gunicorn: {WORKERS} sync workers on port {port}")
             results = {"search": search(port, data), "noon_rush": noon_rush(app, port, data),
                        "throughput": throughput(app, port, pid, data)}
-    RESULTS.write_text(json.dumps({key: results[key] for key in ("noon_rush", "throughput", "search")}, indent=2)
-                       + "\n")
+            results["monitoring"] = monitoring(app, port, data)
+    RESULTS.write_text(json.dumps({key: results[key] for key in ("noon_rush", "throughput", "search", "monitoring")},
+                                  indent=2) + "\n")
     _step(f"written to {RESULTS.relative_to(ROOT)}")
     return 0
 

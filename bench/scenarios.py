@@ -123,3 +123,25 @@ async def booking_rate(port: int, logins: list[tuple[str, str]], slot_ids: list[
 
     jobs = (job(cookie, csrf, slot_id) for (cookie, csrf), slot_id in zip(logins, slot_ids, strict=False))
     return await sustained_rate(HOST, port, concurrency, seconds, jobs, 302)
+
+
+# --- monitoring at scale -------------------------------------------------------------------------
+
+async def monitoring(port: int, cookie: str, period: str, requests: int) -> dict[str, float]:
+    """p95 (ms) of the overview, the bodies table and the map for ``period``, one request at a time as a
+    monitor; every page must answer 200 and show its figures."""
+    conn = Connection(HOST, port, cookie=cookie)
+    pages = {"overview": f"/monitor/?period={period}", "bodies": f"/monitor/bodies?period={period}",
+             "map": f"/monitor/map?period={period}"}
+    result = {}
+    for name, url in pages.items():
+        await conn.request("GET", url)  # warm-up
+        timings = []
+        for _ in range(requests):
+            response = await conn.request("GET", url)
+            if response.status != 200 or b"<table" not in response.body:
+                raise RuntimeError(f"{url}: status {response.status}, or no table of figures")
+            timings.append(response.seconds * 1000)
+        result[name] = percentile(timings, 95)
+    conn.close()
+    return result

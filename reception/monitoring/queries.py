@@ -268,19 +268,23 @@ def root_topic():
     return func.coalesce(Topic.parent_id, Topic.id)
 
 
-def _repeated(topic):
-    """The question (of the statement's Appointment and ReceptionSession) is a repeat: its citizen raised a
-    question on the same top-level ``topic`` at an earlier held reception."""
-    earlier_q, earlier_o, earlier_a, earlier_s, earlier_t = (aliased(Question), aliased(Outcome),
-                                                             aliased(Appointment), aliased(ReceptionSession),
-                                                             aliased(Topic))
-    return exists().where(earlier_a.citizen_id == Appointment.citizen_id,
-                          earlier_a.status == AppointmentStatus.HELD,
-                          earlier_o.appointment_id == earlier_a.id, earlier_q.outcome_id == earlier_o.id,
-                          earlier_t.id == earlier_q.topic_id,
-                          func.coalesce(earlier_t.parent_id, earlier_t.id) == topic,
-                          earlier_s.id == earlier_a.session_id,
-                          earlier_s.local_date < ReceptionSession.local_date)
+def _first_raised():
+    """Each citizen's first held reception per top-level topic: a question is a repeat when its reception
+    came later (one grouped pass over the questions, not a search of each citizen's past per question)."""
+    q, o, a, s, t = (aliased(Question), aliased(Outcome), aliased(Appointment), aliased(ReceptionSession),
+                     aliased(Topic))
+    root = func.coalesce(t.parent_id, t.id)
+    return (select(a.citizen_id.label("citizen_id"), root.label("topic_id"), func.min(s.local_date).label("first_on"))
+            .select_from(q).join(o, o.id == q.outcome_id).join(a, a.id == o.appointment_id)
+            .join(s, s.id == a.session_id).join(t, t.id == q.topic_id)
+            .where(a.status == AppointmentStatus.HELD).group_by(a.citizen_id, root).subquery("first_raised"))
+
+
+def _with_first_raised(stmt, topic):
+    """``stmt`` (over the period's questions) joined to their citizen's first reception on the topic."""
+    first = _first_raised()
+    return (stmt.join(first, and_(first.c.citizen_id == Appointment.citizen_id, first.c.topic_id == topic)),
+            ReceptionSession.local_date > first.c.first_on)
 
 
 def topic_matrix(period: Period, today: date, body_ids=None, region_id: int | None = None) -> dict[tuple, Cell]:
@@ -288,8 +292,8 @@ def topic_matrix(period: Period, today: date, body_ids=None, region_id: int | No
     raised at the body's receptions in the period."""
     topic = root_topic()
     closed = _question_closed()
-    repeated = _repeated(topic)
-    stmt = (_questions_base(period).join(Topic, Topic.id == Question.topic_id)
+    stmt, repeated = _with_first_raised(_questions_base(period).join(Topic, Topic.id == Question.topic_id), topic)
+    stmt = (stmt
             .add_columns(Body.id.label("body_id"), topic.label("topic_id"), func.count().label("n"),
                          func.sum(case((closed, 0), else_=1)).label("open"),
                          func.sum(case((repeated, 1), else_=0)).label("repeated"))
@@ -458,7 +462,8 @@ def repeated_appeals(period: Period, body_ids=None) -> list[Repeat]:
     """Citizens who came back about the same question: same citizen, same top-level topic, an earlier held
     reception (at any body, in or before the period). Most repeated first."""
     topic = root_topic()
-    stmt = (_questions_base(period).join(Topic, Topic.id == Question.topic_id).where(_repeated(topic))
+    stmt, repeated = _with_first_raised(_questions_base(period).join(Topic, Topic.id == Question.topic_id), topic)
+    stmt = (stmt.where(repeated)
             .add_columns(Appointment.citizen_id, topic.label("topic_id"), Body.id.label("body_id"),
                          func.count().label("n"), func.max(ReceptionSession.local_date).label("last_on"))
             .group_by(Appointment.citizen_id, topic, Body.id))
