@@ -54,7 +54,7 @@ from .demo_data import (
     Akimat,
     Text,
 )
-from .demo_history import load_history
+from .demo_history import load_history, load_monitoring_actions
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -96,6 +96,7 @@ def load_demo_data(today: date, *, history: bool = True) -> list[tuple[str, str]
     db.session.flush()
     if history:
         load_history(today, loader.bodies, DEMO_PASSWORD)
+        load_monitoring_actions(today)
     return accounts
 
 

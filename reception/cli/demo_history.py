@@ -43,11 +43,15 @@ from ..booking.models import (
     WaitlistStatus,
 )
 from ..booking.talon import talon_number
-from ..core.clock import utcnow
+from ..core.clock import CAPITAL_TZ, utcnow
 from ..core.permissions import Role
 from ..core.workdays import WorkCalendar
 from ..directory.models import Body, BodyLevel, Official, Region, Topic, Venue, VenueKind
 from ..extensions import db
+from ..monitoring.alerts import needs_attention
+from ..monitoring.definitions import last_full_month
+from ..monitoring.models import ActionKind, AlertKind, MonitoringAction
+from ..monitoring.services import record_action
 from ..outcomes.models import (
     FORWARDED_RESULTS,
     AccessReport,
@@ -1106,3 +1110,29 @@ def _reserve_ids(table, count: int) -> list[int]:
         return list(db.session.scalars(select(func.nextval(sequence)).select_from(func.generate_series(1, count))))
     first = db.session.scalar(select(func.coalesce(func.max(table.c.id), 0))) + 1
     return list(range(first, first + count))
+
+
+# --- what the demo monitor did about the month before last ------------------------------------------------
+
+def load_monitoring_actions(today: date) -> int:
+    """Once: the demo monitor's actions on the alerts of the month before last (a letter to the body that held
+    fewest of its receptions, a note on the most overdue body, a "resolved" on a body with demand and little
+    time), so that last month's page shows whether they worked. Returns how many were recorded."""
+    monitor = db.session.scalar(select(User).where(User.email == "monitor@demo.kz"))
+    if monitor is None or db.session.scalar(select(MonitoringAction.id).limit(1)) is not None:
+        return 0
+    period = last_full_month(today).previous()
+    attention = needs_attention(period, today)
+    done = datetime.combine(period.end, time(17), tzinfo=ZoneInfo(CAPITAL_TZ)).astimezone(UTC)
+    plans = ((AlertKind.NOT_HELD, ActionKind.LETTER, "Letter sent to the akim's office asking why the receptions "
+                                                     "were not held and for a new schedule."),
+             (AlertKind.OVERDUE, ActionKind.NOTE, "Called the head of the apparatus: reports promised within "
+                                                  "two weeks."),
+             (AlertKind.LOW_SUPPLY, ActionKind.RESOLVED, "Extra reception hours agreed on Thursdays."))
+    recorded = 0
+    for kind, action, note in plans:
+        alerts = sorted(attention.sections.get(kind, []), key=lambda a: a.key)
+        if alerts:
+            record_action(monitor, alerts[0], period, action, note, done)
+            recorded += 1
+    return recorded

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from reception.accounts.models import User, UserRole
 from reception.accounts.validation import is_valid_iin, normalize_phone
 from reception.cli.demo import DEMO_PASSWORD, load_demo_data
-from reception.core.clock import utcnow
+from reception.core.clock import local_today
 from reception.core.permissions import Role
 from reception.directory.models import (
     Body,
@@ -24,7 +24,7 @@ from reception.notifications.models import OutboxMessage
 from reception.schedule.models import BookingMode, ReceptionSession, Schedule, Slot, UnifiedDay, VisitingReception
 from tests.conftest import post_form
 
-TODAY = utcnow().date()
+TODAY = local_today()
 AKIMAT_LEVELS = (BodyLevel.REGIONAL, BodyLevel.CITY, BodyLevel.DISTRICT)
 KAZAKH_LETTERS = set("әғқңөұүһі")
 
