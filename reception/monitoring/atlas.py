@@ -13,13 +13,13 @@ from ..directory.queries import by_name, get, get_region_by_code
 from . import mapping, queries
 from .blueprint import bp
 from .definitions import DEFINITIONS, Figures
-from .scope import choice, period_args, period_from_request, period_links, visible_body_ids
+from .scope import choice, period_from_request, period_links, visible_body_ids
 
 VIEW = (Permission.MONITORING_VIEW, Permission.MONITORING_VIEW_OWN)
 
 
 def _context(period, measure: str, **extra) -> dict:
-    return dict(period=period, period_args=period_args(period), measure=measure, definitions=DEFINITIONS,
+    return dict(period=period, period_args=period.args, measure=measure, definitions=DEFINITIONS,
                 map_measures=list(mapping.MAP_MEASURES), cell_measures=mapping.CELL_MEASURES,
                 format_value=mapping.format_value, **period_links(period, measure=measure), **extra)
 
@@ -37,7 +37,7 @@ def map_regions():
     cell_measure = measure if measure in mapping.CELL_MEASURES else "questions"
     tiles, scale = mapping.tiles(regions, {k: getattr(f, measure) for k, f in rows.items() if k is not None}, measure,
                                  lambda r: url_for("monitoring.map_region", code=r.code, measure=cell_measure,
-                                                   **period_args(period)))
+                                                   **period.args))
     return render_template("monitoring/map.html", **_context(
         period, measure, cell_measure=cell_measure, tiles=tiles, scale=scale, regions=by_name(regions), rows=rows,
         central=rows.get(None, Figures()), width=mapping.WIDTH, height=mapping.HEIGHT, tile_w=mapping.TILE_W,

@@ -19,7 +19,7 @@ from .blueprint import bp
 from .definitions import DEFINITIONS
 from .forms import ActionForm, AnswerForm
 from .models import ACTION_KIND_LABELS, ActionKind, AlertKind
-from .scope import period_args, period_from_request, period_links
+from .scope import period_from_request, period_links
 
 MSG_GONE = _l("This item is no longer on the list of the period. Reload the page.")
 
@@ -51,7 +51,7 @@ def attention():
                                            form.note.data, utcnow())
                     db.session.commit()
                     flash(_l("What was done has been recorded."), "success")
-                    return redirect(url_for("monitoring.attention", **period_args(period),
+                    return redirect(url_for("monitoring.attention", **period.args,
                                             _anchor=_anchor(alert.kind, alert.key)))
             except DomainError as exc:
                 db.session.rollback()
@@ -61,7 +61,7 @@ def attention():
     else:
         # The list names citizens (repeated appeals, reports): the view is recorded.
         record_view("access_report", None, "needs attention", period=period.key)
-    html = render_template("monitoring/attention.html", page=page, period=period, period_args=period_args(period),
+    html = render_template("monitoring/attention.html", page=page, period=period, period_args=period.args,
                            form=form, new_form=ActionForm(formdata=None), definitions=alerts.ALERT_DEFINITIONS,
                            measures=DEFINITIONS, action_labels=ACTION_KIND_LABELS, AlertKind=AlertKind,
                            anchor=_anchor, fmt_date=lambda day: format_date(day, "long"), **period_links(period))

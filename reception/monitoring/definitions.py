@@ -60,6 +60,24 @@ class Period:
             return year_of(self.start.year - 1)
         return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
+    def next(self) -> Period:
+        """The period of the same kind and length just after (the next month, quarter or year for those)."""
+        day = self.end + timedelta(days=1)
+        if self.kind == "month":
+            return month_of(day)
+        if self.kind == "quarter":
+            return quarter_of(day)
+        if self.kind == "year":
+            return year_of(day.year)
+        return Period(day, day + timedelta(days=self.days - 1))
+
+    @property
+    def args(self) -> dict[str, str]:
+        """The period as the query arguments of an address: ``period=2026-11``, or ``from`` and ``to``."""
+        if self.kind == "custom":
+            return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        return {"period": self.key}
+
     def months(self) -> list[Period]:
         """The calendar months the period touches, each cut to the period."""
         out, day = [], self.start

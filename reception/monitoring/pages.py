@@ -2,30 +2,21 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..core.clock import local_today
-from ..core.errors import Invalid
 from ..core.permissions import Permission, require, require_any
 from ..directory.models import Body
 from ..directory.queries import get
 from . import headline, queries, tables
 from .blueprint import bp
-from .definitions import DEFINITIONS, Period, PeriodError, last_full_month, parse_period
-
-PERIOD_HELP = _l("This period cannot be shown. Give a month (2026-11), a quarter (2026-Q4), a year (2026), or the "
-                 "first and the last day of a range (from 2000 on, at most five years long).")
+from .definitions import DEFINITIONS, Period, last_full_month
+from .scope import period_from_request
 
 
 def requested_period() -> Period:
-    """The period of the address (``period=2026-11|2026-Q4|2026`` or ``from=…&to=…``; default the last full month);
-    an impossible one is a 422 with a message in the user's language."""
-    try:
-        return parse_period(request.args.get("period"), request.args.get("from"), request.args.get("to"),
-                            local_today())
-    except PeriodError:
-        raise Invalid(PERIOD_HELP) from None
+    """The period of the address; an impossible one is a 422 with a message in the user's language."""
+    return period_from_request(local_today())
 
 
 def visible_body(body_id: int) -> Body:
@@ -47,7 +38,7 @@ def _monitoring_helpers():
 
 def period_url(endpoint: str, period: Period, **args) -> str:
     """The address of ``endpoint`` for ``period`` (and ``args``: a body, a sort order)."""
-    return url_for(endpoint, **args, **tables.period_args(period))
+    return url_for(endpoint, **args, **period.args)
 
 
 @bp.app_template_global("monitoring_headline")

@@ -16,7 +16,7 @@ from .blueprint import bp
 from .definitions import DEFINITIONS, PUBLIC_MIN_COUNT, Figures, Period, last_full_month
 from .disclosure import public_figures
 from .mapping import format_value
-from .scope import period_args, period_from_request, period_links
+from .scope import period_from_request, period_links
 
 MSG_MONTH = _l("Public results are shown by month: give one, for example period=2026-11.")
 MSG_YEAR = _l("Give a year, for example period=2026, or nothing for the last twelve months.")
@@ -58,7 +58,7 @@ def results():
                                                        collation_key(item[0].name) if item[0] else ()))
     keep = {"region": code} if code else {}
     return render_template("public/results.html", **_context(
-        period=period, period_args=period_args(period), groups=[(r, by_name(b)) for r, b in ordered],
+        period=period, period_args=period.args, groups=[(r, by_name(b)) for r, b in ordered],
         figures={b: public_figures(rows.get((b, month), Figures())) for b in bodies}, upcoming=upcoming,
         regions=by_name(list(queries.regions().values())), region_code=code, **period_links(period, **keep)))
 

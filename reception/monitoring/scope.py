@@ -2,15 +2,13 @@
 422 with a message), a measure, and the bodies the viewer may see."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import abort, request, url_for
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from ..core.errors import Invalid
 from ..core.permissions import Permission
-from .definitions import Period, PeriodError, month_of, parse_period, quarter_of, year_of
+from .definitions import Period, PeriodError, parse_period
+from .headline import period_title
 
 MSG_PERIOD = _l("This period cannot be shown. Give a month (period=2026-11), a quarter (period=2026-Q4), a year "
                 "(period=2026), or the first and the last day (from=2026-11-03&to=2026-11-20), at most five "
@@ -28,12 +26,6 @@ def period_from_request(today, allowed=("month", "quarter", "year", "custom"), m
         raise Invalid(message)
     return period
 
-
-def period_args(period: Period) -> dict:
-    """The period as the query arguments of a link to another page of the same period."""
-    if period.kind == "custom":
-        return {"from": period.start.isoformat(), "to": period.end.isoformat()}
-    return {"period": period.key}
 
 
 def choice(name: str, allowed, default: str) -> str:
@@ -54,35 +46,13 @@ def visible_body_ids(user) -> list[int] | None:
     abort(403)
 
 
-def following(period: Period) -> Period:
-    """The period of the same kind just after (the next month, quarter, year, or as many days)."""
-    day = period.end + timedelta(days=1)
-    if period.kind == "month":
-        return month_of(day)
-    if period.kind == "quarter":
-        return quarter_of(day)
-    if period.kind == "year":
-        return year_of(day.year)
-    return Period(day, period.end + timedelta(days=period.days))
-
-
-def period_label(period: Period) -> str:
-    """The period in the reader's language: "February 2024", "2024, 1st quarter", "2024", or two dates."""
-    if period.kind == "month":
-        return format_date(period.start, "LLLL y").capitalize()
-    if period.kind == "quarter":
-        return str(_l("%(year)d, quarter %(quarter)d", year=period.start.year,
-                      quarter=(period.start.month - 1) // 3 + 1))
-    if period.kind == "year":
-        return str(period.start.year)
-    return f"{format_date(period.start, 'long')} – {format_date(period.end, 'long')}"
 
 
 def period_links(period: Period, **keep) -> dict:
     """What templates/monitoring/_map_period.html needs: the period's label, the links to the previous and next
     periods of this page (keeping its other arguments ``keep``), and the address arguments of this page."""
     here = dict(request.view_args or {}, **keep)
-    return {"period_label": period_label(period), "keep": keep,
-            "previous_url": url_for(request.endpoint, **here, **period_args(period.previous())),
-            "next_url": url_for(request.endpoint, **here, **period_args(following(period))),
-            "here_args": dict(here, **period_args(period))}
+    return {"period_label": period_title(period), "keep": keep,
+            "previous_url": url_for(request.endpoint, **here, **period.previous().args),
+            "next_url": url_for(request.endpoint, **here, **period.next().args),
+            "here_args": dict(here, **period.args)}

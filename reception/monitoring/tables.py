@@ -4,7 +4,7 @@ that they always carry the same numbers)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
@@ -12,7 +12,7 @@ from ..directory.models import BODY_LEVEL_LABELS, Body, BodyLevel, Official, Top
 from ..outcomes.models import OUTCOME_RESULT_LABELS, Instruction
 from ..schedule.models import ReceptionSession, SessionStatus
 from . import queries
-from .definitions import DEFINITIONS, RESULTS, Figures, Period, month_of, quarter_of, year_of
+from .definitions import DEFINITIONS, RESULTS, Figures, Period
 from .queries import Cell
 
 
@@ -59,27 +59,6 @@ NAME_SORTS = ("name", "level", "region")
 SORTS = NAME_SORTS + tuple(c.key for c in BODY_COLUMNS)
 
 LEVEL_ORDER = list(BodyLevel)
-
-
-# --- periods in addresses ----------------------------------------------------------------------------------
-
-def period_args(period: Period) -> dict[str, str]:
-    """The query arguments that name ``period`` (``period=2026-11``, or ``from`` and ``to`` for a range)."""
-    if period.kind == "custom":
-        return {"from": period.start.isoformat(), "to": period.end.isoformat()}
-    return {"period": period.key}
-
-
-def following(period: Period) -> Period:
-    """The period of the same kind and length just after ``period``."""
-    day = period.end + timedelta(days=1)
-    if period.kind == "month":
-        return month_of(day)
-    if period.kind == "quarter":
-        return quarter_of(day)
-    if period.kind == "year":
-        return year_of(day.year)
-    return Period(day, day + timedelta(days=period.days - 1))
 
 
 @dataclass

@@ -110,7 +110,7 @@ def test_an_impossible_period_is_refused_with_a_clear_message(client, login_as, 
     login_as(Role.MONITOR)
     r = client.get(f"{path}?{query}")
     assert r.status_code == 422
-    assert "This period cannot be shown. Give a month (2026-11)" in r.get_data(as_text=True)
+    assert "This period cannot be shown. Give a month (period=2026-11)" in r.get_data(as_text=True)
 
 
 def test_the_refusal_speaks_the_users_language(client, login_as, history):
