@@ -137,6 +137,9 @@ SKIP_MONTH = -6          # months from the current one: the month when many rece
 UNIFIED_MONTH = -4       # a unified reception day of the local executive bodies
 VISITS = (("pa-reception", "KZ-31", -8, 2), ("min-health", "KZ-61", -3, 1))  # (body, region, month, dates)
 NEVER_PUBLISHED = ("akimat-kz-61-tole-bi", "akimat-kz-35-osakarovka")  # their unified-day sessions
+#: The body whose akim held none of the month before last's receptions while citizens queued for them: the
+#: "demand without receptions" alert the demo monitor acted on, whatever the random draws of the other months.
+ABSENT = ("akimat-kz-35-osakarovka", -2, 3)  # (body, month from the current one, waitlist joins in it)
 _SEASON = ("winter", "winter", "spring", "spring", "spring", "summer", "summer", "summer", "autumn", "autumn",
            "autumn", "winter")
 
@@ -585,6 +588,8 @@ class _History:
                      and session.receiver.body.level is not BodyLevel.PRESIDENTIAL)
         if bad_month:
             held *= 0.45
+        if (session.receiver.body.code, _month_index(session.day) - _month_index(self.today)) == ABSENT[:2]:
+            held = 0.0
         if rng.random() < held:
             session.fate = "held" if rng.random() < 0.96 else "held_unmarked"
             return
@@ -943,6 +948,16 @@ class _History:
                 citizen = self._someone(receiver.body.region.code, joined, receiver if waiting else None)
                 self._wait(citizen, receiver, self._topic(receiver, joined.date()), joined, status,
                            joined if waiting else joined + timedelta(days=rng.uniform(5, 60)))
+        code, month, joins = ABSENT
+        receiver = self.by_code.get(code)
+        if receiver is not None and receiver.body.region is not None:
+            index = _month_index(self.today) + month
+            first = date(index // 12, index % 12 + 1, 1)
+            for n in range(joins):
+                joined = _at(first + timedelta(days=3 + 8 * n), rng.uniform(9, 18), receiver.body.timezone)
+                citizen = self._someone(receiver.body.region.code, joined)
+                self._wait(citizen, receiver, self._topic(receiver, joined.date()), joined, WaitlistStatus.LEFT,
+                           joined + timedelta(days=rng.uniform(20, 40)))
         reports = dict(ACCESS_REPORTS)
         others = [r.body.code for r in self.receivers if r.body.code not in reports]
         for _ in range(OTHER_ACCESS_REPORTS if others else 0):

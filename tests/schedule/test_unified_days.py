@@ -15,6 +15,7 @@ from reception.directory.models import Body, BodyLevel, Official, VenueKind
 from reception.schedule import unified
 from reception.schedule.models import ReceptionSession, SessionKind, SessionStatus, Slot, UnifiedDay
 from tests.conftest import post_form, region
+from tests.dates import next_weekday, today
 
 from .conftest import count, text
 from .factories import session_on, working_day_after
@@ -29,17 +30,14 @@ def _plain(html: str) -> str:
 
 def _next_weekday_holiday() -> date:
     """The next public holiday that falls on a weekday (not a working day although Monday to Friday)."""
-    calendar, day = WorkCalendar(), date.today() + timedelta(days=1)
+    calendar, day = WorkCalendar(), today() + timedelta(days=1)
     while calendar.is_working_day(day) or day.weekday() >= 5:
         day += timedelta(days=1)
     return day
 
 
 def _next_saturday() -> date:
-    day = date.today() + timedelta(days=1)
-    while day.weekday() != 5:
-        day += timedelta(days=1)
-    return day
+    return next_weekday(5)
 
 
 @dataclass
@@ -191,8 +189,8 @@ def test_admin_adds_sessions_for_bodies_added_since_from_the_day_page(client, ad
     ("saturday", "is not a working day"), ("holiday", "is not a working day"), ("today", "after today"),
     ("past", "after today")])
 def test_announcing_a_day_off_or_a_past_date_is_refused_with_a_message(client, admin, country, which, message):
-    day = {"saturday": _next_saturday(), "holiday": _next_weekday_holiday(), "today": date.today(),
-           "past": date.today() - timedelta(days=3)}[which]
+    day = {"saturday": _next_saturday(), "holiday": _next_weekday_holiday(), "today": today(),
+           "past": today() - timedelta(days=3)}[which]
     r = post_form(client, "/admin/unified-days/new", _form(day))
     assert r.status_code == 422
     assert message in text(r)

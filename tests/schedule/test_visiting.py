@@ -16,6 +16,7 @@ from reception.notifications.models import OutboxMessage
 from reception.schedule import visiting
 from reception.schedule.models import ReceptionSession, SessionKind, VisitingReception
 from tests.conftest import post_form, region
+from tests.dates import today, working_day
 
 from .conftest import count, text
 from .factories import session_on, working_day_after
@@ -108,7 +109,7 @@ def test_bad_announcements_are_refused_with_a_message_and_nothing_is_written(cli
         session_on(setup.minister, setup.astana_office, day, start=time(11), end=time(13))
     db.session.commit()
     before = count(ReceptionSession)
-    data = {"weekend": _form(setup, saturday), "past": _form(setup, date.today() - timedelta(days=7)),
+    data = {"weekend": _form(setup, saturday), "past": _form(setup, working_day(0, start=today() - timedelta(days=14))),
             "twice": _form(setup, day, day), "overlap": _form(setup, day),
             "venue_elsewhere": _form(setup, day, venue_id=str(setup.astana_office.id)),
             "studio": _form(setup, day, venue_id=str(setup.studio.id)),
