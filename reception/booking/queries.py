@@ -123,6 +123,22 @@ def next_free_slot_per_official(official_ids, now: datetime, *, by: datetime | N
     return {slot.session.official_id: slot for slot in db.session.scalars(stmt)}
 
 
+def next_free_of_listed(slots: list[Slot], now: datetime, *, narrowed: bool) -> dict[int, Slot]:
+    """The soonest free slot of each official among ``slots`` (a search's results, soonest first).
+
+    When the search was ``narrowed`` by anything that can leave out some of an official's free time (region,
+    topic, dates, format) this asks the database (one query, bounded by the last slot listed); otherwise
+    every official's first listed slot is their soonest, and no query is needed.
+    """
+    if narrowed:
+        return next_free_slot_per_official((s.session.official_id for s in slots), now,
+                                           by=max((s.starts_at for s in slots), default=None))
+    first: dict[int, Slot] = {}
+    for slot in slots:
+        first.setdefault(slot.session.official_id, slot)
+    return first
+
+
 def bookable_free_slots(official_id: int, citizen, now: datetime, *, visiting_id: int | None = None,
                         format: AttendanceFormat | None = None, exclude_slot_id: int | None = None,
                         limit: int = DEFAULT_LIMIT) -> list[Slot]:

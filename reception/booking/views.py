@@ -85,10 +85,10 @@ def search():
             official_id=form.official.data or None, topic_id=form.topic.data or None,
             date_from=form.date_from.data, date_to=form.date_to.data,
             format=AttendanceFormat(form.format.data) if form.format.data else None, now=now)
-        official_ids = list(dict.fromkeys(s.session.official_id for s in slots))
-        next_free = queries.next_free_slot_per_official(
-            official_ids, now, by=max((s.starts_at for s in slots), default=None))
-        if form.official.data and not slots and not queries.next_free_slot_per_official([form.official.data], now):
+        narrowed = any((form.region.data, form.topic.data, form.date_from.data, form.date_to.data, form.format.data))
+        next_free = queries.next_free_of_listed(slots, now, narrowed=narrowed)
+        if form.official.data and not slots and (
+                not narrowed or not queries.next_free_slot_per_official([form.official.data], now)):
             # Nothing free at all, not only within these filters: the waitlist is the way in.
             waitlist_official = get(Official, form.official.data)
     return render_template("booking/search.html", form=form, slots=slots, next_free=next_free,

@@ -170,6 +170,21 @@ def test_the_next_free_slot_of_each_official_is_the_same_with_or_without_a_known
         first.id: early.slots[0].id, second.id: later.slots[0].id}
 
 
+def test_a_search_by_body_lists_each_officials_soonest_free_slot_as_the_database_would_find_it(
+        db, make_body, make_official, make_session):
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    body = make_body()
+    officials = [make_official(body=body) for _ in range(3)]
+    for n, hours in enumerate((80, 50, 60, 49, 120)):
+        make_session(officials[n % 3], start=now + timedelta(hours=hours), slots=2)
+    db.session.commit()
+    slots = queries.search_free_slots(body_id=body.id, now=utcnow(), limit=5)
+    listed = queries.next_free_of_listed(slots, utcnow(), narrowed=False)
+    asked = queries.next_free_slot_per_official([o.id for o in officials], utcnow())
+    assert {o: s.id for o, s in listed.items()} == {o: s.id for o, s in asked.items() if o in listed}
+    assert queries.next_free_of_listed([], utcnow(), narrowed=True) == {}
+
+
 # --- query counts ----------------------------------------------------------------------------------
 
 def test_region_search_runs_as_many_queries_for_many_officials_bodies_and_sessions_as_for_few(
