@@ -87,8 +87,8 @@ def search():
             format=AttendanceFormat(form.format.data) if form.format.data else None, now=now)
         narrowed = any((form.region.data, form.topic.data, form.date_from.data, form.date_to.data, form.format.data))
         next_free = queries.next_free_of_listed(slots, now, narrowed=narrowed)
-        if form.official.data and not slots and (
-                not narrowed or not queries.next_free_slot_per_official([form.official.data], now)):
+        if form.official.data and not slots and (not (narrowed or form.body.data)
+                                                 or not queries.next_free_slot_per_official([form.official.data], now)):
             # Nothing free at all, not only within these filters: the waitlist is the way in.
             waitlist_official = get(Official, form.official.data)
     return render_template("booking/search.html", form=form, slots=slots, next_free=next_free,

@@ -94,6 +94,11 @@ def test_lookup_with_bad_input_answers_422_with_a_message(client, db, params):
     assert response.get_json()["error"]
 
 
+def test_lookup_with_a_nul_character_answers_400_with_a_message(client, db):
+    response = client.get(LOOKUP, query_string={"q": "ab\x00c"}, headers={"Accept": "application/json"})
+    assert response.status_code == 400 and response.get_json()["error"]
+
+
 # --- the form's choices ----------------------------------------------------------------------------
 
 def _options(page: str, name: str) -> str:
