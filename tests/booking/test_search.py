@@ -234,3 +234,28 @@ def test_lookup_runs_as_many_queries_for_many_matches_as_for_few(
 
 
 _n = iter(range(1, 10**6))
+
+
+def test_one_officials_search_runs_as_many_queries_for_many_sessions_and_officials_as_for_few(
+        db, client, count_queries, make_body, make_official, make_venue, make_session):
+    body = make_body()
+    official = make_official(body=body)
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    venues: list[str] = []
+
+    def add_rows(count: int) -> None:
+        """Each time another session at another venue, and another official of the body (not listed)."""
+        for _ in range(count):
+            venue = make_venue(body=body)
+            make_session(official, venue, start=now + timedelta(days=2 + len(venues)), slots=1)
+            make_session(make_official(body=body), venue, start=now + timedelta(days=2 + len(venues), hours=3))
+            venues.append(venue.name_en)
+
+    url = f"/reception/?official={official.id}"
+    add_rows(SMALL)
+    page, small = load(db, client, count_queries, url)
+    assert all(name in page for name in venues)
+    add_rows(LARGE - SMALL)
+    page, large = load(db, client, count_queries, url)
+    assert all(name in page for name in venues) and page.count(">Book</a>") == LARGE
+    assert_same_count(small, large)
