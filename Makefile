@@ -19,7 +19,7 @@ TODAY ?=
 TESTS ?= tests
 PYTEST = $(PY) -m pytest -p no:cacheprovider -n $(TEST_WORKERS) $(if $(TODAY),--today=$(TODAY)) $(TESTS)
 
-.PHONY: run test test-sqlite test-postgres e2e bench lint translations-extract translations-update translations-compile db-upgrade demo clean
+.PHONY: run test test-sqlite test-postgres e2e bench bench-search lint translations-extract translations-update translations-compile db-upgrade demo clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ e2e: translations-compile
 
 bench: translations-compile
 	$(PY) -m bench.run
+
+# The search part only (one and ten million slots): minutes instead of the whole bench's much longer run.
+bench-search: translations-compile
+	BENCH_ONLY=search $(PY) -m bench.run
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -140,7 +140,8 @@ def _register_cli(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _connection_settings(dbapi_connection, connection_record):
-    """SQLite: WAL, foreign keys, and manual transaction control for BEGIN IMMEDIATE. PostgreSQL: no JIT
+    """SQLite: WAL, foreign keys, manual transaction control for BEGIN IMMEDIATE, and unicode_lower() (its own
+    lower() folds ASCII only; reception.booking.lookup matches Cyrillic names). PostgreSQL: no JIT
     compilation (it spent over a second compiling each monitoring aggregate, more than running it)."""
     import sqlite3
 
@@ -155,6 +156,8 @@ def _connection_settings(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        dbapi_connection.create_function("unicode_lower", 1, lambda text: text if text is None else text.lower(),
+                                         deterministic=True)
 
 
 @event.listens_for(Engine, "begin")

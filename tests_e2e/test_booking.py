@@ -67,3 +67,14 @@ def test_citizen_books_on_a_phone_and_gets_a_talon(open_page, official_id):
     # The same time is no longer offered to anyone: the page now lists only the other slot.
     page.goto(f"/reception/officials/{official_id}")
     expect(page.locator("main a[href$='/book']")).to_have_count(1)
+
+
+def test_visitor_finds_an_official_by_typing_part_of_the_name_and_sees_the_free_time(open_page, official_id):
+    page: Page = open_page(locale="en-US")
+    page.goto("/reception/")
+    page.get_by_label("Find an official or a body by name").fill("beisen")
+    page.get_by_role("option", name=re.compile("Askar Beisenov")).click()
+    expect(page.locator("select[name=official]")).to_have_value(str(official_id))
+    page.get_by_role("button", name="Find free time").click()
+    expect(page).to_have_url(re.compile(rf"official={official_id}"))
+    expect(page.locator("main a[href$='/book']").first).to_be_visible()

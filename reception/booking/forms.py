@@ -3,11 +3,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, Form, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    Form,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..accounts.forms import REQUIRED
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat
+from .lookup import DEFAULT_MATCHES, MAX_MATCHES, MAX_QUERY, MIN_QUERY
 from .models import PARTICIPANT_KIND_LABELS, ParticipantKind
 
 
@@ -24,7 +35,11 @@ def format_choices(formats=tuple(AttendanceFormat)):
 
 
 class SlotSearchForm(Form):
-    """Filters of the public search; read from the query string, so no CSRF token."""
+    """Filters of the public search; read from the query string, so no CSRF token.
+
+    The body and official selects offer a few choices only (see reception.booking.lookup): the chosen
+    region's bodies, the chosen body's officials; the others are found by typing a name (JavaScript).
+    """
 
     region = SelectField(_l("Region"), validate_choice=True, validators=[Optional()])
     body = SelectField(_l("Body"), coerce=int, validate_choice=True, validators=[Optional()])
@@ -37,6 +52,18 @@ class SlotSearchForm(Form):
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(str(_l("The end date is before the start date.")))
+
+
+class LookupForm(Form):
+    """What the search form's name field sends as the visitor types (query string, JSON answer)."""
+
+    q = StringField(filters=[_strip], validators=[
+        DataRequired(message=_l("Type at least %(min)d letters of a name.", min=MIN_QUERY)),
+        Length(min=MIN_QUERY, max=MAX_QUERY, message=_l("Type from %(min)d to %(max)d characters of a name.",
+                                                         min=MIN_QUERY, max=MAX_QUERY))])
+    region = StringField(filters=[_strip], validators=[Optional(), Length(max=8)])
+    limit = IntegerField(default=DEFAULT_MATCHES, validators=[Optional(), NumberRange(
+        min=1, max=MAX_MATCHES, message=_l("The limit must be from 1 to %(max)d.", max=MAX_MATCHES))])
 
 
 class BookingForm(FlaskForm):

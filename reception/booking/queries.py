@@ -1,7 +1,7 @@
 """Booking reads: free slots for the public search, a citizen's appointments, talons, the waitlist, form choices."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
@@ -32,8 +32,20 @@ def _free_slots_stmt(now: datetime):
         .join(Venue.region)
         .where(ReceptionSession.status == SessionStatus.PLANNED,
                ReceptionSession.is_published, ReceptionSession.opens_at <= now, ReceptionSession.closes_at > now,
-               Slot.starts_at > now, not_held_by_other(None, now), Official.is_active, Body.is_active, ~taken)
+               Slot.starts_at > now, not_held_by_other(None, now), Official.is_active, Body.is_active, ~taken,
+               *_future_sessions(now))
     )
+
+
+def _future_sessions(now: datetime):
+    """Bounds implied by ``Slot.starts_at > now`` that let the session indexes skip the past.
+
+    A session's hours lie within its local date (the schedule services refuse an end before the start),
+    so a slot still to come belongs to a session of a local date no earlier than yesterday's UTC date,
+    which started less than a day (25 hours on a daylight-saving day) before ``now``.
+    """
+    return (ReceptionSession.local_date >= (now - timedelta(days=1)).date(),
+            ReceptionSession.starts_at > now - timedelta(days=2))
 
 
 def _eager(stmt):
@@ -53,8 +65,13 @@ def search_free_slots(region_code: str | None = None, body_id: int | None = None
     ``region_code`` is the region where the reception takes place; dates are the session's local dates.
     """
     stmt = _free_slots_stmt(now)
+    order = (Slot.starts_at, Slot.id)
     if region_code:
         stmt = stmt.where(Region.code == region_code)
+        # One region has one time zone and a session's slots lie within its local date, so within a region
+        # the local date orders slots as their start does. Leading with it, PostgreSQL reads the sessions
+        # day by day (ix_reception_sessions_bookable) and sorts one day's slots, not the whole period's.
+        order = (ReceptionSession.local_date, *order)
     if body_id:
         stmt = stmt.where(Official.body_id == body_id)
     if official_id:
@@ -68,7 +85,7 @@ def search_free_slots(region_code: str | None = None, body_id: int | None = None
         stmt = stmt.where(ReceptionSession.local_date <= date_to)
     if format is not None:
         stmt = stmt.where(_FORMAT_COLUMNS[format])
-    stmt = _eager(stmt).order_by(Slot.starts_at, Slot.id).limit(limit)
+    stmt = _eager(stmt).order_by(*order).limit(limit)
     return list(db.session.scalars(stmt))
 
 
@@ -77,24 +94,49 @@ _FORMAT_COLUMNS = {AttendanceFormat.IN_PERSON: ReceptionSession.allow_in_person,
                    AttendanceFormat.VIDEO_REMOTE: ReceptionSession.allow_video_remote}
 
 
-def next_free_slot_per_official(official_ids, now: datetime) -> dict[int, Slot]:
-    """The soonest free slot of each official (officials with none are absent), in one query."""
-    official_ids = list(official_ids)
+def next_free_slot_per_official(official_ids, now: datetime, *, by: datetime | None = None) -> dict[int, Slot]:
+    """The soonest free slot of each official (officials with none are absent), in one query.
+
+    ``by``: a time by which each of these officials is known to have a free slot (the search passes the
+    latest of their first slots in its results), so that nothing later need be read.
+
+    Set-based: a correlated subquery per official takes the first free slot (``ORDER BY ... LIMIT 1``: what
+    a LATERAL join does, in a form SQLite runs too). On PostgreSQL it reads the official's sessions up to
+    ``by`` (ix_reception_sessions_official_id_starts_at) or, without ``by``, the official's sessions still
+    open for booking (ix_reception_sessions_official_open), and the slots of those sessions only.
+    """
+    official_ids = list(dict.fromkeys(official_ids))
     if not official_ids:
         return {}
-    ranked = (
-        _free_slots_stmt(now)
-        .where(ReceptionSession.official_id.in_(official_ids))
-        .with_only_columns(Slot.id.label("slot_id"), func.row_number().over(
-            partition_by=ReceptionSession.official_id, order_by=(Slot.starts_at, Slot.id)).label("rank"))
-        .subquery()
-    )
+    wanted = aliased(Official)
+    first_free = _free_slots_stmt(now).where(ReceptionSession.official_id == wanted.id)
+    if by is not None:
+        first_free = first_free.where(Slot.starts_at <= by, ReceptionSession.starts_at <= by)
+    first_free = (first_free.with_only_columns(Slot.id).order_by(Slot.starts_at, Slot.id).limit(1)
+                  .correlate(wanted).scalar_subquery())
+    firsts = (select(first_free.label("slot_id")).select_from(wanted).where(wanted.id.in_(official_ids))
+              .subquery())
     stmt = _eager(
-        select(Slot).join(Slot.session).join(ReceptionSession.official).join(Official.body)
-        .join(ReceptionSession.venue).join(Venue.region)
-        .where(Slot.id.in_(select(ranked.c.slot_id).where(ranked.c.rank == 1)))
+        select(Slot).join(firsts, firsts.c.slot_id == Slot.id).join(Slot.session).join(ReceptionSession.official)
+        .join(Official.body).join(ReceptionSession.venue).join(Venue.region)
     )
     return {slot.session.official_id: slot for slot in db.session.scalars(stmt)}
+
+
+def next_free_of_listed(slots: list[Slot], now: datetime, *, narrowed: bool) -> dict[int, Slot]:
+    """The soonest free slot of each official among ``slots`` (a search's results, soonest first).
+
+    When the search was ``narrowed`` by anything that can leave out some of an official's free time (region,
+    topic, dates, format) this asks the database (one query, bounded by the last slot listed); otherwise
+    every official's first listed slot is their soonest, and no query is needed.
+    """
+    if narrowed:
+        return next_free_slot_per_official((s.session.official_id for s in slots), now,
+                                           by=max((s.starts_at for s in slots), default=None))
+    first: dict[int, Slot] = {}
+    for slot in slots:
+        first.setdefault(slot.session.official_id, slot)
+    return first
 
 
 def bookable_free_slots(official_id: int, citizen, now: datetime, *, visiting_id: int | None = None,

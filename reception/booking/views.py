@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -15,12 +15,20 @@ from ..core.errors import DomainError, Invalid, NotAllowed, NotFound
 from ..core.permissions import Role
 from ..core.web import attach_error, render_form
 from ..directory.models import Official
-from ..directory.queries import body_choices, get, get_region_by_code, list_regions, topic_choices
+from ..directory.queries import get, get_region_by_code, list_regions, topic_choices
 from ..extensions import db
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat, VisitingReception
 from ..video.access import call_window
-from . import policy, queries, services, waitlist
-from .forms import BookingForm, RescheduleForm, SlotSearchForm, WaitlistJoinForm, WaitlistLeaveForm, format_choices
+from . import lookup, policy, queries, services, waitlist
+from .forms import (
+    BookingForm,
+    LookupForm,
+    RescheduleForm,
+    SlotSearchForm,
+    WaitlistJoinForm,
+    WaitlistLeaveForm,
+    format_choices,
+)
 from .models import AppointmentStatus, WaitlistStatus
 from .talon import qr_svg
 
@@ -45,14 +53,23 @@ def citizen_required(view):
 # --- public search -------------------------------------------------------------------
 
 def _search_form() -> SlotSearchForm:
+    """The search filters with the few choices they offer: the region's bodies, the body's officials."""
     form = SlotSearchForm(request.args)
     any_label = str(_l("Any"))
-    form.region.choices = [("", any_label)] + [(r.code, r.name) for r in list_regions()]
-    form.body.choices = body_choices(blank_label=any_label)
-    form.official.choices = [(0, any_label)] + queries.official_choices()
+    regions = list_regions()
+    form.region.choices = [("", any_label)] + [(r.code, r.name) for r in regions]
+    region = next((r for r in regions if r.code == form.region.data), None)
+    body_id, official_id = _int_arg("body"), _int_arg("official")
+    form.body.choices = [(0, any_label)] + lookup.search_body_choices(region.id if region else None, body_id)
+    form.official.choices = [(0, any_label)] + lookup.search_official_choices(body_id, official_id)
     form.topic.choices = topic_choices(blank_label=any_label)
     form.format.choices = [("", any_label)] + format_choices()
     return form
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) <= 10 else None
 
 
 @bp.get("/reception/")
@@ -63,19 +80,35 @@ def search():
     waitlist_official = None
     valid = form.validate() if searched else True
     if valid:
-        region = get_region_by_code(form.region.data) if form.region.data else None
         slots = queries.search_free_slots(
-            region_code=region.code if region else None, body_id=form.body.data or None,
+            region_code=form.region.data or None, body_id=form.body.data or None,
             official_id=form.official.data or None, topic_id=form.topic.data or None,
             date_from=form.date_from.data, date_to=form.date_to.data,
             format=AttendanceFormat(form.format.data) if form.format.data else None, now=now)
-        official_ids = list(dict.fromkeys(s.session.official_id for s in slots))
-        next_free = queries.next_free_slot_per_official(official_ids, now)
-        if form.official.data and not slots and not queries.next_free_slot_per_official([form.official.data], now):
+        narrowed = any((form.region.data, form.topic.data, form.date_from.data, form.date_to.data, form.format.data))
+        next_free = queries.next_free_of_listed(slots, now, narrowed=narrowed)
+        if form.official.data and not slots and (not (narrowed or form.body.data)
+                                                 or not queries.next_free_slot_per_official([form.official.data], now)):
             # Nothing free at all, not only within these filters: the waitlist is the way in.
             waitlist_official = get(Official, form.official.data)
     return render_template("booking/search.html", form=form, slots=slots, next_free=next_free,
                            limit=queries.DEFAULT_LIMIT, waitlist_official=waitlist_official), 200 if valid else 422
+
+
+@bp.get("/reception/lookup")
+def lookup_names():
+    """Officials and bodies matching what the visitor types in the search form, as JSON (in the visitor's
+    language); bad input answers 422 with a message."""
+    form = LookupForm(request.args)
+    region = get_region_by_code(form.region.data) if form.region.data else None
+    if not form.validate() or (form.region.data and region is None):
+        errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+        if form.region.data and region is None:
+            errors["region"] = [str(_l("Unknown region."))]
+        message = next(iter(errors.values()))[0]
+        return jsonify(error=message, errors=errors, status=422), 422
+    matches = lookup.match_officials_and_bodies(form.q.data, region, form.limit.data or lookup.DEFAULT_MATCHES)
+    return jsonify(results=[m.as_json() for m in matches])
 
 
 @bp.get("/reception/officials/<int:official_id>")

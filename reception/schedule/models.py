@@ -18,6 +18,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     false,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -173,6 +174,9 @@ class VisitingReception(db.Model):
                                                               order_by="ReceptionSession.starts_at")
 
 
+_BOOKABLE_SQL = "status = 'planned' AND is_published"
+
+
 class ReceptionSession(db.Model):
     """One concrete reception: a date and hours of one official at one venue.
 
@@ -186,8 +190,14 @@ class ReceptionSession(db.Model):
         # One session per official per unified day (announcing twice adds none).
         UniqueConstraint("unified_day_id", "official_id"),
         Index("ix_reception_sessions_official_id_starts_at", "official_id", "starts_at"),
-        # Monitoring counts the sessions of a period by their local date.
+        # Monitoring counts the sessions of a period by their local date; the region search reads the
+        # coming days' sessions through it, one day at a time (reception.booking.queries).
         Index("ix_reception_sessions_local_date", "local_date"),
+        # An official's sessions open for booking now (closes_at > now, then opens_at <= now inside the
+        # index): the next free slot per official and the official's page without reading the past
+        # sessions or those whose booking opens later.
+        Index("ix_reception_sessions_official_open", "official_id", "closes_at", "opens_at",
+              sqlite_where=text(_BOOKABLE_SQL), postgresql_where=text(_BOOKABLE_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
