@@ -6,6 +6,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from ..core.errors import Conflict, Invalid
+from ..core.permissions import Permission, acts_for_official
 from ..schedule.models import AttendanceFormat, BookingMode, SessionStatus, formats_of
 from .holds import is_held_for
 from .models import Appointment
@@ -57,3 +58,13 @@ def can_view_appointment(user, appointment: Appointment) -> bool:
 def can_cancel(user, appointment: Appointment, now: datetime) -> bool:
     return (can_view_appointment(user, appointment) and appointment.is_active
             and (appointment.session is None or now < appointment.session.closes_at))
+
+
+def is_officials_side(user, appointment: Appointment, permission: Permission = Permission.PARTICIPANT_MANAGE) -> bool:
+    """The official's side of ``appointment`` for ``permission``: the official themself (their linked
+    account), an assistant of the official's body holding its ``:own`` variant, or an administrator.
+
+    Each area names what the side is about to do: who takes part (the default), legal review
+    (LEGAL_FLAG), outcomes (OUTCOME_RECORD).
+    """
+    return acts_for_official(user, appointment.official, permission)

@@ -10,7 +10,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
-from ..audit.services import record_change, record_created
+from ..audit.services import record_created
+from ..core.clock import local_today
 from ..core.errors import Conflict, Invalid, NotFound
 from ..directory.models import Topic, Venue
 from ..directory.queries import get
@@ -18,6 +19,7 @@ from ..extensions import db
 from ..schedule.models import AttendanceFormat, Slot
 from . import holds, policy, queries, waitlist
 from .announce import announce_booked, announce_cancelled_by_citizen, announce_rescheduled
+from .lifecycle import Action, transition
 from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Reservation, ReservationResource
 from .talon import talon_number
 
@@ -215,8 +217,7 @@ def cancel_appointment(citizen, appointment: Appointment, now: datetime) -> None
         raise Invalid(_l("This appointment is no longer active."))
     if appointment.session is not None and now >= appointment.session.closes_at:
         raise Invalid(_l("It is too late to cancel online. Call the reception office."))
-    appointment.status = AppointmentStatus.CANCELLED
-    appointment.cancelled_at = now
+    transition(appointment, Action.CANCEL, now, values={"cancelled_at": now}, emit=False)
     _release_reservations(appointment.id, now)
     db.session.flush()
     if appointment.slot_id is not None:
@@ -277,14 +278,7 @@ def reschedule_appointment(citizen, appointment: Appointment, slot_id: int, idem
     old_slot_id = appointment.slot_id
     try:
         with db.session.begin_nested():
-            moved = db.session.execute(
-                update(Appointment).where(Appointment.id == appointment.id,
-                                          Appointment.status == AppointmentStatus.SCHEDULED)
-                .values(status=AppointmentStatus.RESCHEDULED).execution_options(synchronize_session=False))
-            if moved.rowcount != 1:
-                raise Conflict(MSG_MOVE_CHANGED)
-            record_change("appointment", appointment.id,
-                          {"status": (AppointmentStatus.SCHEDULED, AppointmentStatus.RESCHEDULED)})
+            transition(appointment, Action.RESCHEDULE, now, conflict=MSG_MOVE_CHANGED, emit=False)
             _release_reservations(appointment.id, now)
             # Invalid or SlotTaken from here undo the savepoint: the old appointment stays as it was.
             new = book_slot(citizen, slot.id, data, idempotency_key, now, config, announce=False)
@@ -295,6 +289,7 @@ def reschedule_appointment(citizen, appointment: Appointment, slot_id: int, idem
 
             carry_invitations(appointment, new, now)
     except SlotTaken as exc:
+        db.session.expire(appointment)  # the savepoint undid its status change too
         # Alternatives again, now that the citizen's own slot is theirs again.
         raise SlotTaken(exc.message, field=exc.field, alternatives=queries.bookable_free_slots(
             appointment.official_id, citizen, now, format=appointment.format, exclude_slot_id=old_slot_id,
@@ -302,3 +297,19 @@ def reschedule_appointment(citizen, appointment: Appointment, slot_id: int, idem
     db.session.refresh(appointment)
     waitlist.offer_freed_slot(db.session.get(Slot, old_slot_id), now)
     return new
+
+
+MSG_CHECK_IN_DAY = _l("Check-in is possible on the day of the reception only.")
+
+
+def check_in(appointment: Appointment, now: datetime, *, conflict=None) -> None:
+    """The citizen has arrived (at the front office, or at the akimat's studio): scheduled → checked in.
+
+    On the reception's own day (in its zone) only. Sets ``checked_in_at``; emits ``checked_in``
+    (:mod:`.signals`). Raises Conflict for another day, and StatusConflict (:mod:`.lifecycle`) when
+    the appointment is not scheduled or changed meanwhile (``conflict`` is then the message).
+    """
+    session = appointment.session
+    if session is None or local_today(session.timezone, now) != session.local_date:
+        raise Conflict(MSG_CHECK_IN_DAY)
+    transition(appointment, Action.CHECK_IN, now, values={"checked_in_at": now}, conflict=conflict)

@@ -22,6 +22,7 @@ from ..schedule.models import FORMAT_LABELS, ReceptionSession, Slot
 from . import participants as participant_service
 from .forms import ParticipantChangeForm, ParticipantForm
 from .models import Appointment, AppointmentStatus, Participant, ParticipantKind, ParticipantResponse
+from .policy import is_officials_side
 
 bp = Blueprint("staff", __name__)
 
@@ -84,7 +85,7 @@ def managed_appointment(appointment_id: int) -> Appointment:
     appointment = get(Appointment, appointment_id)
     if appointment is None:
         abort(404)
-    if not participant_service.is_officials_side(current_user, appointment):
+    if not is_officials_side(current_user, appointment):
         abort(403)
     return appointment
 

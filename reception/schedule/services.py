@@ -300,7 +300,8 @@ def cancel_session(actor, session: ReceptionSession, reason: str, *, now: dateti
     when the session is not planned.
     """
     from ..booking.announce import cancel_invite
-    from ..booking.models import AppointmentStatus, Reservation
+    from ..booking.lifecycle import Action, transition
+    from ..booking.models import Reservation
     from ..notifications.services import notify
 
     if not policy.can_manage_session(actor, session):
@@ -314,9 +315,8 @@ def cancel_session(actor, session: ReceptionSession, reason: str, *, now: dateti
     session.status_changed_at = now
     appointments = _active_appointments(session)
     for appointment in appointments:
-        appointment.status = AppointmentStatus.CANCELLED
-        appointment.cancel_reason = reason
-        appointment.cancelled_at = now
+        transition(appointment, Action.CANCEL, now, values={"cancel_reason": reason, "cancelled_at": now},
+                   by="session")
     if appointments:
         for reservation in db.session.scalars(select(Reservation).where(
                 Reservation.appointment_id.in_([a.id for a in appointments]), Reservation.released_at.is_(None))):
