@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext as _l
 
 from ..core.web import absolute_url
 from ..notifications.services import notify
-from ..video.access import call_window
+from .invite import appointment_ics
 from .models import Appointment, Participant
+from .policy import call_window
 
 #: Reminders before a reception: (hours before, message kind).
 REMINDERS = ((24, "reminder_24h"), (2, "reminder_2h"))
@@ -32,8 +33,6 @@ def _context(appointment: Appointment) -> dict:
 
 
 def _invite(appointment: Appointment, method: str, user):
-    from ..calendars.ics import appointment_ics  # calendars builds on booking
-
     return lambda: appointment_ics(appointment, method, attendee_email=user.email)
 
 
@@ -92,6 +91,21 @@ def announce_cancelled_by_citizen(appointment: Appointment) -> None:
 def cancel_invite(appointment: Appointment, user):
     """The CANCEL invite for an appointment the body cancelled (used with the session's message)."""
     return _invite(appointment, "CANCEL", user)
+
+
+# --- receivers of reception.booking.signals -----------------------------------------------------
+
+def on_booked(appointment: Appointment, now: datetime, **_) -> None:
+    announce_booked(appointment, now)
+
+
+def on_cancelled(appointment: Appointment, now: datetime, by: str, **_) -> None:
+    if by == "citizen" and appointment.slot_id is not None:  # a session's citizens get the session's message
+        announce_cancelled_by_citizen(appointment)
+
+
+def on_rescheduled(old: Appointment, now: datetime, new: Appointment, **_) -> None:
+    announce_rescheduled(old, new, now)
 
 
 def announce_participant_invited(participant: Participant) -> None:

@@ -1,7 +1,8 @@
 """Booking rules without the database: may this slot be booked now, may this appointment be cancelled."""
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
@@ -68,3 +69,20 @@ def is_officials_side(user, appointment: Appointment, permission: Permission = P
     (LEGAL_FLAG), outcomes (OUTCOME_RECORD).
     """
     return acts_for_official(user, appointment.official, permission)
+
+
+@dataclass(frozen=True)
+class Window:
+    opens_at: datetime
+    closes_at: datetime
+
+
+def call_window(appointment: Appointment, config) -> Window | None:
+    """When the video call of a scheduled appointment is open: a margin before its slot to a margin after
+    (``JITSI_JOIN_BEFORE_MINUTES``, ``JITSI_JOIN_AFTER_MINUTES``). Booking's messages and pages show it;
+    reception.video opens the call by it."""
+    slot = appointment.slot
+    if slot is None:
+        return None
+    return Window(opens_at=slot.starts_at - timedelta(minutes=int(config["JITSI_JOIN_BEFORE_MINUTES"])),
+                  closes_at=slot.ends_at + timedelta(minutes=int(config["JITSI_JOIN_AFTER_MINUTES"])))

@@ -17,9 +17,8 @@ from ..directory.models import Topic, Venue
 from ..directory.queries import get
 from ..extensions import db
 from ..schedule.models import AttendanceFormat, Slot
-from . import holds, policy, queries, waitlist
-from .announce import announce_booked, announce_cancelled_by_citizen, announce_rescheduled
-from .lifecycle import Action, transition
+from . import holds, policy, queries, signals, waitlist
+from .lifecycle import Action, emit_event, transition
 from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Reservation, ReservationResource
 from .talon import talon_number
 
@@ -126,8 +125,9 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
     Writes the appointment (scheduled, with talon number, acceptance time and the accepting
     assistant's name) and its reservations: the citizen's time and, for video, the studio.
     The same ``idempotency_key`` from the same citizen returns the appointment already booked.
-    With ``announce``, the citizen is sent the confirmation with the invite, and reminders are
-    scheduled (:mod:`.announce`). Raises NotFound (no such slot), Invalid (a rule is broken, see :mod:`.policy`) and
+    With ``announce``, emits ``booked`` (:mod:`.signals`): the citizen is sent the confirmation
+    with the invite and reminders (:mod:`.announce`), competent bodies are invited (reception.hearings).
+    Raises NotFound (no such slot), Invalid (a rule is broken, see :mod:`.policy`) and
     SlotTaken (the database refused: slot, official, citizen's time or studio already held).
     """
     key = scoped_idempotency_key(citizen, idempotency_key)
@@ -173,10 +173,7 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
     appointment = db.session.get(Appointment, appointment_id)
     waitlist.settle_on_booking(appointment, now)  # a citizen waiting for this official is served
     if announce:
-        from ..hearings.services import invite_competent_bodies  # hearings builds on booking
-
-        announce_booked(appointment, now)
-        invite_competent_bodies(appointment, now)
+        signals.booked.send(appointment, now=now)
     return appointment
 
 
@@ -203,9 +200,10 @@ def reserve_and_issue_talon(appointment_id: int, citizen, slot, studio, now: dat
 def cancel_appointment(citizen, appointment: Appointment, now: datetime) -> None:
     """Cancel the citizen's own active appointment until the booking window closes; frees slot and studio.
 
-    Sets status cancelled and cancelled_at, releases the reservations; the freed slot is offered
-    to the first in the official's waitlist (:func:`.waitlist.offer_freed_slot`, which may enqueue
-    an e-mail). Raises NotFound for another citizen's appointment and Invalid when it is no
+    Sets status cancelled and cancelled_at, releases the reservations and emits ``cancelled`` (by
+    the citizen): the citizen is told (:mod:`.announce`), the freed slot is offered to the first in
+    the official's waitlist (:mod:`.waitlist`), a withdrawn request's offered times are freed
+    (reception.requests). Raises NotFound for another citizen's appointment and Invalid when it is no
     longer active or too late.
     """
     if appointment.citizen_id != citizen.id:
@@ -220,13 +218,7 @@ def cancel_appointment(citizen, appointment: Appointment, now: datetime) -> None
     transition(appointment, Action.CANCEL, now, values={"cancelled_at": now}, emit=False)
     _release_reservations(appointment.id, now)
     db.session.flush()
-    if appointment.slot_id is not None:
-        announce_cancelled_by_citizen(appointment)
-        waitlist.offer_freed_slot(appointment.slot, now)
-    elif appointment.offers:  # a withdrawn request: its offered times are free again
-        from ..requests.services import withdraw_open_offers  # requests builds on booking
-        for slot in withdraw_open_offers(appointment, now):
-            waitlist.offer_freed_slot(slot, now)
+    emit_event(appointment, Action.CANCEL, now, by="citizen")
 
 
 def _release_reservations(appointment_id: int, now: datetime) -> None:
@@ -243,8 +235,9 @@ def reschedule_appointment(citizen, appointment: Appointment, slot_id: int, idem
 
     The old appointment becomes rescheduled (its reservations released) and a new one is
     booked through :func:`book_slot` with the same details, a new talon number and
-    ``rescheduled_from_id`` pointing back, so the talon keeps its history. The freed old
-    slot is offered to the official's waitlist. If the new slot cannot be had (just taken,
+    ``rescheduled_from_id`` pointing back, so the talon keeps its history. Emits ``rescheduled``:
+    the citizen is told, invitations move along (reception.hearings), the freed old slot is
+    offered to the official's waitlist. If the new slot cannot be had (just taken,
     studio busy), nothing changes and SlotTaken carries the alternatives. The same
     ``idempotency_key`` returns the appointment already made. Raises NotFound (another
     citizen's appointment, no such slot), Invalid (not scheduled, too late, another
@@ -284,10 +277,6 @@ def reschedule_appointment(citizen, appointment: Appointment, slot_id: int, idem
             new = book_slot(citizen, slot.id, data, idempotency_key, now, config, announce=False)
             new.rescheduled_from_id = appointment.id
             db.session.flush()
-            announce_rescheduled(appointment, new, now)
-            from ..hearings.services import carry_invitations  # hearings builds on booking
-
-            carry_invitations(appointment, new, now)
     except SlotTaken as exc:
         db.session.expire(appointment)  # the savepoint undid its status change too
         # Alternatives again, now that the citizen's own slot is theirs again.
@@ -295,7 +284,7 @@ def reschedule_appointment(citizen, appointment: Appointment, slot_id: int, idem
             appointment.official_id, citizen, now, format=appointment.format, exclude_slot_id=old_slot_id,
             limit=3)) from None
     db.session.refresh(appointment)
-    waitlist.offer_freed_slot(db.session.get(Slot, old_slot_id), now)
+    emit_event(appointment, Action.RESCHEDULE, now, new=new, old_slot=db.session.get(Slot, old_slot_id))
     return new
 
 

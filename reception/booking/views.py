@@ -18,7 +18,6 @@ from ..directory.models import Official
 from ..directory.queries import body_choices, get, get_region_by_code, list_regions, topic_choices
 from ..extensions import db
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat, VisitingReception
-from ..video.access import call_window
 from . import policy, queries, services, waitlist
 from .forms import BookingForm, RescheduleForm, SlotSearchForm, WaitlistJoinForm, WaitlistLeaveForm, format_choices
 from .models import AppointmentStatus, WaitlistStatus
@@ -208,7 +207,7 @@ def appointment(appointment_id: int):
 
 def _video_details(appt) -> dict | None:
     """For a video appointment: the join page's address (never a token) and when its call opens."""
-    window = call_window(appt, current_app.config) if appt.is_video and appt.is_active else None
+    window = policy.call_window(appt, current_app.config) if appt.is_video and appt.is_active else None
     if window is None:
         return None
     return {"url": current_app.config["BASE_URL"].rstrip("/") + url_for("video.join_page", appointment_id=appt.id),

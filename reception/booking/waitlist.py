@@ -266,6 +266,17 @@ def _email_offer(entry: WaitlistEntry, slot: Slot, until: datetime) -> None:
                   waitlist_link=_link("booking.my_waitlist"))
 
 
+def on_cancelled(appointment: Appointment, now: datetime, by: str, **_) -> None:
+    """Receiver of ``cancelled``: a slot the citizen gave up goes to the first in line."""
+    if by == "citizen" and appointment.slot_id is not None:
+        offer_freed_slot(appointment.slot, now)
+
+
+def on_rescheduled(old: Appointment, now: datetime, old_slot: Slot, **_) -> None:
+    """Receiver of ``rescheduled``: the slot moved away from goes to the first in line."""
+    offer_freed_slot(old_slot, now)
+
+
 # --- bookings and expiry -------------------------------------------------------------------
 
 def settle_on_booking(appointment: Appointment, now: datetime) -> None:

@@ -135,6 +135,16 @@ def carry_invitations(old: Appointment, new: Appointment, now: datetime) -> None
     invite_competent_bodies(new, now)
 
 
+def on_booked(appointment: Appointment, now: datetime, **_) -> None:
+    """Receiver of reception.booking.signals.booked."""
+    invite_competent_bodies(appointment, now)
+
+
+def on_rescheduled(old: Appointment, now: datetime, new: Appointment, **_) -> None:
+    """Receiver of reception.booking.signals.rescheduled."""
+    carry_invitations(old, new, now)
+
+
 # --- the body answers --------------------------------------------------------------------------------
 
 def can_respond(user, invitation: BodyInvitation) -> bool:

@@ -16,12 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record_change, record_created
-from ..booking import holds
+from ..booking import holds, waitlist
 from ..booking import policy as booking_policy
 from ..booking import queries as booking_queries
 from ..booking import services as booking_services
-from ..booking.announce import announce_booked
-from ..booking.lifecycle import Action, transition
+from ..booking.lifecycle import Action, emit_event, transition
 from ..booking.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -356,18 +355,15 @@ def accept_offer(citizen, request: Appointment, offer_id: int | None, now: datet
         raise SlotTaken(exc.message, field=exc.field) from None
     db.session.expire(request)
     db.session.expire(slot, ["held_for_id", "held_until"])
-    announce_booked(request, now)
-    from ..hearings.services import invite_competent_bodies  # hearings builds on booking
-
-    invite_competent_bodies(request, now)
+    emit_event(request, Action.ACCEPT, now)  # booked: confirmation, reminders, competent bodies invited
     return request
 
 
 def withdraw_open_offers(request: Appointment, now: datetime) -> list:
     """Withdraw a request's open offers and release their holds; returns the slots freed by it.
 
-    For the citizen withdrawing (cancelling) a request while times are offered: meant to be called
-    from reception.booking.services.cancel_appointment, each freed slot then going to the waitlist.
+    For the citizen withdrawing (cancelling) a request while times are offered (see
+    :func:`on_cancelled`).
     Offers that ran out are marked expired (their holds have lapsed already). Adds and flushes.
     """
     freed = []
@@ -383,3 +379,11 @@ def withdraw_open_offers(request: Appointment, now: datetime) -> list:
             offer.status = OfferStatus.EXPIRED
     db.session.flush()
     return freed
+
+
+def on_cancelled(appointment: Appointment, now: datetime, by: str, **_) -> None:
+    """Receiver of reception.booking.signals.cancelled: a request withdrawn while times were offered
+    frees them, and each goes to the official's waitlist."""
+    if by == "citizen" and appointment.slot_id is None and appointment.offers:
+        for slot in withdraw_open_offers(appointment, now):
+            waitlist.offer_freed_slot(slot, now)
