@@ -137,10 +137,12 @@ def _connect_receivers() -> None:
     """Areas react to the events of the areas below them (blinker signals, see each area's signals.py).
     The order is the order receivers run in: what the citizen is told first, then the waitlist, then
     the requests and the bodies invited."""
+    from .accounts.receivers import connect_receivers as accounts
     from .booking.receivers import connect_receivers as booking
     from .hearings.receivers import connect_receivers as hearings
     from .requests.receivers import connect_receivers as requests
 
+    accounts()
     booking()
     requests()
     hearings()

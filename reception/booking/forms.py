@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, Form, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
 
-from ..accounts.forms import REQUIRED
+from ..core.forms import REQUIRED
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat
 from .models import PARTICIPANT_KIND_LABELS, ParticipantKind
 

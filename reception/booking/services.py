@@ -302,3 +302,20 @@ def check_in(appointment: Appointment, now: datetime, *, conflict=None) -> None:
     if session is None or local_today(session.timezone, now) != session.local_date:
         raise Conflict(MSG_CHECK_IN_DAY)
     transition(appointment, Action.CHECK_IN, now, values={"checked_in_at": now}, conflict=conflict)
+
+
+def cancel_session_appointments(session, reason: str, now: datetime) -> list[Appointment]:
+    """The session was cancelled (reception.schedule): each of its active appointments is cancelled with
+    the same reason (a transition emitting ``cancelled`` by ``"session"``), their reservations released.
+    Returns them; telling the citizens is :func:`.announce.announce_session_cancelled`'s."""
+    appointments = list(db.session.scalars(select(Appointment).where(
+        Appointment.session_id == session.id, Appointment.status.in_(ACTIVE_STATUSES)).order_by(Appointment.id)))
+    for appointment in appointments:
+        transition(appointment, Action.CANCEL, now, values={"cancel_reason": reason, "cancelled_at": now},
+                   by="session")
+    if appointments:
+        db.session.execute(update(Reservation).where(
+            Reservation.appointment_id.in_([a.id for a in appointments]), Reservation.released_at.is_(None))
+            .values(released_at=now))
+    db.session.flush()
+    return appointments

@@ -16,7 +16,7 @@ from ..core.permissions import Role
 from ..core.web import attach_error, render_form
 from ..directory.models import Official
 from ..directory.queries import body_choices, get, get_region_by_code, list_regions, topic_choices
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat, VisitingReception
 from . import policy, queries, services, waitlist
 from .forms import BookingForm, RescheduleForm, SlotSearchForm, WaitlistJoinForm, WaitlistLeaveForm, format_choices
@@ -31,7 +31,6 @@ def citizen_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
-            from ..extensions import login_manager
             return login_manager.unauthorized()
         if not current_user.has_role(Role.CITIZEN):
             abort(403)

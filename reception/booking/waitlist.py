@@ -28,6 +28,7 @@ from ..core.timeutil import format_local
 from ..directory.models import Official, Topic
 from ..directory.queries import get
 from ..extensions import db
+from ..notifications.services import notify
 from ..schedule.models import BookingMode, ReceptionSession, SessionStatus, Slot, VisitingReception
 from . import holds, queries
 from .models import ACTIVE_STATUSES, Appointment, Reservation, ReservationResource, WaitlistEntry, WaitlistStatus
@@ -252,8 +253,6 @@ def offer_freed_slot(slot: Slot | None, now: datetime) -> WaitlistEntry | None:
 
 
 def _email_offer(entry: WaitlistEntry, slot: Slot, until: datetime) -> None:
-    from ..notifications.services import notify
-
     citizen, session = entry.citizen, slot.session
     official, tz = session.official, session.timezone
     with force_locale(citizen.language):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User, UserRole
 from ..audit.services import record_change
+from ..booking.announce import _context as appointment_context
 from ..booking.lifecycle import Action, transition
 from ..booking.models import Appointment, AppointmentStatus
 from ..booking.policy import is_officials_side
@@ -412,9 +413,7 @@ def record_outcome(actor, appointment: Appointment, questions: list[QuestionData
 
 
 def _appointment_context(appointment: Appointment) -> dict:
-    from ..booking.announce import _context  # what every appointment message shows (zone, addresses)
-
-    return _context(appointment)
+    return appointment_context(appointment)  # what every appointment message shows (zone, addresses)
 
 
 def _tell_citizen_outcome(outcome: Outcome, questions: list[Question], instructions: list[Instruction], key: str,
