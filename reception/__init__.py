@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _import_models()
     _register_blueprints(app)
+    _connect_receivers()
     _register_cli(app)
     return app
 
@@ -130,6 +131,21 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     register_error_handlers(app)
     register_template_helpers(app)
+
+
+def _connect_receivers() -> None:
+    """Areas react to the events of the areas below them (blinker signals, see each area's signals.py).
+    The order is the order receivers run in: what the citizen is told first, then the waitlist, then
+    the requests and the bodies invited."""
+    from .accounts.receivers import connect_receivers as accounts
+    from .booking.receivers import connect_receivers as booking
+    from .hearings.receivers import connect_receivers as hearings
+    from .requests.receivers import connect_receivers as requests
+
+    accounts()
+    booking()
+    requests()
+    hearings()
 
 
 def _register_cli(app: Flask) -> None:

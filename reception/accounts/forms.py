@@ -9,20 +9,18 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TelField,
 )
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..core.forms import REQUIRED, MultiCheckboxField
 from ..core.i18n import LANGUAGE_NAMES, LANGUAGES
 from ..core.permissions import ROLE_LABELS, STAFF_ROLES
 from .models import NOTIFY_BY_LABELS, NotifyBy
 from .services import IIN_MESSAGES
 from .validation import EmailError, PhoneError, iin_error, normalize_email, normalize_kz_mobile
 
-REQUIRED = _l("This field is required.")
 MIN_PASSWORD = 10
 
 
@@ -116,11 +114,6 @@ class ProfileForm(FlaskForm):
     def validate_notify_by(self, field):
         if field.data in (NotifyBy.SMS.value, NotifyBy.BOTH.value) and not (self.phone.data or self.stored_phone):
             raise ValidationError(str(_l("Enter a mobile phone to receive SMS.")))
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class StaffForm(FlaskForm):

@@ -13,6 +13,7 @@ from ..core.errors import Conflict, Invalid, NotAllowed
 from ..core.i18n import LANGUAGES
 from ..core.permissions import STAFF_ROLES, Permission, Role
 from ..directory.models import Body, Region
+from ..directory.queries import get
 from ..extensions import db
 from ..notifications.services import enqueue_email
 from .models import User, UserRole
@@ -234,3 +235,13 @@ def update_staff(actor: User, user: User, data: StaffData) -> User:
         user.password_hash = hash_password(data.password)
     db.session.flush()
     return user
+
+
+def check_account_to_link(user_id: int, body_id: int, **_) -> None:
+    """Receiver of reception.directory.signals.account_to_link: only an official's account of the
+    official's own body may be linked. Raises Invalid (field ``user_id``)."""
+    account = get(User, user_id)
+    if account is None or not account.has_role(Role.OFFICIAL):
+        raise Invalid(_l("Choose a staff account with the official role."), field="user_id")
+    if account.body_id != body_id:
+        raise Invalid(_l("The linked account must belong to the same body as the official."), field="user_id")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from ..core.clock import local_today
+from ..core.phones import PhoneError, format_phone, normalize_kz_mobile, normalize_phone  # noqa: F401
 
 _WEIGHTS_1 = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 _WEIGHTS_2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
@@ -65,50 +65,6 @@ def mask_iin(iin: str) -> str:
     if len(iin) < 4:
         return "*" * len(iin)
     return iin[:2] + "*" * (len(iin) - 4) + iin[-2:]
-
-
-class PhoneError(ValueError):
-    pass
-
-
-def normalize_kz_mobile(raw: str) -> str:
-    """Parse a Kazakh mobile number written in any common way and return E.164 (+77XXXXXXXXX).
-
-    Raises PhoneError for anything that is not a valid Kazakh mobile number
-    (a Russian +7 9XX number included).
-    """
-    try:
-        number = phonenumbers.parse(raw, "KZ")
-    except phonenumbers.NumberParseException as exc:
-        raise PhoneError(str(exc)) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise PhoneError("invalid number")
-    if phonenumbers.region_code_for_number(number) != "KZ":
-        raise PhoneError("not a Kazakh number")
-    if phonenumbers.number_type(number) not in (phonenumbers.PhoneNumberType.MOBILE,
-                                                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
-        raise PhoneError("not a mobile number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def normalize_phone(raw: str) -> str:
-    """Any valid Kazakh number (landline too), E.164; for offices and studios."""
-    try:
-        number = phonenumbers.parse(raw, "KZ")
-    except phonenumbers.NumberParseException as exc:
-        raise PhoneError(str(exc)) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise PhoneError("invalid number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def format_phone(e164: str | None) -> str:
-    if not e164:
-        return ""
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        return e164
 
 
 class EmailError(ValueError):

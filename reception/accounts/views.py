@@ -8,10 +8,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..core.errors import DomainError
 from ..core.i18n import current_language
 from ..core.permissions import Permission, Role, require
-from ..core.web import attach_error, commit, render_form
+from ..core.web import attach_error, commit, render_form, safe_next
 from ..directory.queries import body_choices, region_choices
 from ..extensions import db, limiter
-from ..main.views import safe_next
 from . import services
 from .forms import ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, StaffForm
 from .models import NotifyBy, User

@@ -21,6 +21,7 @@ from sqlalchemy import LargeBinary, event, insert, inspect
 from sqlalchemy.orm import Mapper, Session
 
 from ..core.clock import utcnow
+from ..extensions import db
 from .models import AuditAction, AuditEvent
 
 #: Columns never copied into the record: secrets, capabilities and file contents (LargeBinary columns
@@ -144,8 +145,6 @@ def _record_changes(session: Session, flush_context) -> None:
 
 
 def _insert(*rows: dict) -> None:
-    from ..extensions import db
-
     db.session.execute(insert(_TABLE), list(rows))
 
 

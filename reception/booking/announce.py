@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..core.timeutil import format_local
 from ..core.web import absolute_url
 from ..notifications.services import notify
-from ..video.access import call_window
+from .invite import appointment_ics
 from .models import Appointment, Participant
+from .policy import call_window
+from .queries import next_free_slot_per_official
 
 #: Reminders before a reception: (hours before, message kind).
 REMINDERS = ((24, "reminder_24h"), (2, "reminder_2h"))
@@ -32,8 +37,6 @@ def _context(appointment: Appointment) -> dict:
 
 
 def _invite(appointment: Appointment, method: str, user):
-    from ..calendars.ics import appointment_ics  # calendars builds on booking
-
     return lambda: appointment_ics(appointment, method, attendee_email=user.email)
 
 
@@ -92,6 +95,57 @@ def announce_cancelled_by_citizen(appointment: Appointment) -> None:
 def cancel_invite(appointment: Appointment, user):
     """The CANCEL invite for an appointment the body cancelled (used with the session's message)."""
     return _invite(appointment, "CANCEL", user)
+
+
+def _rebooking_link(official) -> str:
+    # The official's own public page when the directory has one, else the body's page listing its officials.
+    if "directory.official" in current_app.view_functions:
+        path = url_for("directory.official", official_id=official.id)
+    else:
+        path = url_for("directory.body", body_id=official.body_id)
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def _rebooking_offer(official, now: datetime) -> dict:
+    """Links offering the citizens of a cancelled session to book again: the official's free time
+    (the search filtered by the official), or the official's waitlist when nothing is free."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    if next_free_slot_per_official([official.id], now):
+        return {"book_link": base + url_for("booking.search", official=official.id), "waitlist_link": None}
+    return {"book_link": None, "waitlist_link": base + url_for("booking.my_waitlist", official=official.id)}
+
+
+def announce_session_cancelled(session, appointments: list[Appointment], reason: str, now: datetime) -> int:
+    """The body cancelled the session: one e-mail per citizen of its ``appointments`` (cancelled), with the
+    reason, the CANCEL invite and where to book again. Returns how many citizens were told."""
+    official, tz = session.official, session.timezone
+    link = _rebooking_link(official)
+    rebook = _rebooking_offer(official, now)
+    for appointment in appointments:  # one per citizen: a citizen holds one active appointment per official
+        citizen = appointment.citizen
+        with force_locale(citizen.language):
+            subject = _("Your reception with %(name)s has been cancelled", name=official.full_name)
+            when = format_local(session.starts_at, tz, "long")
+        notify(citizen, "session_cancelled", subject, "session_cancelled",
+               dedupe_key=f"session_cancelled:{session.id}:{citizen.id}", appointment_id=appointment.id,
+               ics=cancel_invite(appointment, citizen) if appointment.slot_id else None,
+               appointment=appointment, official=official, when=when, reason=reason, link=link, **rebook)
+    return len({a.citizen_id for a in appointments})
+
+
+# --- receivers of reception.booking.signals -----------------------------------------------------
+
+def on_booked(appointment: Appointment, now: datetime, **_) -> None:
+    announce_booked(appointment, now)
+
+
+def on_cancelled(appointment: Appointment, now: datetime, by: str, **_) -> None:
+    if by == "citizen" and appointment.slot_id is not None:  # a session's citizens get the session's message
+        announce_cancelled_by_citizen(appointment)
+
+
+def on_rescheduled(old: Appointment, now: datetime, new: Appointment, **_) -> None:
+    announce_rescheduled(old, new, now)
 
 
 def announce_participant_invited(participant: Participant) -> None:

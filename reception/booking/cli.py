@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from ..cli.group import CommandGroup
+from ..core.cli import CommandGroup
 from ..core.clock import utcnow
 from ..extensions import db
 from .waitlist import expire_offers

@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ..accounts.forms import REQUIRED
+from ..core.forms import REQUIRED
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat
 from .lookup import DEFAULT_MATCHES, MAX_MATCHES, MAX_QUERY, MIN_QUERY
 from .models import PARTICIPANT_KIND_LABELS, ParticipantKind

@@ -15,21 +15,17 @@ from ..accounts.models import User, UserRole
 from ..audit.models import AuditAction
 from ..audit.services import record_change
 from ..core.errors import Invalid, NotAllowed, NotFound
-from ..core.permissions import Permission, Role, acts_for_official
+from ..core.permissions import Role
 from ..directory.queries import get
 from ..extensions import db
 from .announce import announce_participant_invited
 from .models import ACTIVE_STATUSES, Appointment, Participant, ParticipantKind
+from .policy import is_officials_side
 
 #: Staff who may be invited, and the kind of participant each role is by default.
 INVITABLE_ROLES = {Role.AGENCY_REP: ParticipantKind.AGENCY_REP, Role.LEGAL_CONSULTANT: ParticipantKind.LEGAL_CONSULTANT,
                    Role.ASSISTANT: ParticipantKind.STAFF, Role.OFFICIAL: ParticipantKind.STAFF}
 MSG_NOT_YOURS = _l("Only the official's side may change who takes part in this reception.")
-
-
-def is_officials_side(user, appointment: Appointment) -> bool:
-    """The official themself, an assistant of the official's body, or an administrator."""
-    return acts_for_official(user, appointment.official, Permission.PARTICIPANT_MANAGE)
 
 
 def candidates(appointment: Appointment) -> list[User]:

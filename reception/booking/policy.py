@@ -1,11 +1,13 @@
 """Booking rules without the database: may this slot be booked now, may this appointment be cancelled."""
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
 from ..core.errors import Conflict, Invalid
+from ..core.permissions import Permission, acts_for_official
 from ..schedule.models import AttendanceFormat, BookingMode, SessionStatus, formats_of
 from .holds import is_held_for
 from .models import Appointment
@@ -57,3 +59,30 @@ def can_view_appointment(user, appointment: Appointment) -> bool:
 def can_cancel(user, appointment: Appointment, now: datetime) -> bool:
     return (can_view_appointment(user, appointment) and appointment.is_active
             and (appointment.session is None or now < appointment.session.closes_at))
+
+
+def is_officials_side(user, appointment: Appointment, permission: Permission = Permission.PARTICIPANT_MANAGE) -> bool:
+    """The official's side of ``appointment`` for ``permission``: the official themself (their linked
+    account), an assistant of the official's body holding its ``:own`` variant, or an administrator.
+
+    Each area names what the side is about to do: who takes part (the default), legal review
+    (LEGAL_FLAG), outcomes (OUTCOME_RECORD).
+    """
+    return acts_for_official(user, appointment.official, permission)
+
+
+@dataclass(frozen=True)
+class Window:
+    opens_at: datetime
+    closes_at: datetime
+
+
+def call_window(appointment: Appointment, config) -> Window | None:
+    """When the video call of a scheduled appointment is open: a margin before its slot to a margin after
+    (``JITSI_JOIN_BEFORE_MINUTES``, ``JITSI_JOIN_AFTER_MINUTES``). Booking's messages and pages show it;
+    reception.video opens the call by it."""
+    slot = appointment.slot
+    if slot is None:
+        return None
+    return Window(opens_at=slot.starts_at - timedelta(minutes=int(config["JITSI_JOIN_BEFORE_MINUTES"])),
+                  closes_at=slot.ends_at + timedelta(minutes=int(config["JITSI_JOIN_AFTER_MINUTES"])))

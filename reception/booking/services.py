@@ -10,14 +10,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
-from ..audit.services import record_change, record_created
+from ..audit.services import record_created
+from ..core.clock import local_today
 from ..core.errors import Conflict, Invalid, NotFound
 from ..directory.models import Topic, Venue
 from ..directory.queries import get
 from ..extensions import db
 from ..schedule.models import AttendanceFormat, Slot
-from . import holds, policy, queries, waitlist
-from .announce import announce_booked, announce_cancelled_by_citizen, announce_rescheduled
+from . import holds, policy, queries, signals, waitlist
+from .lifecycle import Action, emit_event, transition
 from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Reservation, ReservationResource
 from .talon import talon_number
 
@@ -124,8 +125,9 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
     Writes the appointment (scheduled, with talon number, acceptance time and the accepting
     assistant's name) and its reservations: the citizen's time and, for video, the studio.
     The same ``idempotency_key`` from the same citizen returns the appointment already booked.
-    With ``announce``, the citizen is sent the confirmation with the invite, and reminders are
-    scheduled (:mod:`.announce`). Raises NotFound (no such slot), Invalid (a rule is broken, see :mod:`.policy`) and
+    With ``announce``, emits ``booked`` (:mod:`.signals`): the citizen is sent the confirmation
+    with the invite and reminders (:mod:`.announce`), competent bodies are invited (reception.hearings).
+    Raises NotFound (no such slot), Invalid (a rule is broken, see :mod:`.policy`) and
     SlotTaken (the database refused: slot, official, citizen's time or studio already held).
     """
     key = scoped_idempotency_key(citizen, idempotency_key)
@@ -171,10 +173,7 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
     appointment = db.session.get(Appointment, appointment_id)
     waitlist.settle_on_booking(appointment, now)  # a citizen waiting for this official is served
     if announce:
-        from ..hearings.services import invite_competent_bodies  # hearings builds on booking
-
-        announce_booked(appointment, now)
-        invite_competent_bodies(appointment, now)
+        signals.booked.send(appointment, now=now)
     return appointment
 
 
@@ -201,9 +200,10 @@ def reserve_and_issue_talon(appointment_id: int, citizen, slot, studio, now: dat
 def cancel_appointment(citizen, appointment: Appointment, now: datetime) -> None:
     """Cancel the citizen's own active appointment until the booking window closes; frees slot and studio.
 
-    Sets status cancelled and cancelled_at, releases the reservations; the freed slot is offered
-    to the first in the official's waitlist (:func:`.waitlist.offer_freed_slot`, which may enqueue
-    an e-mail). Raises NotFound for another citizen's appointment and Invalid when it is no
+    Sets status cancelled and cancelled_at, releases the reservations and emits ``cancelled`` (by
+    the citizen): the citizen is told (:mod:`.announce`), the freed slot is offered to the first in
+    the official's waitlist (:mod:`.waitlist`), a withdrawn request's offered times are freed
+    (reception.requests). Raises NotFound for another citizen's appointment and Invalid when it is no
     longer active or too late.
     """
     if appointment.citizen_id != citizen.id:
@@ -215,17 +215,10 @@ def cancel_appointment(citizen, appointment: Appointment, now: datetime) -> None
         raise Invalid(_l("This appointment is no longer active."))
     if appointment.session is not None and now >= appointment.session.closes_at:
         raise Invalid(_l("It is too late to cancel online. Call the reception office."))
-    appointment.status = AppointmentStatus.CANCELLED
-    appointment.cancelled_at = now
+    transition(appointment, Action.CANCEL, now, values={"cancelled_at": now}, emit=False)
     _release_reservations(appointment.id, now)
     db.session.flush()
-    if appointment.slot_id is not None:
-        announce_cancelled_by_citizen(appointment)
-        waitlist.offer_freed_slot(appointment.slot, now)
-    elif appointment.offers:  # a withdrawn request: its offered times are free again
-        from ..requests.services import withdraw_open_offers  # requests builds on booking
-        for slot in withdraw_open_offers(appointment, now):
-            waitlist.offer_freed_slot(slot, now)
+    emit_event(appointment, Action.CANCEL, now, by="citizen")
 
 
 def _release_reservations(appointment_id: int, now: datetime) -> None:
@@ -242,8 +235,9 @@ def reschedule_appointment(citizen, appointment: Appointment, slot_id: int, idem
 
     The old appointment becomes rescheduled (its reservations released) and a new one is
     booked through :func:`book_slot` with the same details, a new talon number and
-    ``rescheduled_from_id`` pointing back, so the talon keeps its history. The freed old
-    slot is offered to the official's waitlist. If the new slot cannot be had (just taken,
+    ``rescheduled_from_id`` pointing back, so the talon keeps its history. Emits ``rescheduled``:
+    the citizen is told, invitations move along (reception.hearings), the freed old slot is
+    offered to the official's waitlist. If the new slot cannot be had (just taken,
     studio busy), nothing changes and SlotTaken carries the alternatives. The same
     ``idempotency_key`` returns the appointment already made. Raises NotFound (another
     citizen's appointment, no such slot), Invalid (not scheduled, too late, another
@@ -277,28 +271,51 @@ def reschedule_appointment(citizen, appointment: Appointment, slot_id: int, idem
     old_slot_id = appointment.slot_id
     try:
         with db.session.begin_nested():
-            moved = db.session.execute(
-                update(Appointment).where(Appointment.id == appointment.id,
-                                          Appointment.status == AppointmentStatus.SCHEDULED)
-                .values(status=AppointmentStatus.RESCHEDULED).execution_options(synchronize_session=False))
-            if moved.rowcount != 1:
-                raise Conflict(MSG_MOVE_CHANGED)
-            record_change("appointment", appointment.id,
-                          {"status": (AppointmentStatus.SCHEDULED, AppointmentStatus.RESCHEDULED)})
+            transition(appointment, Action.RESCHEDULE, now, conflict=MSG_MOVE_CHANGED, emit=False)
             _release_reservations(appointment.id, now)
             # Invalid or SlotTaken from here undo the savepoint: the old appointment stays as it was.
             new = book_slot(citizen, slot.id, data, idempotency_key, now, config, announce=False)
             new.rescheduled_from_id = appointment.id
             db.session.flush()
-            announce_rescheduled(appointment, new, now)
-            from ..hearings.services import carry_invitations  # hearings builds on booking
-
-            carry_invitations(appointment, new, now)
     except SlotTaken as exc:
+        db.session.expire(appointment)  # the savepoint undid its status change too
         # Alternatives again, now that the citizen's own slot is theirs again.
         raise SlotTaken(exc.message, field=exc.field, alternatives=queries.bookable_free_slots(
             appointment.official_id, citizen, now, format=appointment.format, exclude_slot_id=old_slot_id,
             limit=3)) from None
     db.session.refresh(appointment)
-    waitlist.offer_freed_slot(db.session.get(Slot, old_slot_id), now)
+    emit_event(appointment, Action.RESCHEDULE, now, new=new, old_slot=db.session.get(Slot, old_slot_id))
     return new
+
+
+MSG_CHECK_IN_DAY = _l("Check-in is possible on the day of the reception only.")
+
+
+def check_in(appointment: Appointment, now: datetime, *, conflict=None) -> None:
+    """The citizen has arrived (at the front office, or at the akimat's studio): scheduled → checked in.
+
+    On the reception's own day (in its zone) only. Sets ``checked_in_at``; emits ``checked_in``
+    (:mod:`.signals`). Raises Conflict for another day, and StatusConflict (:mod:`.lifecycle`) when
+    the appointment is not scheduled or changed meanwhile (``conflict`` is then the message).
+    """
+    session = appointment.session
+    if session is None or local_today(session.timezone, now) != session.local_date:
+        raise Conflict(MSG_CHECK_IN_DAY)
+    transition(appointment, Action.CHECK_IN, now, values={"checked_in_at": now}, conflict=conflict)
+
+
+def cancel_session_appointments(session, reason: str, now: datetime) -> list[Appointment]:
+    """The session was cancelled (reception.schedule): each of its active appointments is cancelled with
+    the same reason (a transition emitting ``cancelled`` by ``"session"``), their reservations released.
+    Returns them; telling the citizens is :func:`.announce.announce_session_cancelled`'s."""
+    appointments = list(db.session.scalars(select(Appointment).where(
+        Appointment.session_id == session.id, Appointment.status.in_(ACTIVE_STATUSES)).order_by(Appointment.id)))
+    for appointment in appointments:
+        transition(appointment, Action.CANCEL, now, values={"cancel_reason": reason, "cancelled_at": now},
+                   by="session")
+    if appointments:
+        db.session.execute(update(Reservation).where(
+            Reservation.appointment_id.in_([a.id for a in appointments]), Reservation.released_at.is_(None))
+            .values(released_at=now))
+    db.session.flush()
+    return appointments

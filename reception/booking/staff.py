@@ -2,18 +2,17 @@
 receptions a staff member takes part in."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import false, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..audit.services import record_view, record_views
-from ..core.clock import local_today, utcnow
+from ..audit.services import record_view
+from ..core.clock import utcnow
 from ..core.errors import DomainError, NotAllowed
-from ..core.permissions import Permission, Role, require_any
 from ..core.web import attach_error, commit, render_form
 from ..directory.models import Official
 from ..directory.queries import get
@@ -22,20 +21,9 @@ from ..schedule.models import FORMAT_LABELS, ReceptionSession, Slot
 from . import participants as participant_service
 from .forms import ParticipantChangeForm, ParticipantForm
 from .models import Appointment, AppointmentStatus, Participant, ParticipantKind, ParticipantResponse
+from .policy import is_officials_side
 
 bp = Blueprint("staff", __name__)
-
-def _appointment_scope(user):
-    """Which appointments the user's day list shows: all, their body's, or their own official record's."""
-    if user.can(Permission.APPOINTMENT_VIEW):
-        return None
-    conditions = []
-    if user.can(Permission.APPOINTMENT_VIEW_OWN):
-        conditions.append(Official.user_id == user.id)
-        if user.body_id is not None and user.has_role(Role.ASSISTANT):
-            conditions.append(Official.body_id == user.body_id)
-    return or_(*conditions) if conditions else false()
-
 
 def _with_details(stmt):
     return stmt.options(
@@ -45,46 +33,12 @@ def _with_details(stmt):
         joinedload(Appointment.citizen), selectinload(Appointment.participants).joinedload(Participant.user))
 
 
-def _parse_day(raw: str | None, default: date) -> date:
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(404)
-
-
-@bp.get("/staff/day/")
-@require_any(Permission.APPOINTMENT_VIEW, Permission.APPOINTMENT_VIEW_OWN)
-def day():
-    """The day board: the day's sessions in the user's scope, each with its appointments in order,
-    who takes part and which bodies confirmed, the citizen's earlier appointments, and the buttons
-    to run the reception (check in, no-show, start, finish; the session held or not held)."""
-    from ..hearings import queries as board_queries
-    from ..hearings.services import can_run_board
-
-    today = local_today(current_user.timezone)
-    day = _parse_day(request.args.get("date"), today)
-    now = utcnow()
-    sessions = board_queries.board(_appointment_scope(current_user), day, now)
-    # The board shows these sessions' citizens' personal data.
-    record_views("session", [item.session.id for item in sessions if item.rows], "day board")
-    # Render, then commit: the commit expires what the board loaded, and the page would load it again per row.
-    page = render_template("staff/day.html", sessions=sessions, day=day, today=today, now=now,
-                           previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
-                           format_labels=FORMAT_LABELS, appointments=board_queries.shown_appointments(sessions),
-                           can_run={item.session.id: can_run_board(current_user, item.session.official)
-                                    for item in sessions})
-    db.session.commit()
-    return page
-
-
 def managed_appointment(appointment_id: int) -> Appointment:
     """The appointment, for the official's side only: 404 if it does not exist, else 403."""
     appointment = get(Appointment, appointment_id)
     if appointment is None:
         abort(404)
-    if not participant_service.is_officials_side(current_user, appointment):
+    if not is_officials_side(current_user, appointment):
         abort(403)
     return appointment
 
@@ -98,13 +52,9 @@ def _participant_form(appointment: Appointment) -> ParticipantForm:
 
 
 def _participants_page(appointment: Appointment, form: ParticipantForm, status: int | None = None):
-    from ..hearings.forms import invite_body_form
-    from ..hearings.queries import invitations_by_appointment
-
+    # The invited bodies and their form are reception.hearings' (template globals it registers).
     return render_form("staff/participants.html", form, status, appointment=appointment,
-                       change_form=ParticipantChangeForm(), format_labels=FORMAT_LABELS,
-                       invitations=invitations_by_appointment([appointment.id]).get(appointment.id, []),
-                       invite_form=invite_body_form(appointment))
+                       change_form=ParticipantChangeForm(), format_labels=FORMAT_LABELS)
 
 
 @bp.route("/staff/appointments/<int:appointment_id>/participants", methods=["GET", "POST"])

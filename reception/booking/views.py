@@ -16,9 +16,8 @@ from ..core.permissions import Role
 from ..core.web import attach_error, render_form
 from ..directory.models import Official
 from ..directory.queries import get, get_region_by_code, list_regions, topic_choices
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat, VisitingReception
-from ..video.access import call_window
 from . import lookup, policy, queries, services, waitlist
 from .forms import (
     BookingForm,
@@ -40,7 +39,6 @@ def citizen_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
-            from ..extensions import login_manager
             return login_manager.unauthorized()
         if not current_user.has_role(Role.CITIZEN):
             abort(403)
@@ -241,7 +239,7 @@ def appointment(appointment_id: int):
 
 def _video_details(appt) -> dict | None:
     """For a video appointment: the join page's address (never a token) and when its call opens."""
-    window = call_window(appt, current_app.config) if appt.is_video and appt.is_active else None
+    window = policy.call_window(appt, current_app.config) if appt.is_video and appt.is_active else None
     if window is None:
         return None
     return {"url": current_app.config["BASE_URL"].rstrip("/") + url_for("video.join_page", appointment_id=appt.id),

@@ -28,6 +28,7 @@ from ..core.timeutil import format_local
 from ..directory.models import Official, Topic
 from ..directory.queries import get
 from ..extensions import db
+from ..notifications.services import notify
 from ..schedule.models import BookingMode, ReceptionSession, SessionStatus, Slot, VisitingReception
 from . import holds, queries
 from .models import ACTIVE_STATUSES, Appointment, Reservation, ReservationResource, WaitlistEntry, WaitlistStatus
@@ -252,8 +253,6 @@ def offer_freed_slot(slot: Slot | None, now: datetime) -> WaitlistEntry | None:
 
 
 def _email_offer(entry: WaitlistEntry, slot: Slot, until: datetime) -> None:
-    from ..notifications.services import notify
-
     citizen, session = entry.citizen, slot.session
     official, tz = session.official, session.timezone
     with force_locale(citizen.language):
@@ -264,6 +263,17 @@ def _email_offer(entry: WaitlistEntry, slot: Slot, until: datetime) -> None:
                   dedupe_key=f"waitlist_offer:{entry.id}:{slot.id}", official=official, venue=session.venue,
                   when=when, deadline=deadline, link=_link("booking.book", slot_id=slot.id),
                   waitlist_link=_link("booking.my_waitlist"))
+
+
+def on_cancelled(appointment: Appointment, now: datetime, by: str, **_) -> None:
+    """Receiver of ``cancelled``: a slot the citizen gave up goes to the first in line."""
+    if by == "citizen" and appointment.slot_id is not None:
+        offer_freed_slot(appointment.slot, now)
+
+
+def on_rescheduled(old: Appointment, now: datetime, old_slot: Slot, **_) -> None:
+    """Receiver of ``rescheduled``: the slot moved away from goes to the first in line."""
+    offer_freed_slot(old_slot, now)
 
 
 # --- bookings and expiry -------------------------------------------------------------------

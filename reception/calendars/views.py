@@ -26,6 +26,13 @@ from .models import CalendarFeed, FeedKind
 
 bp = Blueprint("calendars", __name__)
 
+
+@bp.app_template_global()
+def body_calendar_url(body_id: int) -> str:
+    """For the directory's body page: the body's public feed address in the page's language (the feed is
+    made, and committed, the first time)."""
+    return feeds.body_feed_address(body_id, current_language())
+
 #: Who has feeds: officials and assistants (appointments) and studio operators; administrators have all.
 FEED_OWNERS = (Permission.APPOINTMENT_VIEW, Permission.APPOINTMENT_VIEW_OWN, Permission.STUDIO_OPERATE,
                Permission.STUDIO_OPERATE_OWN)

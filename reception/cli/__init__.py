@@ -5,9 +5,9 @@ import time
 
 import click
 
+from ..core.cli import CommandGroup
 from ..core.clock import local_today, utcnow
 from ..extensions import db
-from .group import CommandGroup
 
 
 def register_commands(app):

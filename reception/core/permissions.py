@@ -12,6 +12,8 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..extensions import login_manager
+
 
 class Role(enum.StrEnum):
     CITIZEN = "citizen"
@@ -142,7 +144,6 @@ def require_any(*permissions: Permission):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from ..extensions import login_manager
                 return login_manager.unauthorized()
             if not any(current_user.can(p) for p in permissions):
                 abort(403)

@@ -1,6 +1,8 @@
 """Helpers for thin views: map domain errors onto forms and commit one unit of work."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import render_template
 from sqlalchemy.exc import IntegrityError
 
@@ -44,3 +46,13 @@ def absolute_url(endpoint: str, **values) -> str:
         return base + url_for(endpoint, **values)
     with current_app.test_request_context(base_url=base):
         return base + url_for(endpoint, **values)
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only same-site relative paths are followed after a form (no open redirects)."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target

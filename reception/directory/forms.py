@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, IntegerField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..accounts.forms import REQUIRED, MultiCheckboxField
-from ..accounts.validation import PhoneError, normalize_phone
+from ..core.forms import REQUIRED, MultiCheckboxField
+from ..core.phones import PhoneError, normalize_phone
 from .models import BODY_LEVEL_LABELS, VENUE_KIND_LABELS, BodyLevel, VenueKind
 from .services import CODE_MESSAGE, CODE_RE, MAX_CAPACITY, MAX_POSITION, PHONE_MESSAGE, is_valid_timezone
 

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from ..accounts.models import User, UserRole
-from ..core.permissions import Role
 from ..extensions import db
+from . import signals
 from .models import Body, BodyLevel, Official, Region, Topic, Venue, body_topics
 
 # Primary keys are 32-bit integers on PostgreSQL: a larger id in a URL is simply not found.
@@ -264,18 +263,11 @@ def list_officials(scope: frozenset[int] | None, body_id: int | None = None) -> 
 
 def official_account_choices(scope: frozenset[int] | None, blank_label, current_user_id: int | None = None,
                              ) -> list[tuple[int, str]]:
-    """Staff accounts with the official role that can be linked: not linked to another official yet."""
-    official_ids = select(UserRole.user_id).where(UserRole.role == Role.OFFICIAL)
-    linked = select(Official.user_id).where(Official.user_id.is_not(None))
-    stmt = (select(User).options(joinedload(User.body))
-            .where(User.id.in_(official_ids))
-            .where(User.id.not_in(linked) | (User.id == (current_user_id or -1))))
-    if scope is not None:
-        stmt = stmt.where(User.body_id.in_(list(scope)))
-    users = [u for u in db.session.scalars(stmt).unique() if u.is_active or u.id == current_user_id]
-    users.sort(key=lambda u: collation_key(u.full_name))
-    return [(0, str(blank_label))] + [
-        (u.id, f"{u.full_name} ({u.email})" + (f", {u.body.name}" if u.body else "")) for u in users]
+    """Staff accounts with the official role that can be linked (:data:`.signals.official_accounts`)."""
+    choices = [(0, str(blank_label))]
+    for _receiver, answer in signals.official_accounts.send(scope, current_user_id=current_user_id):
+        choices.extend(answer or [])
+    return choices
 
 
 # --- venues --------------------------------------------------------------------------

@@ -15,12 +15,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import User
-from ..accounts.validation import PhoneError, normalize_phone
 from ..core.errors import Conflict, Invalid, NotAllowed
-from ..core.permissions import Role
+from ..core.phones import PhoneError, normalize_phone
 from ..extensions import db
-from . import policy
+from . import policy, signals
 from .models import Body, BodyLevel, Official, Region, Topic, Venue, VenueKind
 from .queries import body_descendant_ids, get, topic_descendant_ids
 
@@ -122,7 +120,7 @@ class RegionData:
     timezone: str
 
 
-def update_region(actor: User, region: Region, data: RegionData) -> Region:
+def update_region(actor, region: Region, data: RegionData) -> Region:
     """Rename a region or its centre, or change its IANA time zone. Regions are never created or removed.
 
     Raises NotAllowed without REGION_MANAGE, Invalid for a missing name or an unknown zone.
@@ -167,7 +165,7 @@ def _topic_values(data: TopicData, topic: Topic | None) -> dict:
     return {"code": code, "parent_id": data.parent_id, "position": position, **_names(data, "name", 200)}
 
 
-def create_topic(actor: User, data: TopicData) -> Topic:
+def create_topic(actor, data: TopicData) -> Topic:
     """Add a topic (at the top or under a parent). Raises NotAllowed, Invalid, Conflict (code taken)."""
     if not policy.can_manage_topics(actor):
         raise NotAllowed(_l("You may not manage topics."))
@@ -177,7 +175,7 @@ def create_topic(actor: User, data: TopicData) -> Topic:
     return topic
 
 
-def update_topic(actor: User, topic: Topic, data: TopicData) -> Topic:
+def update_topic(actor, topic: Topic, data: TopicData) -> Topic:
     """Change a topic's code, names, place in the tree. Raises NotAllowed, Invalid (a cycle), Conflict."""
     if not policy.can_manage_topics(actor):
         raise NotAllowed(_l("You may not manage topics."))
@@ -235,7 +233,7 @@ def _body_values(data: BodyData, body: Body | None) -> tuple[dict, list[Topic]]:
     return values, list(topics)
 
 
-def create_body(actor: User, data: BodyData) -> Body:
+def create_body(actor, data: BodyData) -> Body:
     """Add a government body with its competences. Raises NotAllowed, Invalid, Conflict (code taken)."""
     if not policy.can_manage_bodies(actor):
         raise NotAllowed(_l("You may not manage government bodies."))
@@ -247,7 +245,7 @@ def create_body(actor: User, data: BodyData) -> Body:
     return body
 
 
-def update_body(actor: User, body: Body, data: BodyData) -> Body:
+def update_body(actor, body: Body, data: BodyData) -> Body:
     """Change a body, its parent (never itself or a subordinate), competences, or (de)activate it.
 
     Raises NotAllowed, Invalid, Conflict (code taken).
@@ -282,18 +280,13 @@ def _target_body(body_id: int | None) -> Body:
     return body
 
 
-def _official_values(actor: User, data: OfficialData, official: Official | None) -> dict:
+def _official_values(actor, data: OfficialData, official: Official | None) -> dict:
     body = _target_body(data.body_id)
     if not policy.can_manage_officials_of(actor, body.id):
         raise NotAllowed(_l("You may manage the officials of your own body only."))
     if data.user_id is not None:
-        account = get(User, data.user_id)
-        if account is None or not account.has_role(Role.OFFICIAL):
-            raise Invalid(_l("Choose a staff account with the official role."), field="user_id")
-        if account.body_id != body.id:
-            raise Invalid(_l("The linked account must belong to the same body as the official."),
-                          field="user_id")
-        stmt = select(Official.id).where(Official.user_id == account.id)
+        signals.account_to_link.send(data.user_id, body_id=body.id)  # reception.accounts refuses a wrong one
+        stmt = select(Official.id).where(Official.user_id == data.user_id)
         if official is not None:
             stmt = stmt.where(Official.id != official.id)
         if db.session.scalar(stmt) is not None:
@@ -317,7 +310,7 @@ def _clear_other_heads(official: Official) -> None:
         other.is_head = False
 
 
-def create_official(actor: User, data: OfficialData) -> Official:
+def create_official(actor, data: OfficialData) -> Official:
     """Add an official to a body; marking them head unmarks the body's previous head.
 
     Raises NotAllowed (another body's official for an assistant), Invalid, Conflict (account linked elsewhere).
@@ -331,7 +324,7 @@ def create_official(actor: User, data: OfficialData) -> Official:
     return official
 
 
-def update_official(actor: User, official: Official, data: OfficialData) -> Official:
+def update_official(actor, official: Official, data: OfficialData) -> Official:
     """Change an official (assistants: of their own body, and only to their own body).
 
     Marking them head unmarks the body's previous head. Raises NotAllowed, Invalid, Conflict.
@@ -365,7 +358,7 @@ class VenueData:
     is_active: bool = True
 
 
-def _venue_values(actor: User, data: VenueData, venue: Venue | None) -> dict:
+def _venue_values(actor, data: VenueData, venue: Venue | None) -> dict:
     body = _target_body(data.body_id)
     if not policy.can_manage_venues_of(actor, body.id):
         raise NotAllowed(_l("You may manage the venues of your own body only."))
@@ -390,7 +383,7 @@ def _venue_values(actor: User, data: VenueData, venue: Venue | None) -> dict:
     }
 
 
-def create_venue(actor: User, data: VenueData) -> Venue:
+def create_venue(actor, data: VenueData) -> Venue:
     """Add a reception office, hall or video studio to a body.
 
     Raises NotAllowed (another body for an assistant), Invalid, Conflict (name taken in the body).
@@ -401,7 +394,7 @@ def create_venue(actor: User, data: VenueData) -> Venue:
     return venue
 
 
-def update_venue(actor: User, venue: Venue, data: VenueData) -> Venue:
+def update_venue(actor, venue: Venue, data: VenueData) -> Venue:
     """Change or (de)activate a venue (assistants: of their own body). Raises NotAllowed, Invalid, Conflict."""
     if not policy.can_edit_venue(actor, venue):
         raise NotAllowed(_l("You may manage the venues of your own body only."))

@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..core.errors import DomainError, NotAllowed
-from ..core.i18n import current_language
 from ..core.permissions import Permission, require, require_any
 from ..core.web import attach_error, commit, render_form
 from ..extensions import db
@@ -71,9 +70,8 @@ def central():
 @bp.get("/bodies/<int:body_id>")
 def body(body_id: int):
     page = _or_404(queries.get_public_body(body_id))
-    from ..calendars.feeds import body_feed_address  # calendars builds on the directory
-    return render_template("directory/body.html", page=page, body=page.body,
-                           calendar_url=body_feed_address(page.body.id, current_language()))
+    # The page links the body's calendar feed: reception.calendars provides ``body_calendar_url``.
+    return render_template("directory/body.html", page=page, body=page.body)
 
 
 @bp.get("/officials")

@@ -17,8 +17,10 @@ from ..accounts.models import User, UserRole
 from ..audit.services import record_change
 from ..booking.announce import _context as appointment_context
 from ..booking.announce import announce_participant_invited
+from ..booking.lifecycle import Action, transition
 from ..booking.models import Appointment, AppointmentStatus, Participant, ParticipantKind, ParticipantResponse
-from ..booking.participants import is_officials_side
+from ..booking.policy import is_officials_side
+from ..booking.services import check_in
 from ..core.clock import local_today
 from ..core.errors import Conflict, Invalid, NotAllowed, NotFound
 from ..core.permissions import Permission, Role, acts_for_official
@@ -131,6 +133,16 @@ def carry_invitations(old: Appointment, new: Appointment, now: datetime) -> None
             _seat_attendee(new, copy, db.session.get(User, copy.attendee_id), invitation.responded_by_id, now,
                            announce=False)
     invite_competent_bodies(new, now)
+
+
+def on_booked(appointment: Appointment, now: datetime, **_) -> None:
+    """Receiver of reception.booking.signals.booked."""
+    invite_competent_bodies(appointment, now)
+
+
+def on_rescheduled(old: Appointment, now: datetime, new: Appointment, **_) -> None:
+    """Receiver of reception.booking.signals.rescheduled."""
+    carry_invitations(old, new, now)
 
 
 # --- the body answers --------------------------------------------------------------------------------
@@ -300,18 +312,12 @@ def step_done_message(step: str) -> str:
     return str(_DONE_MESSAGES[step])
 
 
-def _lost_message(appointment_id: int):
-    db.session.expire_all()
-    current = db.session.get(Appointment, appointment_id)
-    return _l("Someone has just changed this reception: it is now “%(status)s”. Reload the page to see it.",
-              status=current.status_label)
-
-
 def advance_appointment(actor, appointment: Appointment, step: str, now: datetime) -> None:
-    """One step of the day board: check in (scheduled → checked in), no-show (scheduled or checked in →
-    no-show, once the slot has started), start (sets started_at; checks in if not yet), finish (started →
-    held, finished_at). Raises NotAllowed, Invalid (an unknown step, too early) and Conflict when the
-    appointment is not in the expected state (someone else was quicker)."""
+    """One step of the day board, each a transition of :mod:`reception.booking.lifecycle`: check in
+    (scheduled → checked in, on the reception's day: :func:`reception.booking.services.check_in`), no-show
+    (scheduled or checked in → no-show, once the slot has started), start (sets started_at; checks in if
+    not yet), finish (started → held, finished_at). Raises NotAllowed, Invalid (an unknown step, too early)
+    and Conflict when the appointment is not in the expected state (someone else was quicker)."""
     if not can_run_board(actor, appointment.official):
         raise NotAllowed(_l("Only the official's side may run this reception."))
     if step not in Step.ALL:
@@ -320,30 +326,18 @@ def advance_appointment(actor, appointment: Appointment, step: str, now: datetim
         raise Conflict(_l("This request has no reception time."))
     if local_today(appointment.session.timezone, now) < appointment.session.local_date:
         raise Conflict(_l("This reception is on another day. It can be run on its day."))
-    A = Appointment
-    stmt = update(A).where(A.id == appointment.id).execution_options(synchronize_session=False)
     if step == Step.CHECK_IN:
-        stmt = stmt.where(A.status == AppointmentStatus.SCHEDULED).values(
-            status=AppointmentStatus.CHECKED_IN, checked_in_at=now)
-        changes = {"status": ("scheduled", "checked_in"), "checked_in_at": (None, now)}
+        check_in(appointment, now)
     elif step == Step.NO_SHOW:
         if now < appointment.slot.starts_at:
             raise Conflict(_l("A citizen can be marked as not come only once their time has begun."))
-        stmt = stmt.where(A.status.in_(LIVE_STATUSES), A.started_at.is_(None)).values(status=AppointmentStatus.NO_SHOW)
-        changes = {"status": (appointment.status.value, "no_show")}
+        transition(appointment, Action.NO_SHOW, now)
     elif step == Step.START:
-        stmt = stmt.where(A.status.in_(LIVE_STATUSES), A.started_at.is_(None)).values(
-            status=AppointmentStatus.CHECKED_IN, started_at=now, checked_in_at=appointment.checked_in_at or now)
-        changes = {"status": (appointment.status.value, "checked_in"), "started_at": (None, now)}
+        transition(appointment, Action.START, now,
+                   values={"started_at": now, "checked_in_at": appointment.checked_in_at or now})
     else:
-        stmt = stmt.where(A.status == AppointmentStatus.CHECKED_IN, A.started_at.is_not(None),
-                          A.finished_at.is_(None)).values(status=AppointmentStatus.HELD, finished_at=now)
-        changes = {"status": ("checked_in", "held"), "finished_at": (None, now)}
-    if db.session.execute(stmt).rowcount != 1:
-        raise Conflict(_lost_message(appointment.id))
-    record_change("appointment", appointment.id, changes)
+        transition(appointment, Action.FINISH, now, values={"finished_at": now})
     db.session.flush()
-    db.session.expire(appointment)
 
 
 def mark_session(actor, session: ReceptionSession, held: bool, reason: str | None, now: datetime) -> None:

@@ -1,18 +1,24 @@
 """Pages of the reception itself: a body's invitations and answers, inviting bodies, the day board's
-buttons, and the official's printable case brief. (The board itself is ``staff.day``.)"""
+buttons, the official's printable case brief, and the day board itself (``staff.day``: it joins the
+staff pages' blueprint of reception.booking, keeping its address and name)."""
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import false, or_
 
-from ..audit.services import record_view
+from ..audit.services import record_view, record_views
 from ..booking.models import Appointment
+from ..booking.staff import bp as staff_bp
 from ..booking.staff import managed_appointment
-from ..core.clock import utcnow
+from ..core.clock import local_today, utcnow
 from ..core.errors import DomainError, Invalid, NotAllowed
-from ..core.permissions import Permission, require
+from ..core.permissions import Permission, Role, require, require_any
 from ..core.web import attach_error, commit, render_form
+from ..directory.models import Official
 from ..directory.queries import get
 from ..extensions import db
 from ..schedule.models import FORMAT_LABELS, ReceptionSession
@@ -20,6 +26,65 @@ from . import queries, services
 from .forms import BoardStepForm, InvitationResponseForm, SessionStatusForm, invite_body_form
 
 bp = Blueprint("hearings", __name__)
+
+
+@bp.app_template_global()
+def body_invitations(appointment) -> list:
+    """For the participants page (reception.booking): the bodies invited to ``appointment``, with their answers."""
+    return queries.invitations_by_appointment([appointment.id]).get(appointment.id, [])
+
+
+@bp.app_template_global("invite_body_form")
+def _invite_body_form(appointment):
+    """For the participants page: the form inviting another body."""
+    return invite_body_form(appointment)
+
+
+# --- the day board -----------------------------------------------------------------------------
+
+def _appointment_scope(user):
+    """Which appointments the user's day list shows: all, their body's, or their own official record's."""
+    if user.can(Permission.APPOINTMENT_VIEW):
+        return None
+    conditions = []
+    if user.can(Permission.APPOINTMENT_VIEW_OWN):
+        conditions.append(Official.user_id == user.id)
+        if user.body_id is not None and user.has_role(Role.ASSISTANT):
+            conditions.append(Official.body_id == user.body_id)
+    return or_(*conditions) if conditions else false()
+
+
+def _parse_day(raw: str | None, default: date) -> date:
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(404)
+
+
+@staff_bp.get("/staff/day/")
+@require_any(Permission.APPOINTMENT_VIEW, Permission.APPOINTMENT_VIEW_OWN)
+def day():
+    """The day board: the day's sessions in the user's scope, each with its appointments in order,
+    who takes part and which bodies confirmed, the citizen's earlier appointments, and the buttons
+    to run the reception (check in, no-show, start, finish; the session held or not held)."""
+    today = local_today(current_user.timezone)
+    day = _parse_day(request.args.get("date"), today)
+    now = utcnow()
+    sessions = queries.board(_appointment_scope(current_user), day, now)
+    # The board shows these sessions' citizens' personal data.
+    record_views("session", [item.session.id for item in sessions if item.rows], "day board")
+    # Render, then commit: the commit expires what the board loaded, and the page would load it again per row.
+    page = render_template("staff/day.html", sessions=sessions, day=day, today=today, now=now,
+                           previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
+                           format_labels=FORMAT_LABELS, appointments=queries.shown_appointments(sessions),
+                           can_run={item.session.id: services.can_run_board(current_user, item.session.official)
+                                    for item in sessions})
+    db.session.commit()
+    return page
+
+
 
 
 def _back_to_board(appointment_or_session):

@@ -7,7 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..accounts.forms import REQUIRED
+from ..core.forms import REQUIRED
 from .models import ADDRESSEE_LABELS, Addressee
 
 

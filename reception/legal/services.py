@@ -26,8 +26,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..accounts.models import User, UserRole
 from ..audit.services import record_change
 from ..booking.models import Appointment, Participant
+from ..booking.policy import is_officials_side
 from ..core.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
-from ..core.permissions import Permission, Role, acts_for_official
+from ..core.permissions import Permission, Role
 from ..core.web import absolute_url
 from ..directory.models import Body, BodyLevel, Topic
 from ..directory.queries import get
@@ -67,9 +68,9 @@ def can_flag(user, appointment: Appointment) -> bool:
             and user.can_in_body(Permission.LEGAL_FLAG, appointment.official.body_id))
 
 
-def is_officials_side(user, appointment: Appointment) -> bool:
-    """The official themself, or whoever may flag the official's cases."""
-    return acts_for_official(user, appointment.official, Permission.LEGAL_FLAG)
+def can_read_opinion(user, appointment: Appointment) -> bool:
+    """The official's side of the appointment for legal review (the official, whoever may flag their cases)."""
+    return is_officials_side(user, appointment, Permission.LEGAL_FLAG)
 
 
 def is_administrator(user) -> bool:
@@ -94,7 +95,7 @@ def can_download(user, attachment: OpinionAttachment) -> bool:
     review = attachment.opinion.review
     if in_queue_of(user, review):
         return True
-    return attachment.opinion.status in FINAL and is_officials_side(user, review.appointment)
+    return attachment.opinion.status in FINAL and can_read_opinion(user, review.appointment)
 
 
 def _check_queue(user, review: LegalReview) -> None:

@@ -40,7 +40,7 @@ def _review_state(appointment, review) -> dict:
             "can_flag": bool(appointment is not None and user.is_authenticated
                              and services.can_flag(user, appointment)),
             "officials_side": bool(appointment is not None and user.is_authenticated
-                                   and services.is_officials_side(user, appointment))}
+                                   and services.can_read_opinion(user, appointment))}
 
 
 @bp.app_template_global()
@@ -111,7 +111,7 @@ def withdraw(appointment_id: int):
 @login_required
 def staff_opinion(appointment_id: int):
     """The official's side reads the review's state and every signed version of the opinion."""
-    appointment = _appointment_for(appointment_id, services.is_officials_side)
+    appointment = _appointment_for(appointment_id, services.can_read_opinion)
     review = services.get_review_for_appointment(appointment.id)
     if review is None:
         abort(404)

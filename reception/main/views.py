@@ -1,28 +1,17 @@
 """Home page, role home pages, language choice and the health check."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..accounts.services import set_language
 from ..core.i18n import LANG_COOKIE, LANGUAGES
 from ..core.permissions import Role
+from ..core.web import safe_next
 from ..extensions import db
 from . import queries
 
 bp = Blueprint("main", __name__)
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only same-site relative paths are followed after a form (no open redirects)."""
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
 
 
 @bp.before_app_request

@@ -20,15 +20,13 @@ from sqlalchemy import and_, or_, select
 
 from ..core.clock import utcnow
 from ..extensions import db
-from . import channels
+from . import channels, signals
 from .models import Channel, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=5)
-#: Statuses of an appointment that still warrant its reminders.
-_LIVE_APPOINTMENT = ("scheduled", "checked_in")
 
 
 def _wants(user, channel: Channel) -> bool:
@@ -125,13 +123,10 @@ def claim_due(limit: int, now: datetime) -> list[int]:
     return ids
 
 
-def _appointment_is_live(appointment_id: int | None) -> bool:
-    from ..booking.models import Appointment  # the outbox serves every area; import at use
-
-    if appointment_id is None:
-        return False
-    status = db.session.scalar(select(Appointment.status).where(Appointment.id == appointment_id))
-    return status is not None and status.value in _LIVE_APPOINTMENT
+def _still_due(message: OutboxMessage) -> bool:
+    """The areas that wrote the message say whether it still holds (:data:`.signals.message_due`)."""
+    answers = [answer for _receiver, answer in signals.message_due.send(message)]
+    return bool(answers) and all(answers)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -151,7 +146,7 @@ def dispatch_due(limit: int = 100, now: datetime | None = None) -> DispatchResul
     result = DispatchResult()
     for message_id in claim_due(limit, now):
         message = db.session.get(OutboxMessage, message_id)
-        if message.cancel_if_inactive and not _appointment_is_live(message.appointment_id):
+        if message.cancel_if_inactive and not _still_due(message):
             message.status, message.locked_until = OutboxStatus.CANCELLED, None
             message.last_error = "dropped: the appointment is no longer scheduled"
             db.session.commit()

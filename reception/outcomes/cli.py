@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 
-from ..cli.group import CommandGroup
+from ..core.cli import CommandGroup
 from ..core.clock import utcnow
 from .services import warn_followups
 

@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..accounts.forms import REQUIRED
+from ..core.forms import REQUIRED
 from .models import ACCESS_REPORT_KIND_LABELS, OUTCOME_RESULT_LABELS, AccessReportKind, ContactChannel, OutcomeResult
 from .services import APPEAL_TYPE_LABELS, MAX_INSTRUCTIONS, MAX_QUESTIONS, NewInstruction, QuestionData
 

@@ -19,10 +19,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User, UserRole
 from ..audit.services import record_change
+from ..booking.announce import _context as appointment_context
+from ..booking.lifecycle import Action, transition
 from ..booking.models import Appointment, AppointmentStatus
+from ..booking.policy import is_officials_side
 from ..core.clock import local_today
 from ..core.errors import Conflict, Invalid, NotAllowed, NotFound
-from ..core.permissions import Permission, Role, acts_for_official
+from ..core.permissions import Permission, Role
 from ..core.web import absolute_url
 from ..core.workdays import WorkCalendar
 from ..directory.models import Body, Official, Topic
@@ -100,11 +103,6 @@ def is_overdue(instruction: Instruction, today: date) -> bool:
 
 # --- who may do what ----------------------------------------------------------------------------
 
-def is_officials_side(user, appointment: Appointment) -> bool:
-    """The official of the appointment, an assistant of the official's body, or an administrator."""
-    return acts_for_official(user, appointment.official, Permission.OUTCOME_RECORD)
-
-
 def is_responsible_body(user, instruction: Instruction) -> bool:
     """An agency representative of the instruction's body (administrators act for any body)."""
     if not (user.is_authenticated and user.is_active):
@@ -116,7 +114,8 @@ def is_responsible_body(user, instruction: Instruction) -> bool:
 
 
 def can_view_instruction(user, instruction: Instruction) -> bool:
-    return is_responsible_body(user, instruction) or is_officials_side(user, instruction.outcome.appointment)
+    return (is_responsible_body(user, instruction)
+            or is_officials_side(user, instruction.outcome.appointment, Permission.OUTCOME_RECORD))
 
 
 # --- reads --------------------------------------------------------------------------------------
@@ -334,7 +333,7 @@ def record_outcome(actor, appointment: Appointment, questions: list[QuestionData
     built from (None for a new one); a stale form raises Conflict. Raises NotAllowed for anyone but the
     official's side, Conflict before check-in, QuestionsInvalid (422) with every broken rule.
     """
-    if not is_officials_side(actor, appointment):
+    if not is_officials_side(actor, appointment, Permission.OUTCOME_RECORD):
         raise NotAllowed(_l("Only the official's side may record the outcome of this reception."))
     if appointment.status not in RECORDABLE:
         raise Conflict(_l("The outcome can be recorded once the citizen has been checked in."))
@@ -368,12 +367,7 @@ def record_outcome(actor, appointment: Appointment, questions: list[QuestionData
 
     if appointment.status is AppointmentStatus.CHECKED_IN:
         # Recording the outcome means the reception took place (the day board may not have been used).
-        record_change("appointment", appointment.id, {"status": (AppointmentStatus.CHECKED_IN, AppointmentStatus.HELD)})
-        db.session.execute(update(Appointment)
-                           .where(Appointment.id == appointment.id, Appointment.status == AppointmentStatus.CHECKED_IN)
-                           .values(status=AppointmentStatus.HELD, finished_at=appointment.finished_at or now)
-                           .execution_options(synchronize_session=False))
-        db.session.refresh(appointment)
+        transition(appointment, Action.HOLD, now, values={"finished_at": appointment.finished_at or now})
 
     # Questions: changed in place (the audit records each field), removed, or added after the others.
     # Positions are never reused: a removed question leaves a gap, pages number questions by their order.
@@ -419,9 +413,7 @@ def record_outcome(actor, appointment: Appointment, questions: list[QuestionData
 
 
 def _appointment_context(appointment: Appointment) -> dict:
-    from ..booking.announce import _context  # what every appointment message shows (zone, addresses)
-
-    return _context(appointment)
+    return appointment_context(appointment)  # what every appointment message shows (zone, addresses)
 
 
 def _tell_citizen_outcome(outcome: Outcome, questions: list[Question], instructions: list[Instruction], key: str,
@@ -445,7 +437,7 @@ def extend_instruction(actor, instruction: Instruction, new_due_on: date, reason
     NotAllowed, Invalid, or Conflict when the instruction is closed or the form is stale.
     """
     appointment = instruction.outcome.appointment
-    if not is_officials_side(actor, appointment):
+    if not is_officials_side(actor, appointment, Permission.OUTCOME_RECORD):
         raise NotAllowed(_l("Only the official's side may extend this instruction."))
     if instruction.status is InstructionStatus.CLOSED:
         raise Conflict(_l("This instruction is done; its deadline cannot change."))
@@ -517,7 +509,7 @@ def judge_report(actor, instruction: Instruction, report_id: int, accept: bool, 
     ``report_id`` is the report the form showed: if the body reported again or someone else judged
     it meanwhile, Conflict. Raises NotAllowed, Invalid (no note for a return).
     """
-    if not is_officials_side(actor, instruction.outcome.appointment):
+    if not is_officials_side(actor, instruction.outcome.appointment, Permission.OUTCOME_RECORD):
         raise NotAllowed(_l("Only the official's side may check the body's report."))
     note = (note or "").strip()
     if not accept and not note:
@@ -550,7 +542,7 @@ def judge_report(actor, instruction: Instruction, report_id: int, accept: bool, 
 def log_contact(actor, instruction: Instruction, channel: ContactChannel, confirmed: bool | None, note: str,
                 now: datetime) -> CitizenContact:
     """Log the official's side's contact with the citizen about what the body claims it did."""
-    if not is_officials_side(actor, instruction.outcome.appointment):
+    if not is_officials_side(actor, instruction.outcome.appointment, Permission.OUTCOME_RECORD):
         raise NotAllowed(_l("Only the official's side may log contacts with the citizen."))
     contact = CitizenContact(instruction_id=instruction.id, staff_id=actor.id, channel=channel,
                              confirmed=confirmed, note=(note or "").strip(), contacted_at=now)

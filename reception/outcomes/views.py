@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..audit.services import record_view
 from ..booking.models import Appointment
+from ..booking.policy import is_officials_side
 from ..booking.views import citizen_required
 from ..core.clock import local_today, utcnow
 from ..core.errors import DomainError
@@ -78,7 +79,7 @@ def _reception_for_staff(reception_id: int) -> Appointment:
     appointment = get(Appointment, reception_id)
     if appointment is None:
         abort(404)
-    if not services.is_officials_side(current_user, appointment):
+    if not is_officials_side(current_user, appointment, Permission.OUTCOME_RECORD):
         abort(403)
     return appointment
 
@@ -161,7 +162,7 @@ def _officials_instruction(instruction_id: int) -> Instruction:
     instruction = get(Instruction, instruction_id)
     if instruction is None:
         abort(404)
-    if not services.is_officials_side(current_user, instruction.outcome.appointment):
+    if not is_officials_side(current_user, instruction.outcome.appointment, Permission.OUTCOME_RECORD):
         abort(403)
     return instruction
 
@@ -174,7 +175,8 @@ def _instruction_page(template, instruction, form, status=None, **context):
     return render_form(template, form, status, instruction=instruction, appointment=instruction.outcome.appointment,
                        today=today, overdue=services.is_overdue(instruction, today),
                        is_body=services.is_responsible_body(current_user, instruction),
-                       is_officials_side=services.is_officials_side(current_user, instruction.outcome.appointment),
+                       is_officials_side=is_officials_side(current_user, instruction.outcome.appointment,
+                                                           Permission.OUTCOME_RECORD),
                        appeal_types=services.APPEAL_TYPE_LABELS, channel_labels=CONTACT_CHANNEL_LABELS, **context)
 
 

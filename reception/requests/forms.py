@@ -6,9 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..accounts.forms import REQUIRED, MultiCheckboxField
 from ..booking.forms import BookingForm
 from ..booking.models import DeclineGround
+from ..core.forms import REQUIRED, MultiCheckboxField
 from .rules import DECLINE_GROUND_LABELS
 from .services import MAX_NOTE_LENGTH, MSG_CHOOSE_OFFER
 

@@ -12,15 +12,15 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record_change, record_created
-from ..booking import holds
+from ..booking import holds, waitlist
 from ..booking import policy as booking_policy
 from ..booking import queries as booking_queries
 from ..booking import services as booking_services
-from ..booking.announce import announce_booked
+from ..booking.lifecycle import Action, emit_event, transition
 from ..booking.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -201,7 +201,7 @@ def offer_slots(actor, request: Appointment, slot_ids, note: str | None, now: da
     existing = {o.slot_id: o for o in request.offers}
     offers = []
     with db.session.begin_nested():
-        request.status = AppointmentStatus.SCREENING
+        transition(request, Action.OFFER, now)
         _record(actor, request, RequestDecision.OFFERED, note, now)
         for slot_id in slot_ids:
             slot = slots[slot_id]
@@ -247,7 +247,7 @@ def redirect_request(actor, request: Appointment, body_id: int | None, reasons: 
     if body.id == request.official.body_id:
         raise Invalid(_l("Choose another body: the request is already with this one."), field="body_id")
     reasons = _clean(reasons, required=_l("Give the reasons: the citizen will read them."), field="reasons")
-    request.status = AppointmentStatus.CLOSED
+    transition(request, Action.CLOSE, now)
     request.redirect_body_id = body.id
     _record(actor, request, RequestDecision.REDIRECTED, reasons, now)
     db.session.flush()
@@ -266,7 +266,7 @@ def resolve_request(actor, request: Appointment, note: str, now: datetime) -> No
     check_decidable(actor, request, now)
     note = _clean(note, required=_l("Say how the issue was resolved: the citizen will read it."),
                   field="resolution")
-    request.status = AppointmentStatus.CLOSED
+    transition(request, Action.CLOSE, now)
     _record(actor, request, RequestDecision.RESOLVED, note, now)
     db.session.flush()
     with force_locale(request.citizen.language):
@@ -287,7 +287,7 @@ def decline_request(actor, request: Appointment, ground: DeclineGround | str | N
     except ValueError:
         raise Invalid(_l("Choose the ground for declining from the list."), field="ground") from None
     note = _clean(note, required=None, field="decline_note")
-    request.status = AppointmentStatus.CLOSED
+    transition(request, Action.CLOSE, now)
     request.decline_ground = ground
     _record(actor, request, RequestDecision.DECLINED, note, now)
     db.session.flush()
@@ -337,22 +337,13 @@ def accept_offer(citizen, request: Appointment, offer_id: int | None, now: datet
                 raise SlotTaken(MSG_SLOT_TAKEN)
             try:
                 with db.session.begin_nested():
-                    moved = db.session.execute(
-                        update(Appointment)
-                        .where(Appointment.id == request.id, Appointment.status == AppointmentStatus.SCREENING)
-                        .values(status=AppointmentStatus.SCHEDULED, slot_id=slot.id, session_id=session.id,
-                                accepted_at=now, accepted_by_name=accepted_by[:200])
-                        .execution_options(synchronize_session=False)).rowcount
+                    transition(request, Action.ACCEPT, now, emit=False, values=dict(
+                        slot_id=slot.id, session_id=session.id, accepted_at=now, accepted_by_name=accepted_by[:200]),
+                        conflict=_l("You have already accepted a time for this request."))  # a twin submit won
             except IntegrityError:
                 raise SlotTaken(MSG_SLOT_TAKEN) from None
-            if moved != 1:  # a twin submit accepted first
-                raise Conflict(_l("You have already accepted a time for this request."))
             number = reserve_and_issue_talon(request.id, citizen, slot, studio, now)
-            record_change("appointment", request.id, {
-                "status": (AppointmentStatus.SCREENING, AppointmentStatus.SCHEDULED),
-                "slot_id": (request.slot_id, slot.id), "session_id": (request.session_id, session.id),
-                "accepted_at": (request.accepted_at, now), "accepted_by_name": (None, accepted_by[:200]),
-                "talon_number": (request.talon_number, number)})
+            record_change("appointment", request.id, {"talon_number": (None, number)})
             for other in request.offers:
                 if other.id == offer.id:
                     other.status = OfferStatus.ACCEPTED
@@ -364,18 +355,15 @@ def accept_offer(citizen, request: Appointment, offer_id: int | None, now: datet
         raise SlotTaken(exc.message, field=exc.field) from None
     db.session.expire(request)
     db.session.expire(slot, ["held_for_id", "held_until"])
-    announce_booked(request, now)
-    from ..hearings.services import invite_competent_bodies  # hearings builds on booking
-
-    invite_competent_bodies(request, now)
+    emit_event(request, Action.ACCEPT, now)  # booked: confirmation, reminders, competent bodies invited
     return request
 
 
 def withdraw_open_offers(request: Appointment, now: datetime) -> list:
     """Withdraw a request's open offers and release their holds; returns the slots freed by it.
 
-    For the citizen withdrawing (cancelling) a request while times are offered: meant to be called
-    from reception.booking.services.cancel_appointment, each freed slot then going to the waitlist.
+    For the citizen withdrawing (cancelling) a request while times are offered (see
+    :func:`on_cancelled`).
     Offers that ran out are marked expired (their holds have lapsed already). Adds and flushes.
     """
     freed = []
@@ -391,3 +379,11 @@ def withdraw_open_offers(request: Appointment, now: datetime) -> list:
             offer.status = OfferStatus.EXPIRED
     db.session.flush()
     return freed
+
+
+def on_cancelled(appointment: Appointment, now: datetime, by: str, **_) -> None:
+    """Receiver of reception.booking.signals.cancelled: a request withdrawn while times were offered
+    frees them, and each goes to the official's waitlist."""
+    if by == "citizen" and appointment.slot_id is None and appointment.offers:
+        for slot in withdraw_open_offers(appointment, now):
+            waitlist.offer_freed_slot(slot, now)

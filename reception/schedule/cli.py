@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..cli.group import CommandGroup
+from ..core.cli import CommandGroup
 from ..core.clock import local_today
 from ..core.workdays import WorkCalendar
 from ..extensions import db

@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..accounts.forms import REQUIRED, MultiCheckboxField
+from ..core.forms import REQUIRED, MultiCheckboxField
 from ..directory.models import BODY_LEVEL_LABELS, BodyLevel
 from .models import FORMAT_LABELS, AttendanceFormat, BookingMode, SessionStatus
 from .rules import MAX_RRULE_LENGTH

@@ -14,7 +14,8 @@ from ..core.permissions import Role
 from ..directory.models import Body, BodyLevel, Official, Region, Venue, VenueKind
 from ..directory.queries import collation_key, get
 from ..extensions import db
-from .models import ReceptionSession, Schedule, SessionStatus, UnifiedDay, VisitingReception
+from . import signals
+from .models import ReceptionSession, Schedule, SessionStatus, Slot, UnifiedDay, VisitingReception
 
 
 def get_session(session_id: int) -> ReceptionSession | None:
@@ -41,9 +42,8 @@ class SessionRow:
 
 
 def list_sessions(scope: frozenset[int] | None, start: datetime, days: int = 60) -> list[SessionRow]:
-    """Sessions starting within ``days`` days from ``start``, with slot and active-booking counts."""
-    from ..booking.models import ACTIVE_STATUSES, Appointment
-
+    """Sessions starting within ``days`` days from ``start``, with slot and active-booking counts
+    (the bookings counted by :data:`.signals.bookings_counted`)."""
     stmt = (select(ReceptionSession).join(ReceptionSession.official)
             .options(joinedload(ReceptionSession.official).joinedload(Official.body),
                      joinedload(ReceptionSession.venue).joinedload(Venue.region))
@@ -55,11 +55,7 @@ def list_sessions(scope: frozenset[int] | None, start: datetime, days: int = 60)
     ids = [s.id for s in sessions]
     booked, slots = {}, {}
     if ids:
-        from .models import Slot
-        booked = dict(db.session.execute(
-            select(Appointment.session_id, func.count(Appointment.id))
-            .where(Appointment.session_id.in_(ids), Appointment.status.in_(ACTIVE_STATUSES))
-            .group_by(Appointment.session_id)).all())
+        booked = signals.count_bookings(ids)
         slots = dict(db.session.execute(
             select(Slot.session_id, func.count(Slot.id)).where(Slot.session_id.in_(ids))
             .group_by(Slot.session_id)).all())

@@ -8,19 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app, url_for
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..core.clock import utcnow
 from ..core.errors import Invalid, NotAllowed
-from ..core.timeutil import format_local
 from ..core.workdays import WorkCalendar
 from ..directory.models import Official, Topic, Venue
 from ..extensions import db
-from . import policy, rules
+from . import policy, rules, signals
 from .models import (
     AttendanceFormat,
     BookingMode,
@@ -258,51 +255,20 @@ def add_one_off_session(actor, official: Official | None, venue: Venue | None, l
 
 # --- cancelling and moving -----------------------------------------------------------------
 
-def _active_appointments(session: ReceptionSession) -> list:
-    from ..booking.models import ACTIVE_STATUSES, Appointment
-
-    return list(db.session.scalars(select(Appointment).where(
-        Appointment.session_id == session.id, Appointment.status.in_(ACTIVE_STATUSES)).order_by(Appointment.id)))
-
-
 def count_citizens_to_notify(session: ReceptionSession) -> int:
-    """How many citizens a cancellation of ``session`` would notify."""
-    return len({a.citizen_id for a in _active_appointments(session)})
-
-
-def _rebooking_link(official: Official) -> str:
-    # The official's own public page when the directory has one, else the body's page listing its officials.
-    if "directory.official" in current_app.view_functions:
-        path = url_for("directory.official", official_id=official.id)
-    else:
-        path = url_for("directory.body", body_id=official.body_id)
-    return current_app.config["BASE_URL"].rstrip("/") + path
-
-
-def _rebooking_offer(official: Official, now: datetime) -> dict:
-    """Links offering the citizens of a cancelled session to book again: the official's free time
-    (the search filtered by the official), or the official's waitlist when nothing is free."""
-    from ..booking.queries import next_free_slot_per_official
-
-    base = current_app.config["BASE_URL"].rstrip("/")
-    if next_free_slot_per_official([official.id], now):
-        return {"book_link": base + url_for("booking.search", official=official.id), "waitlist_link": None}
-    return {"book_link": None, "waitlist_link": base + url_for("booking.my_waitlist", official=official.id)}
+    """How many citizens a cancellation of ``session`` would notify (one active appointment per citizen
+    and official: its active bookings, :data:`.signals.bookings_counted`)."""
+    return signals.count_bookings([session.id])[session.id]
 
 
 def cancel_session(actor, session: ReceptionSession, reason: str, *, now: datetime | None = None) -> int:
     """Cancel a planned session, keeping it (status cancelled with the reason and time).
 
-    Its active appointments are cancelled with the same reason and their
-    reservations released; each affected citizen gets one e-mail in the outbox
-    (kind ``session_cancelled``). Returns how many citizens were notified.
-    Raises NotAllowed outside the actor's bodies, Invalid without a reason or
-    when the session is not planned.
+    Emits ``session_cancelled`` (:mod:`.signals`): reception.booking cancels its active appointments
+    with the same reason, releases their reservations and writes each affected citizen one e-mail
+    (kind ``session_cancelled``). Returns how many citizens were notified. Raises NotAllowed outside
+    the actor's bodies, Invalid without a reason or when the session is not planned.
     """
-    from ..booking.announce import cancel_invite
-    from ..booking.models import AppointmentStatus, Reservation
-    from ..notifications.services import notify
-
     if not policy.can_manage_session(actor, session):
         raise NotAllowed(_l("You may manage the sessions of your own body's officials only."))
     reason = _clean_reason(reason)
@@ -312,30 +278,8 @@ def cancel_session(actor, session: ReceptionSession, reason: str, *, now: dateti
     session.status = SessionStatus.CANCELLED
     session.status_reason = reason
     session.status_changed_at = now
-    appointments = _active_appointments(session)
-    for appointment in appointments:
-        appointment.status = AppointmentStatus.CANCELLED
-        appointment.cancel_reason = reason
-        appointment.cancelled_at = now
-    if appointments:
-        for reservation in db.session.scalars(select(Reservation).where(
-                Reservation.appointment_id.in_([a.id for a in appointments]), Reservation.released_at.is_(None))):
-            reservation.released_at = now
     db.session.flush()
-
-    official, tz = session.official, session.timezone
-    link = _rebooking_link(official)
-    rebook = _rebooking_offer(official, now)
-    for appointment in appointments:  # one per citizen: a citizen holds one active appointment per official
-        citizen = appointment.citizen
-        with force_locale(citizen.language):
-            subject = _("Your reception with %(name)s has been cancelled", name=official.full_name)
-            when = format_local(session.starts_at, tz, "long")
-        notify(citizen, "session_cancelled", subject, "session_cancelled",
-               dedupe_key=f"session_cancelled:{session.id}:{citizen.id}", appointment_id=appointment.id,
-               ics=cancel_invite(appointment, citizen) if appointment.slot_id else None,
-               appointment=appointment, official=official, when=when, reason=reason, link=link, **rebook)
-    return len({a.citizen_id for a in appointments})
+    return sum(told or 0 for _receiver, told in signals.session_cancelled.send(session, reason=reason, now=now))
 
 
 def move_session(actor, session: ReceptionSession, new_local_date: date, new_start: time, new_end: time,
@@ -356,7 +300,7 @@ def move_session(actor, session: ReceptionSession, new_local_date: date, new_sta
         raise Invalid(NOT_PLANNED)
     if not session.is_published:
         raise Invalid(_l("Check and publish this unified-day session instead: its hours can be edited there."))
-    if _active_appointments(session):
+    if count_citizens_to_notify(session):
         raise Invalid(HAS_APPOINTMENTS)
     now = now or utcnow()
     slots = session.slots

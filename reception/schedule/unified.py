@@ -10,14 +10,14 @@ from datetime import date, datetime, time
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select
+from sqlalchemy import select
 
 from ..core.clock import CAPITAL_TZ, local_today
 from ..core.errors import Invalid, NotAllowed, NotFound
 from ..core.workdays import WorkCalendar
 from ..directory.models import BodyLevel, Region
 from ..extensions import db
-from . import policy, queries, rules
+from . import policy, queries, rules, signals
 from .models import (
     AttendanceFormat,
     BookingMode,
@@ -179,16 +179,6 @@ def _add_missing_sessions(day: UnifiedDay) -> tuple[list[ReceptionSession], list
     return created, [body for body in coverage if body.problem]
 
 
-def _is_referenced(session: ReceptionSession) -> bool:
-    """Whether any appointment or offer points at one of the session's slots (then they cannot be remade)."""
-    from ..booking.models import Appointment, SlotOffer
-
-    slot_ids = select(Slot.id).where(Slot.session_id == session.id)
-    return bool(db.session.scalar(select(or_(
-        exists().where(Appointment.session_id == session.id),
-        exists().where(SlotOffer.slot_id.in_(slot_ids))))))
-
-
 def update_unified_session(actor, session: ReceptionSession, *, start_time: time, end_time: time,
                            slot_minutes: int, formats, publish: bool, now: datetime) -> ReceptionSession:
     """Change the hours, slot length and formats of an unpublished unified-day session; optionally publish it.
@@ -221,7 +211,7 @@ def update_unified_session(actor, session: ReceptionSession, *, start_time: time
                          "or move or cancel the other reception first."), field="start_time")
     bounds = rules.slot_bounds(session.local_date, start_time, end_time, slot_minutes, tz)
     if [(s.starts_at, s.ends_at) for s in session.slots] != bounds:
-        if _is_referenced(session):
+        if signals.is_referenced(session):
             raise Invalid(_l("Times of this session have already been offered to citizens: its hours can no "
                              "longer be changed."))
         session.slots.clear()

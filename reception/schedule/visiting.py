@@ -19,6 +19,7 @@ from ..core.workdays import WorkCalendar
 from ..directory.models import Official, Region, Venue
 from ..directory.queries import get
 from ..extensions import db
+from ..notifications.services import enqueue_email
 from . import policy, queries, rules
 from .models import AttendanceFormat, ReceptionSession, SessionKind, VisitingReception
 from .services import SessionHours, _build_session, _check_hours, _overlapping_session
@@ -118,8 +119,6 @@ def announce_visiting(actor, data: VisitingData, *, now: datetime,
 
 
 def _tell_citizens(visit: VisitingReception) -> int:
-    from ..notifications.services import enqueue_email
-
     citizens = queries.citizens_to_tell_about_visiting(visit.region_id)
     if not citizens:
         return 0

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
 from ..booking.models import Appointment, AppointmentStatus, ParticipantResponse
+from ..booking.policy import Window, call_window  # noqa: F401  (the call's window: booking tells citizens)
 from ..core.permissions import Role
 from ..schedule.models import AttendanceFormat
 
@@ -88,21 +89,6 @@ STATE_MESSAGES = {
     CallState.CANCELLED: _l("This reception was cancelled or moved to another time: there is no call."),
     CallState.NOT_SCHEDULED: _l("This request has no reception time yet: there is no call."),
 }
-
-
-@dataclass(frozen=True)
-class Window:
-    opens_at: datetime
-    closes_at: datetime
-
-
-def call_window(appointment: Appointment, config) -> Window | None:
-    """When the call of a scheduled appointment is open: a margin before its slot to a margin after."""
-    slot = appointment.slot
-    if slot is None:
-        return None
-    return Window(opens_at=slot.starts_at - timedelta(minutes=int(config["JITSI_JOIN_BEFORE_MINUTES"])),
-                  closes_at=slot.ends_at + timedelta(minutes=int(config["JITSI_JOIN_AFTER_MINUTES"])))
 
 
 def call_state(appointment: Appointment, window: Window | None, now: datetime) -> CallState:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 
-from ..cli.group import CommandGroup
+from ..core.cli import CommandGroup
 from ..core.clock import utcnow
 from .rooms import new_room_name
 from .tokens import VideoConfigError, check_token_window, load_settings, mint_token

@@ -14,11 +14,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..audit.services import record_change, record_view
+from ..audit.services import record_view
 from ..booking.models import Appointment, AppointmentStatus
+from ..booking.services import check_in as check_in_appointment
 from ..core.clock import CAPITAL_TZ, local_today, utcnow
 from ..core.errors import Conflict
 from ..core.i18n import current_language
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 MSG_NOT_CONFIGURED = _l("Video calls are not set up on this server yet. Please call the reception office.")
 MSG_MISCONFIGURED = _l("Video calls are unavailable because of a setup problem on our side. "
                        "Please call the reception office.")
+MSG_CHANGED = _l("This appointment has just been changed. Reload the page and try again.")
 MSG_AT_STUDIO = _l("You take part from the studio: the studio operator connects the call there.")
 
 
@@ -197,17 +199,8 @@ def check_in(appointment_id: int):
     state = access.call_state(appointment, window, now)
     if appointment.status is not AppointmentStatus.SCHEDULED or state is CallState.ENDED:
         raise Conflict(STATE_MESSAGES[CallState.CANCELLED if state is CallState.CANCELLED else CallState.ENDED])
-    if appointment.session.local_date != local_today(appointment.session.timezone, now):
-        raise Conflict(_l("Check-in is possible on the day of the reception only."))
     # Only a scheduled appointment changes, so a cancellation at the same moment is never overwritten.
-    changed = db.session.execute(update(Appointment).where(Appointment.id == appointment.id,
-                                                           Appointment.status == AppointmentStatus.SCHEDULED)
-                                 .values(status=AppointmentStatus.CHECKED_IN, checked_in_at=now)
-                                 .execution_options(synchronize_session=False)).rowcount
-    if changed != 1:  # cancelled or moved a moment ago
-        raise Conflict(_l("This appointment has just been changed. Reload the page and try again."))
-    record_change("appointment", appointment.id, {
-        "status": (AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN), "checked_in_at": (None, now)})
+    check_in_appointment(appointment, now, conflict=MSG_CHANGED)
     db.session.commit()
     flash(_l("%(name)s is checked in.", name=appointment.citizen.full_name), "success")
     return redirect(url_for("video.studio"))

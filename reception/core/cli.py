@@ -1,4 +1,4 @@
-"""The command group every area's Flask commands use."""
+"""The command group every area's Flask commands use (areas import it from here, the bottom layer)."""
 from __future__ import annotations
 
 from functools import wraps
