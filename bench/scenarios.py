@@ -129,9 +129,10 @@ async def booking_rate(port: int, logins: list[tuple[str, str]], slot_ids: list[
 
 # --- monitoring at scale -------------------------------------------------------------------------
 
-async def monitoring(port: int, cookie: str, period: str, requests: int) -> dict[str, float]:
+async def monitoring(port: int, cookie: str, period: str, requests: int, stored: bool = False) -> dict[str, float]:
     """p95 (ms) of the overview, the bodies table and the map for ``period``, one request at a time as a
-    monitor; every page must answer 200 and show its figures."""
+    monitor; every page must answer 200 and show its figures (with ``stored``, read from the stored figures:
+    the page says when they were counted)."""
     conn = Connection(HOST, port, cookie=cookie)
     pages = {"overview": f"/monitor/?period={period}", "bodies": f"/monitor/bodies?period={period}",
              "map": f"/monitor/map?period={period}"}
@@ -143,6 +144,8 @@ async def monitoring(port: int, cookie: str, period: str, requests: int) -> dict
             response = await conn.request("GET", url)
             if response.status != 200 or b"<table" not in response.body:
                 raise RuntimeError(f"{url}: status {response.status}, or no table of figures")
+            if stored and b'id="counted-at"' not in response.body:
+                raise RuntimeError(f"{url}: counted live, not read from the stored figures")
             timings.append(response.seconds * 1000)
         result[name] = percentile(timings, 95)
     conn.close()

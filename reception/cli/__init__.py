@@ -26,12 +26,17 @@ def register_commands(app):
 
     @demo.command("load")
     def demo_load():
-        """Load demo bodies, officials, studios and one account per role (idempotent)."""
+        """Load demo bodies, officials, studios and one account per role, and store the figures of the history's
+        settled periods (idempotent)."""
         from ..directory.reference import load_reference_data
+        from ..monitoring.services import take_snapshots
         from .demo import DEMO_PASSWORD, load_demo_data
 
         load_reference_data()
         accounts = load_demo_data(local_today())
+        db.session.commit()
+        # The figures of the history's settled months, so that the demo's monitoring pages are fast too.
+        take_snapshots(local_today(), utcnow())
         db.session.commit()
         click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for role, email in accounts:
@@ -59,9 +64,11 @@ def register_commands(app):
             time.sleep(interval)
 
     from ..booking.cli import booking_cli
+    from ..monitoring.cli import monitoring_cli
     from ..outcomes.cli import followups_cli
     from ..schedule.cli import schedule_cli
     from ..video.cli import video_cli
 
-    for group in (reference, demo, notifications, schedule_cli, booking_cli, video_cli, followups_cli):
+    for group in (reference, demo, notifications, schedule_cli, booking_cli, video_cli, followups_cli,
+                  monitoring_cli):
         app.cli.add_command(group)

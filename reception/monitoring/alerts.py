@@ -3,7 +3,7 @@ what monitors did about each item before (``needs_attention``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -124,6 +124,7 @@ class Attention:
     bodies: dict
     topics: dict
     citizens: dict
+    counted_at: datetime | None = None  # when the stored figures read were counted (None: counted live)
 
     def find(self, kind: str, key: str) -> Alert | None:
         """The item of the list (or a followed-up one) with this kind and key."""
@@ -141,13 +142,14 @@ def needs_attention(period: Period, today: date, body_ids=None) -> Attention:
     """The period's items, each with the last action on it, the items acted on in the previous period with
     whether they are still flagged, and the citizens' reports of the period (a fixed number of statements)."""
     rows = queries.figures(period, today, "body", body_ids)
+    now = queries.topic_matrix(period, today, body_ids)
+    before = queries.topic_matrix(period.previous(), today, body_ids)
     sections = {
         AlertKind.NOT_HELD: not_held(rows),
         AlertKind.LOW_SUPPLY: low_supply(rows),
         AlertKind.OVERDUE: overdue(queries.overdue_by_body(period, today, body_ids),
                                    queries.overdue_as_of(period, today)),
-        AlertKind.RISING_TOPIC: rising(queries.topic_matrix(period, today, body_ids),
-                                       queries.topic_matrix(period.previous(), today, body_ids)),
+        AlertKind.RISING_TOPIC: rising(now, before),
         AlertKind.REPEATED: repeated(queries.repeated_appeals(period, body_ids)),
     }
     reports = queries.access_reports(period, body_ids)
@@ -170,4 +172,5 @@ def needs_attention(period: Period, today: date, body_ids=None) -> Attention:
         period=period, sections=sections, follow_ups=follow_ups, reports=reports, report_answers=answers,
         bodies=queries.bodies(body_ids_shown) if body_ids_shown else {},
         topics={t.id: t for t in queries.top_topics()},
-        citizens=queries.users(i.citizen_id for i in items if i.citizen_id))
+        citizens=queries.users(i.citizen_id for i in items if i.citizen_id),
+        counted_at=queries.oldest(rows.counted_at, now.counted_at, before.counted_at))

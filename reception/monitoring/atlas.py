@@ -40,7 +40,8 @@ def map_regions():
                                                    **period.args))
     return render_template("monitoring/map.html", **_context(
         period, measure, cell_measure=cell_measure, tiles=tiles, scale=scale, regions=by_name(regions), rows=rows,
-        central=rows.get(None, Figures()), width=mapping.WIDTH, height=mapping.HEIGHT, tile_w=mapping.TILE_W,
+        central=rows.get(None, Figures()), counted_at=rows.counted_at, width=mapping.WIDTH, height=mapping.HEIGHT,
+        tile_w=mapping.TILE_W,
         tile_h=mapping.TILE_H))
 
 
@@ -58,7 +59,7 @@ def _bodies_by_topics(region):
     return render_template("monitoring/map_region.html", **_context(
         period, measure, region=region, place=region.name if region else _("Central bodies (no region)"),
         bodies=bodies, rows=rows, cells=cells, topics=topics,
-        matrix_bodies=matrix_bodies, totals=totals,
+        matrix_bodies=matrix_bodies, totals=totals, counted_at=queries.oldest(rows.counted_at, cells.counted_at),
         scale=mapping.count_scale([getattr(c, measure) for c in cells.values()]),
         listed=sorted((bodies[b] for b in rows if b in bodies), key=lambda b: b.name)))
 
@@ -92,10 +93,12 @@ def map_body(body_id: int):
     today = local_today()
     period = period_from_request(today)
     measure = choice("measure", mapping.CELL_MEASURES, "questions")
-    cells = {t: c for (_, t), c in queries.topic_matrix(period, today, [body.id]).items()}
+    matrix = queries.topic_matrix(period, today, [body.id])
+    cells = {t: c for (_, t), c in matrix.items()}
     topics = {t.id: t for t in queries.top_topics()}
     ranked = sorted(cells, key=lambda t: (-getattr(cells[t], measure), -cells[t].questions, topics[t].position))
+    rows = queries.figures(period, today, "body", [body.id])
     return render_template("monitoring/map_body.html", **_context(
-        period, measure, body=body, cells=cells, topics=topics, ranked=ranked,
-        figures=queries.figures(period, today, "body", [body.id]).get(body.id, Figures()),
+        period, measure, body=body, cells=cells, topics=topics, ranked=ranked, figures=rows.get(body.id, Figures()),
+        counted_at=queries.oldest(matrix.counted_at, rows.counted_at),
         scale=mapping.count_scale([getattr(c, measure) for c in cells.values()])))

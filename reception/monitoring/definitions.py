@@ -218,6 +218,17 @@ class Figures:
         return total
 
 
+
+@dataclass
+class Cell:
+    """The map's measures of one body and top-level topic for one period."""
+
+    questions: int = 0
+    in_progress: int = 0
+    overdue: int = 0
+    repeated: int = 0
+
+
 #: The definitions shown on the pages (help text), in the order of the tables.
 DEFINITIONS = {
     "planned": (_l("Planned receptions"),

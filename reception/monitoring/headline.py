@@ -7,12 +7,15 @@ each language's order.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import format_date, format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 
+from ..core.clock import CAPITAL_TZ
 from ..core.i18n import current_language
+from ..core.timeutil import format_local_time, to_local
 from .definitions import Figures, Period
 
 DASH = "—"
@@ -111,3 +114,9 @@ def month_short(period: Period) -> str:
 def day(value) -> str:
     """A date written out: "20 February 2024", "20 февраля 2024 г."."""
     return format_date(value, "long")
+
+
+def counted(at: datetime) -> str:
+    """When stored figures were counted, in the capital's time: "Counted at 02:10, 4 December 2026"."""
+    return _("Counted at %(time)s, %(date)s", time=format_local_time(at, CAPITAL_TZ),
+             date=format_date(to_local(at, CAPITAL_TZ).date(), "long"))

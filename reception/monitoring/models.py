@@ -1,11 +1,12 @@
-"""What monitors did about the items that needed attention (and their answers to citizens' reports)."""
+"""What monitors did about the items that needed attention (and their answers to citizens' reports), and the
+figures of settled periods stored so that the pages need not count them again."""
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -77,3 +78,20 @@ class MonitoringAction(db.Model):
     @property
     def action_label(self) -> str:
         return str(ACTION_KIND_LABELS[self.action])
+
+
+class Snapshot(db.Model):
+    """The figures of one settled period as counted at ``taken_at``: ``what`` they are (``figures:body``,
+    ``figures:level``, ``topic_matrix``, ...; see ``snapshots.WHAT``) and the counted rows as JSON. One row per
+    what and period: taking it again replaces it."""
+
+    __tablename__ = "monitoring_snapshots"
+    __table_args__ = (UniqueConstraint("what", "period_start", "period_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    what: Mapped[str] = mapped_column(String(32))
+    period_kind: Mapped[str] = mapped_column(String(10))  # month, quarter or year
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    payload: Mapped[dict] = mapped_column(JSON)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

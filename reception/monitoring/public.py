@@ -60,7 +60,8 @@ def results():
     return render_template("public/results.html", **_context(
         period=period, period_args=period.args, groups=[(r, by_name(b)) for r, b in ordered],
         figures={b: public_figures(rows.get((b, month), Figures())) for b in bodies}, upcoming=upcoming,
-        regions=by_name(list(queries.regions().values())), region_code=code, **period_links(period, **keep)))
+        regions=by_name(list(queries.regions().values())), region_code=code, counted_at=rows.counted_at,
+        **period_links(period, **keep)))
 
 
 @bp.get("/results/bodies/<int:body_id>")
@@ -81,4 +82,5 @@ def results_body(body_id: int):
         body=body, period=period, months=[(m, format_date(m, "LLLL y").capitalize(),
                                            public_figures(rows.get((body.id, _month_number(m)), Figures())))
                                           for m in months],
-        coming=queries.coming_sessions(body.id, utcnow()), years=range(today.year, today.year - 5, -1)))
+        coming=queries.coming_sessions(body.id, utcnow()), years=range(today.year, today.year - 5, -1),
+        counted_at=rows.counted_at))

@@ -4,6 +4,10 @@ region or the whole country, for a period; the body x topic map; the lists behin
 Each measure is one grouped statement over the period's rows (a few statements per page, whatever the
 number of bodies); rows are attributed to the body of the official who received (sessions, questions,
 requests, waitlist joins, slots) or named in the record (reports, instructions).
+
+The figures of a settled period (``snapshots``) are read from those stored by the nightly count when they are
+recent enough: ``figures``, ``topic_matrix``, ``trend`` and ``monthly`` do, and give what was counted with
+``counted_at``; ``count_figures`` and the other ``count_*`` always count live.
 """
 from __future__ import annotations
 
@@ -12,11 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Integer, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Integer, String, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..accounts.models import User
 from ..booking.models import Appointment, AppointmentStatus, WaitlistEntry
+from ..core.clock import utcnow
 from ..directory.models import Body, Official, Region, Topic, Venue
 from ..extensions import db
 from ..outcomes.models import (
@@ -30,11 +35,13 @@ from ..outcomes.models import (
     Question,
 )
 from ..schedule.models import ReceptionSession, SessionStatus, Slot
-from .definitions import Figures, Period, month_of
+from . import snapshots
+from .definitions import Cell, Figures, Period, month_of
 from .models import ActionKind, MonitoringAction
 
-#: How rows are grouped: the key of each row of the result.
-GROUPINGS = ("country", "level", "region", "body", "official")
+#: How rows are grouped: the key of each row of the result ("body_official": (body id, official id), the
+#: officials' figures as stored, whatever bodies a page then reads them for).
+GROUPINGS = ("country", "level", "region", "body", "official", "body_official")
 #: Slots that were taken by a booking (a cancelled booking frees its slot).
 BOOKED_STATUSES = (AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN, AppointmentStatus.HELD,
                    AppointmentStatus.NO_SHOW)
@@ -43,6 +50,8 @@ BOOKED_STATUSES = (AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN, Ap
 def _key(by: str, official_id, body: type[Body] | None = None):
     """The grouping column: through the official (and its body) of the counted rows."""
     body = body or Body
+    if by == "body_official":  # one text column, "12/34", so that every count groups by one expression
+        return cast(body.id, String) + literal("/") + func.coalesce(cast(official_id, String), literal(""))
     return {"country": literal(None), "level": body.level, "region": body.region_id, "body": body.id,
             "official": official_id}[by]
 
@@ -148,7 +157,7 @@ def _overdue_condition(as_of: date):
 
 
 def _overdue(period: Period, today: date, by: str, body_ids) -> dict:
-    if by == "official":
+    if by in ("official", "body_official"):
         return {}
     key = _key(by, None)
     stmt = (select(key.label("k"), func.count().label("n"))
@@ -218,9 +227,74 @@ def _median_days(period: Period, by: str, body_ids) -> dict:
     return {k: round(statistics.median(v), 1) for k, v in values.items()}
 
 
-def figures(period: Period, today: date, by: str = "body", body_ids=None) -> dict[object, Figures]:
+class Rows(dict):
+    """Rows of figures (or the map's cells) by their key, and when they were counted: ``counted_at`` is None
+    when they were counted just now, else when the stored figures they come from were taken."""
+
+    counted_at: datetime | None = None
+
+    @classmethod
+    def of(cls, rows: dict, counted_at: datetime | None = None) -> Rows:
+        out = cls(rows)
+        out.counted_at = counted_at
+        return out
+
+
+class Months(list):
+    """A trend's months of figures, and when the oldest stored ones among them were counted (None: all live)."""
+
+    counted_at: datetime | None = None
+
+
+def oldest(*stamps: datetime | None) -> datetime | None:
+    """The earliest of the ``counted_at`` of what a page shows (None when all of it was counted live)."""
+    return min((s for s in stamps if s is not None), default=None)
+
+
+def figures(period: Period, today: date, by: str = "body", body_ids=None) -> Rows:
     """The measures of the period per ``by`` (see GROUPINGS; "country" gives one row keyed None), for the
-    bodies ``body_ids`` (default all). A row appears when any of its measures is not zero."""
+    bodies ``body_ids`` (default all). A row appears when any of its measures is not zero.
+
+    Stored figures of a settled period are read when there are recent ones (one statement); otherwise, and
+    for a few bodies' levels, regions or country, they are counted (``count_figures``)."""
+    stored = _stored_figures(period, today, by, body_ids)
+    return stored if stored is not None else Rows.of(count_figures(period, today, by, body_ids))
+
+
+def _merged(a: Figures, b: Figures) -> Figures:
+    """One official's figures from two bodies (reports naming them may be filed against another body): the
+    counts add up; the citizens and the median come from the official's own body alone, so they add up too."""
+    total = a.added(b)
+    total.results = {r: n for r, n in total.results.items() if n}
+    total.citizens = a.citizens + b.citizens
+    total.median_days = a.median_days if a.median_days is not None else b.median_days
+    return total
+
+
+def _stored_figures(period: Period, today: date, by: str, body_ids) -> Rows | None:
+    """The stored figures of the period grouped ``by``, for the bodies ``body_ids``: None when there are none
+    (not settled, none recent enough, or a grouping that cannot be cut to a few bodies)."""
+    if not snapshots.is_settled(period, today) or (by in ("country", "level", "region") and body_ids is not None):
+        return None
+    stored_by = "body_official" if by == "official" else by
+    stored = snapshots.read(f"figures:{stored_by}", [period], utcnow()).get(period)
+    if stored is None:
+        return None
+    rows = snapshots.decode_rows(stored_by, stored.payload)
+    wanted = set(body_ids) if body_ids is not None else None
+    if by == "official":
+        officials_: dict = {}
+        for (body_id, official_id), f in rows.items():
+            if wanted is None or body_id in wanted:
+                officials_[official_id] = _merged(officials_[official_id], f) if official_id in officials_ else f
+        rows = officials_
+    elif wanted is not None:
+        rows = {k: f for k, f in rows.items() if k in wanted}
+    return Rows.of(rows, stored.taken_at)
+
+
+def count_figures(period: Period, today: date, by: str = "body", body_ids=None) -> dict[object, Figures]:
+    """``figures`` counted live, always (ten or so grouped statements)."""
     assert by in GROUPINGS, by
     sessions = _sessions(period, today, by, body_ids)
     citizens = _citizens(period, by, body_ids)
@@ -246,6 +320,9 @@ def figures(period: Period, today: date, by: str = "body", body_ids=None) -> dic
             overdue=overdue.get(k, 0), requests=requests.get(k, 0), waitlist_joins=joins.get(k, 0),
             access_reports=reports.get(k, 0), slots=sup[0] if sup else 0, booked=sup[1] if sup else 0,
             median_days=medians.get(k))
+    if by == "body_official":
+        out = {(int(body_id), int(official_id) if official_id else None): f
+               for (body_id, _, official_id), f in ((k.partition("/"), f) for k, f in out.items())}
     return out
 
 
@@ -254,14 +331,6 @@ def country(period: Period, today: date) -> Figures:
 
 
 # --- the map of problematic issues -----------------------------------------------------------------------
-
-@dataclass
-class Cell:
-    questions: int = 0
-    in_progress: int = 0
-    overdue: int = 0
-    repeated: int = 0
-
 
 def root_topic():
     """A question's topic as the map shows it: its top-level topic (the tree is two levels deep)."""
@@ -287,9 +356,23 @@ def _with_first_raised(stmt, topic):
             ReceptionSession.local_date > first.c.first_on)
 
 
-def topic_matrix(period: Period, today: date, body_ids=None, region_id: int | None = None) -> dict[tuple, Cell]:
+def topic_matrix(period: Period, today: date, body_ids=None, region_id: int | None = None) -> Rows:
     """(body id, top-level topic id) -> questions, in progress, overdue and repeated appeals of the questions
-    raised at the body's receptions in the period."""
+    raised at the body's receptions in the period: stored ones for a settled period when recent enough, else
+    counted (``count_topic_matrix``)."""
+    if region_id is None and snapshots.is_settled(period, today):
+        stored = snapshots.read("topic_matrix", [period], utcnow()).get(period)
+        if stored is not None:
+            cells = snapshots.decode_cells(stored.payload)
+            if body_ids is not None:
+                wanted = set(body_ids)
+                cells = {key: cell for key, cell in cells.items() if key[0] in wanted}
+            return Rows.of(cells, stored.taken_at)
+    return Rows.of(count_topic_matrix(period, today, body_ids, region_id))
+
+
+def count_topic_matrix(period: Period, today: date, body_ids=None, region_id: int | None = None) -> dict[tuple, Cell]:
+    """``topic_matrix`` counted live, always (two grouped statements)."""
     topic = root_topic()
     closed = _question_closed()
     stmt, repeated = _with_first_raised(_questions_base(period).join(Topic, Topic.id == Question.topic_id), topic)
@@ -353,10 +436,33 @@ def _month_index(column, months: list[Period]):
     return case(*[(column.between(m.start, m.end), literal(i)) for i, m in enumerate(months)], else_=None)
 
 
-def trend(months: list[Period], today: date, body_ids=None) -> list[Figures]:
+_TREND = ("planned", "held", "not_held", "citizens", "questions", "closed", "overdue")
+
+
+def trend(months: list[Period], today: date, body_ids=None) -> Months:
     """Month by month (``months`` in order, e.g. the 12 months to a period's end), for the bodies ``body_ids``
     (default all): planned, held, not held, citizens, questions, closed, and overdue as of each month's end
-    (or today). The other measures stay 0. Four statements, whatever the number of months or bodies."""
+    (or today). The other measures stay 0. The settled months are read from the stored figures of the country
+    or of the one body (one statement), the others counted (``count_trend``, four statements)."""
+    stored: dict = {}
+    if body_ids is None or len(set(body_ids)) == 1:
+        by, key = ("country", None) if body_ids is None else ("body", next(iter(body_ids)))
+        stored = snapshots.read(f"figures:{by}", [m for m in months if snapshots.is_settled(m, today)], utcnow())
+    missing = [m for m in months if m not in stored]
+    counted = dict(zip(missing, count_trend(missing, today, body_ids), strict=True))
+    out = Months()
+    for month in months:
+        if month in stored:
+            row = snapshots.decode_rows(by, stored[month].payload).get(key) or Figures()
+            out.append(Figures(**{name: getattr(row, name) for name in _TREND}))
+        else:
+            out.append(counted[month])
+    out.counted_at = oldest(*(s.taken_at for s in stored.values()))
+    return out
+
+
+def count_trend(months: list[Period], today: date, body_ids=None) -> list[Figures]:
+    """``trend`` counted live, always (``months`` need not follow each other)."""
     if not months:
         return []
     span = Period(months[0].start, months[-1].end)
@@ -370,6 +476,8 @@ def trend(months: list[Period], today: date, body_ids=None) -> list[Figures]:
                        ReceptionSession.local_date.between(span.start, span.end))
                 .group_by("m"))
     for row in db.session.execute(_scope(sessions, Body.id, body_ids)):
+        if row.m is None:  # a day between two of the months
+            continue
         out[row.m].planned, out[row.m].held, out[row.m].not_held = row.planned, int(row.held), int(row.not_held)
     citizens = (select(m, func.count(func.distinct(Appointment.citizen_id)).label("citizens"),
                        func.sum(_co_applicants()).label("co"))
@@ -379,11 +487,13 @@ def trend(months: list[Period], today: date, body_ids=None) -> list[Figures]:
                        ReceptionSession.local_date.between(span.start, span.end))
                 .group_by("m"))
     for row in db.session.execute(_scope(citizens, Body.id, body_ids)):
-        out[row.m].citizens = int(row.citizens or 0) + int(row.co or 0)
+        if row.m is not None:
+            out[row.m].citizens = int(row.citizens or 0) + int(row.co or 0)
     closed = func.sum(case((_question_closed(), 1), else_=0))
     questions = _questions_base(span).add_columns(m, func.count().label("n"), closed.label("closed")).group_by("m")
     for row in db.session.execute(_scope(questions, Body.id, body_ids)):
-        out[row.m].questions, out[row.m].closed = row.n, int(row.closed or 0)
+        if row.m is not None:
+            out[row.m].questions, out[row.m].closed = row.n, int(row.closed or 0)
     overdue = (select(*[func.sum(case((_overdue_condition(overdue_as_of(month, today)), 1), else_=0))
                         for month in months])
                .select_from(Instruction).join(Body, Body.id == Instruction.body_id))
@@ -518,9 +628,33 @@ def _month(column):
     return cast(func.extract("year", column) * 100 + func.extract("month", column), Integer)
 
 
-def monthly(period: Period, today: date, body_ids=None) -> dict[tuple[int, int], Figures]:
+_MONTHLY = ("planned", "held", "citizens", "questions", "closed")
+
+
+def monthly(period: Period, today: date, body_ids=None) -> Rows:
     """(body id, month as 202402) -> receptions planned and held, citizens received, questions and closed
-    ones, with the same definitions as :func:`figures` (three statements for every body and month)."""
+    ones, with the same definitions as :func:`figures`: the settled months from the bodies' stored figures
+    (one statement), the others counted (``count_monthly``)."""
+    months = period.months()
+    stored = snapshots.read("figures:body", [m for m in months if snapshots.is_settled(m, today)], utcnow())
+    missing = [m for m in months if m not in stored]
+    out = Rows.of({}, oldest(*(s.taken_at for s in stored.values())))
+    if missing:
+        counted = count_monthly(Period(missing[0].start, missing[-1].end), today, body_ids)
+        numbers = {m.start.year * 100 + m.start.month for m in missing}
+        out.update((key, f) for key, f in counted.items() if key[1] in numbers)
+    wanted = set(body_ids) if body_ids is not None else None
+    for month, snapshot in stored.items():
+        number = month.start.year * 100 + month.start.month
+        for body_id, row in snapshots.decode_rows("body", snapshot.payload).items():
+            # A body's month is there when it had receptions or questions (as counted below).
+            if (wanted is None or body_id in wanted) and (row.planned or row.citizens or row.questions):
+                out[(body_id, number)] = Figures(**{name: getattr(row, name) for name in _MONTHLY})
+    return out
+
+
+def count_monthly(period: Period, today: date, body_ids=None) -> dict[tuple[int, int], Figures]:
+    """``monthly`` counted live, always (three statements for every body and month)."""
     held = _held_session()
     month = _month(ReceptionSession.local_date)
     out: dict[tuple[int, int], Figures] = defaultdict(Figures)

@@ -8,7 +8,7 @@ from flask import Response, render_template
 
 from ..core.clock import local_today
 from ..core.permissions import Permission, require, require_any
-from . import exports, headline, tables
+from . import exports, headline, queries, tables
 from .blueprint import bp
 from .pages import requested_period, visible_body
 
@@ -43,7 +43,7 @@ def report():
     """The country's report, to print (or save as PDF from the browser)."""
     period, data, table, sentence = _country()
     return render_template("monitoring/report.html", period=period, data=data, table=table, sentence=sentence,
-                           today=local_today())
+                           today=local_today(), counted_at=queries.oldest(data.counted_at, table.counted_at))
 
 
 @bp.get("/monitor/report.xlsx")
@@ -66,7 +66,7 @@ def body_report(body_id: int):
     """One body's report, to print."""
     period, page, sentence = _body(body_id)
     return render_template("monitoring/report.html", period=period, page=page, sentence=sentence,
-                           today=local_today())
+                           today=local_today(), counted_at=page.counted_at)
 
 
 @bp.get("/monitor/bodies/<int:body_id>/report.xlsx")

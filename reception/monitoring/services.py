@@ -1,9 +1,10 @@
-"""Monitors' changes: recording what was done about an item that needed attention, and answering a citizen's
-report of a refused booking. Each adds and flushes in the caller's transaction (the view commits); the
-answer to a citizen is written to the outbox in that same transaction."""
+"""Monitors' changes: recording what was done about an item that needed attention, answering a citizen's
+report of a refused booking, and storing the figures of settled periods (the nightly count). Each adds and
+flushes in the caller's transaction (the view or command commits); the answer to a citizen is written to the
+outbox in that same transaction."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -17,8 +18,9 @@ from ..core.web import absolute_url
 from ..extensions import db
 from ..notifications.services import notify
 from ..outcomes.models import AccessReport
+from . import queries, snapshots
 from .alerts import Alert
-from .definitions import Period, month_of
+from .definitions import Period, month_of, quarter_of, year_of
 from .models import ActionKind, AlertKind, MonitoringAction, item_key
 
 MAX_NOTE = 2000
@@ -97,3 +99,57 @@ def answer_access_report(actor, report: AccessReport, text: str, seen_answers: i
             record_change("access_report", report.id, {"reviewed_at": (None, now)})
         db.session.refresh(report)
     return row
+
+
+# --- stored figures -------------------------------------------------------------------------------------------
+
+#: How far back the nightly count goes: the settled periods from January of this many years before today's.
+SNAPSHOT_YEARS = 2
+
+
+def snapshot_periods(today: date) -> list[Period]:
+    """The settled months, quarters and years from January two years ago, with the period before each (the
+    pages compare a period with it) and the 12 months of each one's trend, oldest first."""
+    first = today.year - SNAPSHOT_YEARS
+    candidates = [year_of(year) for year in range(first, today.year + 1)]
+    candidates += [quarter_of(date(year, month, 1)) for year in range(first, today.year + 1) for month in (1, 4, 7, 10)]
+    candidates += [month_of(date(year, month, 1)) for year in range(first, today.year + 1) for month in range(1, 13)]
+    settled = [p for p in candidates if snapshots.is_settled(p, today)]
+    periods = set(settled) | {p.previous() for p in settled}
+    periods |= {month for p in settled for month in queries.months_to(p)}  # the months of their trends
+    return sorted(periods, key=lambda p: (p.start, p.end))
+
+
+def _count(what: str, period: Period, today: date) -> dict:
+    if what == "topic_matrix":
+        return snapshots.encode_cells(queries.count_topic_matrix(period, today))
+    by = what.removeprefix("figures:")
+    return snapshots.encode_rows(queries.count_figures(period, today, by))
+
+
+def take_snapshot(period: Period, today: date, now: datetime, again: bool = False,
+                  recent: set | None = None) -> int:
+    """Count and store every kind of figures of the settled ``period`` (snapshots.WHAT) as of ``now``, replacing
+    those stored before; unless ``again``, the kinds counted less than RECOUNT_AFTER ago are kept (``recent``:
+    what ``snapshots.recent`` gave, read here if not given). Returns how many were stored. Adds in the caller's
+    transaction; emits nothing; raises Invalid for a period that is not settled."""
+    if not snapshots.is_settled(period, today):
+        raise Invalid(_l("Only the figures of a month, quarter or year that ended at least %(days)d days ago are "
+                         "stored.", days=snapshots.SETTLE_DAYS))
+    if recent is None:
+        recent = set() if again else snapshots.recent([period], now)
+    taken = 0
+    for what in snapshots.WHAT:
+        if again or (what, period.start, period.end) not in recent:
+            snapshots.store(what, period, _count(what, period, today), now)
+            taken += 1
+    db.session.flush()
+    return taken
+
+
+def take_snapshots(today: date, now: datetime, again: bool = False) -> int:
+    """Count and store the figures of every period of ``snapshot_periods(today)`` (see ``take_snapshot``);
+    idempotent: a second run keeps what the first stored, unless ``again``. Returns how many were stored."""
+    periods = snapshot_periods(today)
+    recent = set() if again else snapshots.recent(periods, now)
+    return sum(take_snapshot(period, today, now, again, recent) for period in periods)

@@ -4,7 +4,7 @@ that they always carry the same numbers)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 
@@ -12,8 +12,7 @@ from ..directory.models import BODY_LEVEL_LABELS, Body, BodyLevel, Official, Top
 from ..outcomes.models import OUTCOME_RESULT_LABELS, Instruction
 from ..schedule.models import ReceptionSession, SessionStatus
 from . import queries
-from .definitions import DEFINITIONS, RESULTS, Figures, Period
-from .queries import Cell
+from .definitions import DEFINITIONS, RESULTS, Cell, Figures, Period
 
 
 @dataclass(frozen=True)
@@ -81,9 +80,23 @@ class MonthRow:
     figures: Figures
 
 
-def monthly_trend(period: Period, today: date, body_ids=None) -> list[MonthRow]:
+class Trend(list):
+    """The MonthRows of a trend, and when the oldest stored figures among them were counted (None: live)."""
+
+    counted_at: datetime | None = None
+
+
+def monthly_trend(period: Period, today: date, body_ids=None) -> Trend:
     months = queries.months_to(period)
-    return [MonthRow(m, f) for m, f in zip(months, queries.trend(months, today, body_ids), strict=True)]
+    figures = queries.trend(months, today, body_ids)
+    out = Trend(MonthRow(m, f) for m, f in zip(months, figures, strict=True))
+    out.counted_at = figures.counted_at
+    return out
+
+
+def _country(period: Period, today: date) -> tuple[Figures, datetime | None]:
+    rows = queries.figures(period, today, "country")
+    return rows.get(None, Figures()), rows.counted_at
 
 
 # --- the overview --------------------------------------------------------------------------------------------
@@ -95,7 +108,8 @@ class Overview:
     figures: Figures
     before: Figures
     levels: list[tuple[BodyLevel, Figures]]
-    trend: list[MonthRow]
+    trend: Trend
+    counted_at: datetime | None = None  # when the oldest stored figures shown were counted (None: all live)
 
     @property
     def results(self) -> list[ResultShare]:
@@ -110,9 +124,11 @@ def overview(period: Period, today: date) -> Overview:
     """The country's figures for the period and the previous one of the same length, by level, and the trend."""
     previous = period.previous()
     levels = queries.figures(period, today, "level")
-    return Overview(period, previous, queries.country(period, today), queries.country(previous, today),
-                    sorted(levels.items(), key=lambda item: LEVEL_ORDER.index(BodyLevel(item[0]))),
-                    monthly_trend(period, today))
+    (now, now_at), (before, before_at) = _country(period, today), _country(previous, today)
+    trend = monthly_trend(period, today)
+    return Overview(period, previous, now, before,
+                    sorted(levels.items(), key=lambda item: LEVEL_ORDER.index(BodyLevel(item[0]))), trend,
+                    queries.oldest(levels.counted_at, now_at, before_at, trend.counted_at))
 
 
 # --- the bodies table ----------------------------------------------------------------------------------------
@@ -131,6 +147,7 @@ class BodiesTable:
     total: Figures
     sort: str
     direction: str
+    counted_at: datetime | None = None
 
 
 def _sort_key(sort: str):
@@ -159,7 +176,8 @@ def bodies_table(period: Period, today: date, sort: str = "name", direction: str
     present = [row for row in rows if key(row) is not None]
     present.sort(key=key, reverse=direction == "desc")
     rows = present + [row for row in rows if key(row) is None]
-    return BodiesTable(period, rows, queries.country(period, today), sort, direction)
+    total, total_at = _country(period, today)
+    return BodiesTable(period, rows, total, sort, direction, queries.oldest(figures.counted_at, total_at))
 
 
 # --- one body ---------------------------------------------------------------------------------------------------
@@ -187,8 +205,9 @@ class BodyPage:
     topics: list[TopicRow]
     not_held: list[ReceptionSession]
     overdue: list[Instruction]
-    trend: list[MonthRow]
+    trend: Trend
     as_of: date  # overdue is counted as of this day
+    counted_at: datetime | None = None
 
     @property
     def results(self) -> list[ResultShare]:
@@ -208,16 +227,19 @@ def body_page(body: Body, period: Period, today: date) -> BodyPage:
     names = queries.officials(by_official)
     officials = sorted((OfficialRow(names[k], f) for k, f in by_official.items() if k in names),
                        key=lambda row: (not row.official.is_head, row.official.full_name))
-    cells = {topic_id: cell for (_, topic_id), cell in queries.topic_matrix(period, today, body_ids=ids).items()}
+    matrix = queries.topic_matrix(period, today, body_ids=ids)
+    cells = {topic_id: cell for (_, topic_id), cell in matrix.items()}
     topics = queries.topics(cells)
     topic_rows = sorted((TopicRow(topics[k], c) for k, c in cells.items()),
                         key=lambda row: (-row.cell.questions, row.topic.position, row.topic.name))
-    return BodyPage(body, period, previous,
-                    queries.figures(period, today, "body", body_ids=ids).get(body.id) or Figures(),
-                    queries.figures(previous, today, "body", body_ids=ids).get(body.id) or Figures(),
+    now = queries.figures(period, today, "body", body_ids=ids)
+    before = queries.figures(previous, today, "body", body_ids=ids)
+    trend = monthly_trend(period, today, ids)
+    return BodyPage(body, period, previous, now.get(body.id) or Figures(), before.get(body.id) or Figures(),
                     officials, topic_rows, queries.not_held_sessions(period, today, body.id),
-                    queries.overdue_instructions(period, today, body.id), monthly_trend(period, today, ids),
-                    queries.overdue_as_of(period, today))
+                    queries.overdue_instructions(period, today, body.id), trend, queries.overdue_as_of(period, today),
+                    queries.oldest(by_official.counted_at, matrix.counted_at, now.counted_at, before.counted_at,
+                                   trend.counted_at))
 
 
 def not_held_reason(session: ReceptionSession) -> str:
