@@ -5,7 +5,7 @@ import time
 
 import click
 
-from ..cli.group import CommandGroup
+from ..core.cli import CommandGroup
 from ..core.clock import local_today, utcnow
 from ..extensions import db
 from . import services, snapshots

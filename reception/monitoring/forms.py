@@ -7,7 +7,7 @@ from wtforms import HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Regexp, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..accounts.forms import REQUIRED
+from ..core.forms import REQUIRED
 from .models import ACTION_KIND_LABELS, AlertKind
 from .services import ITEM_ACTIONS, MAX_ANSWER, MAX_NOTE
 
