@@ -24,8 +24,8 @@ from reception.directory.reference import load_reference_data
 from reception.extensions import db
 
 from . import cpu, database, history, scenarios
-from .client import Rate
-from .server import ROOT, gunicorn
+from .client import USER_AGENT, Rate
+from .server import HOST, ROOT, gunicorn
 
 RESULTS = ROOT / "bench" / "results.json"
 RUSH_CITIZENS, RUSH_SLOTS = 2000, 50
@@ -115,8 +115,9 @@ def monitoring(app, port: int, data: dict) -> dict:
             "overview_p95_ms_small": round(small["overview"], 1), "appointments_small": small["appointments"]}
 
 
-def _measured(app, gunicorn_pid: int, name: str, load) -> tuple[Rate, float]:
-    """Run ``load`` (a coroutine giving a Rate), print its rate and the server's CPU per request; return both."""
+def _measured(app, gunicorn_pid: int, name: str, load) -> tuple[Rate, float, float]:
+    """Run ``load`` (a coroutine giving a Rate), print its rate and the server's CPU per request; return the rate,
+    the server's CPU seconds per request (app and database) and the app's alone."""
     with app.app_context(), db.engine.connect() as conn:
         before = cpu.snapshot(gunicorn_pid, conn)
         rate = asyncio.run(load)
@@ -125,7 +126,34 @@ def _measured(app, gunicorn_pid: int, name: str, load) -> tuple[Rate, float]:
     print(f"{name:<8} {rate.per_second:7.0f} req/s ({rate.done} in {rate.seconds:.1f} s); server CPU per request: "
           f"app {spent['app'] / requests * 1000:.2f} ms, database {spent['db'] / requests * 1000:.2f} ms; "
           f"load client: {rate.client_cpu / rate.seconds:.0%} of a core")
-    return rate, (spent["app"] + spent["db"]) / requests
+    return rate, (spent["app"] + spent["db"]) / requests, spent["app"] / requests
+
+
+def statements_per_booking(app, citizen_id: int, slot_id: int, topic_id: int) -> int:
+    """SQL statements of one booking POST, made through the app's test client against the bench schema and
+    counted by an engine listener (every statement the request sends, reads and writes)."""
+    from sqlalchemy import event
+
+    cookie, csrf = scenarios.signed_in(app, citizen_id)
+    client = app.test_client(use_cookies=False)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.post(f"/reception/slots/{slot_id}/book",
+                               data=scenarios.booking_form(topic_id, csrf, secrets.token_urlsafe(24)),
+                               headers={"Cookie": f"session={cookie}", "User-Agent": USER_AGENT},
+                               environ_base={"REMOTE_ADDR": HOST})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    if response.status_code != 302:
+        raise RuntimeError(f"the counted booking answered {response.status_code}")
+    return len(statements)
 
 
 def throughput(app, port: int, gunicorn_pid: int, data: dict) -> dict:
@@ -133,9 +161,11 @@ def throughput(app, port: int, gunicorn_pid: int, data: dict) -> dict:
     citizens = data["citizens"][RUSH_CITIZENS:]
     with app.app_context(), db.engine.connect() as conn:
         slots = database.free_open_slots(conn, len(citizens))
+    counted_slot, slots = slots[-1], slots[:-1]  # one booking is counted statement by statement, at the end
     logins = [scenarios.signed_in(app, user_id) for user_id in citizens[:len(slots)]]
-    health, health_cpu = _measured(app, gunicorn_pid, "health", scenarios.health_rate(port, CONCURRENCY, SECONDS))
-    booking, booking_cpu = _measured(app, gunicorn_pid, "booking", scenarios.booking_rate(
+    health, health_cpu, _ = _measured(app, gunicorn_pid, "health", scenarios.health_rate(port, CONCURRENCY,
+                                                                                          SECONDS))
+    booking, booking_cpu, booking_app_cpu = _measured(app, gunicorn_pid, "booking", scenarios.booking_rate(
         port, logins, slots, data["topic"], CONCURRENCY, SECONDS))
     with app.app_context(), db.engine.connect() as conn:
         booked, doubles = database.booking_check(conn, slots)
@@ -147,11 +177,23 @@ def throughput(app, port: int, gunicorn_pid: int, data: dict) -> dict:
     ratio = booking.per_second / health.per_second
     print(f"booking/health ratio {ratio:.3f} measured, {health_cpu / booking_cpu:.3f} by server CPU per request "
           "(aim: 0.25)")
+    statements = statements_per_booking(app, citizens[-1], counted_slot, data["topic"])
+    print(f"SQL statements per booking POST: {statements} (aim: at most 8); app CPU per booking: "
+          f"{booking_app_cpu * 1000:.2f} ms (aim: under 5 ms)")
     return {"booking_rps": round(booking.per_second, 1), "health_rps": round(health.per_second, 1),
-            "ratio": round(ratio, 3)}
+            "ratio": round(ratio, 3), "statements_per_booking": statements,
+            "app_cpu_ms_per_booking": round(booking_app_cpu * 1000, 2)}
+
+
+PARTS = ("noon_rush", "throughput", "search", "monitoring")
 
 
 def main() -> int:
+    # BENCH_ONLY=noon_rush,throughput measures only those parts (the monitoring part alone takes minutes).
+    parts = set(filter(None, os.environ.get("BENCH_ONLY", "").replace(" ", "").split(","))) or set(PARTS)
+    if parts - set(PARTS):
+        print(f"BENCH_ONLY: choose among {', '.join(PARTS)}", file=sys.stderr)
+        return 2
     base_url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("RECEPTION_DATABASE_URL") or ""
     if not base_url.startswith("postgresql"):
         print("make bench needs PostgreSQL: set TEST_DATABASE_URL (or RECEPTION_DATABASE_URL), e.g.\n"
@@ -170,11 +212,14 @@ def main() -> int:
         args = ["--workers", str(WORKERS), "--no-control-socket"]
         with gunicorn(env, args, Path(tmp) / "gunicorn.log") as (port, pid):
             print(f"gunicorn: {WORKERS} sync workers on port {port}")
-            results = {"search": search(port, data), "noon_rush": noon_rush(app, port, data),
-                       "throughput": throughput(app, port, pid, data)}
-            results["monitoring"] = monitoring(app, port, data)
-    RESULTS.write_text(json.dumps({key: results[key] for key in ("noon_rush", "throughput", "search", "monitoring")},
-                                  indent=2) + "\n")
+            results = {}
+            for part, measure in (("search", lambda: search(port, data)),
+                                  ("noon_rush", lambda: noon_rush(app, port, data)),
+                                  ("throughput", lambda: throughput(app, port, pid, data)),
+                                  ("monitoring", lambda: monitoring(app, port, data))):
+                if part in parts:
+                    results[part] = measure()
+    RESULTS.write_text(json.dumps({key: results[key] for key in PARTS if key in results}, indent=2) + "\n")
     _step(f"written to {RESULTS.relative_to(ROOT)}")
     return 0
 

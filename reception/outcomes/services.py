@@ -418,12 +418,6 @@ def record_outcome(actor, appointment: Appointment, questions: list[QuestionData
     return outcome
 
 
-def _appointment_context(appointment: Appointment) -> dict:
-    from ..booking.announce import _context  # what every appointment message shows (zone, addresses)
-
-    return _context(appointment)
-
-
 def _tell_citizen_outcome(outcome: Outcome, questions: list[Question], instructions: list[Instruction], key: str,
                           update: bool) -> None:
     """``questions`` are those the message tells of, each with those of its ``instructions`` it lists."""
@@ -433,7 +427,8 @@ def _tell_citizen_outcome(outcome: Outcome, questions: list[Question], instructi
            _l("The outcome of your reception: talon %(talon)s", talon=appointment.talon_number),
            "outcome_recorded", dedupe_key=key, appointment_id=appointment.id, outcome=outcome,
            questions=questions, instructions=instructions, update=update,
-           numbers={q.id: n for n, q in enumerate(outcome.questions, 1)}, **_appointment_context(appointment))
+           numbers={q.id: n for n, q in enumerate(outcome.questions, 1)}, with_context="appointment",
+           appointment=appointment)
 
 
 def extend_instruction(actor, instruction: Instruction, new_due_on: date, reason: str, seen_due_on: date,
@@ -476,7 +471,7 @@ def extend_instruction(actor, instruction: Instruction, new_due_on: date, reason
            _l("A deadline after your reception has been extended: talon %(talon)s",
                                 talon=appointment.talon_number),
            "instruction_extended", dedupe_key=f"extended:{instruction.id}:{new_due_on.isoformat()}",
-           appointment_id=appointment.id, instruction=instruction, **_appointment_context(appointment))
+           appointment_id=appointment.id, instruction=instruction, with_context="appointment", appointment=appointment)
     return instruction
 
 
