@@ -112,3 +112,24 @@ def test_the_preview_of_a_pending_message_is_what_the_dispatcher_would_send(ctx,
     assert preview.body_text.startswith("Сәлеметсіз бе")
     assert appointment.talon_number in preview.body_text
     assert reminder.body_text is None  # a preview keeps nothing
+
+
+def test_administrators_see_what_a_pending_message_will_say_and_what_a_sent_one_said(client, db, login_as, make_user,
+                                                                                   make_session, booking_data, app):
+    db.session.execute(delete(OutboxMessage))
+    citizen = make_user(Role.CITIZEN)
+    session = make_session()
+    appointment = book_slot(citizen, session.slots[0].id, booking_data(), None, utcnow(), BOOKING_CONFIG)
+    db.session.commit()
+    confirmation, reminder = _rows(db, appointment.id)[:2]
+    with app.test_request_context():
+        dispatch_due()  # the confirmation is due now, the reminder later
+    login_as(Role.ADMIN)
+
+    pending = client.get(f"/admin/outbox/{reminder.id}").get_data(as_text=True)
+    assert "Not rendered yet" in pending and appointment.talon_number in pending
+    sent = client.get(f"/admin/outbox/{confirmation.id}").get_data(as_text=True)
+    assert "What was sent" in sent and appointment.talon_number in sent
+    listing = client.get("/admin/outbox/?status=pending").get_data(as_text=True)
+    assert f"/admin/outbox/{reminder.id}" in listing
+    assert client.get("/admin/outbox/999999999").status_code == 404
