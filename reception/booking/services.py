@@ -62,12 +62,13 @@ def insert_or_none(model, values: dict) -> int | None:
     PostgreSQL: ON CONFLICT DO NOTHING (plain INSERTs deadlock under overlap races on the
     exclusion constraint). SQLite: a savepoint around a plain INSERT (one writer at a time).
     """
+    table = model.__table__  # a Core insert of the table: no ORM bookkeeping on the booking path
     if db.session.get_bind().dialect.name == "postgresql":
-        stmt = pg_insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+        stmt = pg_insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
         return db.session.execute(stmt).scalar()
     try:
         with db.session.begin_nested():
-            return db.session.execute(insert(model).values(**values)).inserted_primary_key[0]
+            return db.session.execute(insert(table).values(**values)).inserted_primary_key[0]
     except IntegrityError:
         return None
 
