@@ -156,6 +156,8 @@ def statements_per_booking(app, citizen_id: int, slot_id: int, topic_id: int) ->
     if response.status_code != 302:
         raise RuntimeError(f"the counted booking answered {response.status_code}: "
                            f"{response.get_data(as_text=True)[:300]}")
+    for statement in statements:
+        print("   ", " ".join(statement.split())[:110])
     return len(statements)
 
 

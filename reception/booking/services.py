@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
@@ -165,13 +165,19 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
         co_applicants=(data.co_applicants or "").strip() or None, status=AppointmentStatus.SCHEDULED,
         accepted_at=now, accepted_by_name=(checks.assistant_name or official.body.name)[:200],
         idempotency_key=key, created_at=now, talon_number=number)
+    # No savepoint (two more statements on every booking): a refused reservation deletes the appointment
+    # just inserted instead, which nobody else can see yet (its reservations go with it).
     try:
-        with db.session.begin_nested():
-            if insert_or_none(Appointment, values) is None:
-                raise SlotTaken(MSG_SLOT_TAKEN)
+        if insert_or_none(Appointment, values) is None:
+            raise SlotTaken(MSG_SLOT_TAKEN)
+        try:
             reserve(appointment_id, citizen, slot, studio_id)
-            # A Core insert: the audit hook does not see it (inside the savepoint: undone with it).
-            record_created("appointment", appointment_id, {k: v for k, v in values.items() if k != "id"})
+        except SlotTaken:
+            db.session.execute(delete(Appointment).where(Appointment.id == appointment_id)
+                               .execution_options(synchronize_session=False))
+            raise
+        # A Core insert: the audit hook does not see it.
+        record_created("appointment", appointment_id, {k: v for k, v in values.items() if k != "id"})
     except SlotTaken as exc:
         message = exc.message
         if message is MSG_SLOT_TAKEN:
