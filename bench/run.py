@@ -2,8 +2,9 @@
 
 Prints every figure and writes them to bench/results.json. Needs TEST_DATABASE_URL or
 RECEPTION_DATABASE_URL (PostgreSQL); works in a schema of its own, dropped at the end.
-``BENCH_ONLY=search`` (``make bench-search``) runs the search part only, at one and at ten million slots,
-and updates only the "search" figures of an existing results file.
+``BENCH_ONLY=noon_rush,throughput`` (any of search, noon_rush, throughput, monitoring; ``make bench-search``
+is ``BENCH_ONLY=search``: at one and at ten million slots) measures only the parts named and keeps the other
+figures of an existing results file.
 """
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ from reception.extensions import db
 from reception.monitoring.services import take_snapshots
 
 from . import cpu, database, history, scenarios
-from .client import Rate
-from .server import ROOT, gunicorn
+from .client import USER_AGENT, Rate
+from .server import HOST, ROOT, gunicorn
 
 RESULTS = ROOT / "bench" / "results.json"
 RUSH_CITIZENS, RUSH_SLOTS = 2000, 50
@@ -157,8 +158,9 @@ def monitoring(app, port: int, data: dict) -> dict:
             "snapshot_seconds_small": round(small["snapshot_seconds"], 1), "snapshots": large["snapshots"]}
 
 
-def _measured(app, gunicorn_pid: int, name: str, load) -> tuple[Rate, float]:
-    """Run ``load`` (a coroutine giving a Rate), print its rate and the server's CPU per request; return both."""
+def _measured(app, gunicorn_pid: int, name: str, load) -> tuple[Rate, float, float]:
+    """Run ``load`` (a coroutine giving a Rate), print its rate and the server's CPU per request; return the rate,
+    the server's CPU seconds per request (app and database) and the app's alone."""
     with app.app_context(), db.engine.connect() as conn:
         before = cpu.snapshot(gunicorn_pid, conn)
         rate = asyncio.run(load)
@@ -167,7 +169,39 @@ def _measured(app, gunicorn_pid: int, name: str, load) -> tuple[Rate, float]:
     print(f"{name:<8} {rate.per_second:7.0f} req/s ({rate.done} in {rate.seconds:.1f} s); server CPU per request: "
           f"app {spent['app'] / requests * 1000:.2f} ms, database {spent['db'] / requests * 1000:.2f} ms; "
           f"load client: {rate.client_cpu / rate.seconds:.0%} of a core")
-    return rate, (spent["app"] + spent["db"]) / requests
+    return rate, (spent["app"] + spent["db"]) / requests, spent["app"] / requests
+
+
+def statements_per_booking(app, citizen_id: int, slot_id: int, topic_id: int) -> int:
+    """SQL statements of one booking POST, made through the app's test client against the bench schema and
+    counted by an engine listener (every statement the request sends, reads and writes)."""
+    from sqlalchemy import event
+
+    cookie, csrf = scenarios.signed_in(app, citizen_id)
+    client = app.test_client(use_cookies=False)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        # Over http, as the bench reaches gunicorn (in production the test client would default to https,
+        # and the CSRF check would then want a Referer).
+        response = client.post(f"/reception/slots/{slot_id}/book", base_url=f"http://{HOST}",
+                               data=scenarios.booking_form(topic_id, csrf, secrets.token_urlsafe(24)),
+                               headers={"Cookie": f"session={cookie}", "User-Agent": USER_AGENT},
+                               environ_base={"REMOTE_ADDR": HOST})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    if response.status_code != 302:
+        raise RuntimeError(f"the counted booking answered {response.status_code}: "
+                           f"{response.get_data(as_text=True)[:300]}")
+    for statement in statements:
+        print("   ", " ".join(statement.split())[:110])
+    return len(statements)
 
 
 def throughput(app, port: int, gunicorn_pid: int, data: dict) -> dict:
@@ -175,9 +209,11 @@ def throughput(app, port: int, gunicorn_pid: int, data: dict) -> dict:
     citizens = data["citizens"][RUSH_CITIZENS:]
     with app.app_context(), db.engine.connect() as conn:
         slots = database.free_open_slots(conn, len(citizens))
+    counted_slot, slots = slots[-1], slots[:-1]  # one booking is counted statement by statement, at the end
     logins = [scenarios.signed_in(app, user_id) for user_id in citizens[:len(slots)]]
-    health, health_cpu = _measured(app, gunicorn_pid, "health", scenarios.health_rate(port, CONCURRENCY, SECONDS))
-    booking, booking_cpu = _measured(app, gunicorn_pid, "booking", scenarios.booking_rate(
+    health, health_cpu, _ = _measured(app, gunicorn_pid, "health", scenarios.health_rate(port, CONCURRENCY,
+                                                                                          SECONDS))
+    booking, booking_cpu, booking_app_cpu = _measured(app, gunicorn_pid, "booking", scenarios.booking_rate(
         port, logins, slots, data["topic"], CONCURRENCY, SECONDS))
     with app.app_context(), db.engine.connect() as conn:
         booked, doubles = database.booking_check(conn, slots)
@@ -189,19 +225,24 @@ def throughput(app, port: int, gunicorn_pid: int, data: dict) -> dict:
     ratio = booking.per_second / health.per_second
     print(f"booking/health ratio {ratio:.3f} measured, {health_cpu / booking_cpu:.3f} by server CPU per request "
           "(aim: 0.25)")
+    statements = statements_per_booking(app, citizens[-1], counted_slot, data["topic"])
+    print(f"SQL statements per booking POST: {statements} (aim: at most 8); app CPU per booking: "
+          f"{booking_app_cpu * 1000:.2f} ms (aim: under 5 ms)")
     return {"booking_rps": round(booking.per_second, 1), "health_rps": round(health.per_second, 1),
-            "ratio": round(ratio, 3)}
+            "ratio": round(ratio, 3), "statements_per_booking": statements,
+            "app_cpu_ms_per_booking": round(booking_app_cpu * 1000, 2)}
 
 
 def main() -> int:
+    # BENCH_ONLY=noon_rush,throughput measures only those parts (the monitoring part alone takes minutes).
+    parts = set(filter(None, os.environ.get("BENCH_ONLY", "").replace(" ", "").split(","))) or set(PARTS)
+    if parts - set(PARTS):
+        print(f"BENCH_ONLY: choose among {', '.join(PARTS)}", file=sys.stderr)
+        return 2
     base_url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("RECEPTION_DATABASE_URL") or ""
     if not base_url.startswith("postgresql"):
         print("make bench needs PostgreSQL: set TEST_DATABASE_URL (or RECEPTION_DATABASE_URL), e.g.\n"
               "  TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make bench", file=sys.stderr)
-        return 2
-    only = os.environ.get("BENCH_ONLY", "")
-    if only not in ("", "search"):
-        print("BENCH_ONLY may be 'search' (or unset: everything)", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the cleanup below runs
     load = os.getloadavg()[0]
@@ -217,16 +258,18 @@ def main() -> int:
         with gunicorn(env, args, Path(tmp) / "gunicorn.log") as (port, pid):
             print(f"gunicorn: {WORKERS} sync workers on port {port}, {os.cpu_count()} cores; the load client: "
                   "one process")
-            results = {"search": search(port, data)}
-            if not only:
-                results["noon_rush"] = noon_rush(app, port, data)
-                results["throughput"] = throughput(app, port, pid, data)
-                results["monitoring"] = monitoring(app, port, data)
-            # Last: ten million slots would weigh on every measurement after it.
-            results["search"].update(search_large(app, port, data))
-    results["search"]["workers"], results["search"]["cores"] = WORKERS, os.cpu_count()
+            results = {}
+            for part, measure in (("search", lambda: search(port, data)),
+                                  ("noon_rush", lambda: noon_rush(app, port, data)),
+                                  ("throughput", lambda: throughput(app, port, pid, data)),
+                                  ("monitoring", lambda: monitoring(app, port, data))):
+                if part in parts:
+                    results[part] = measure()
+            if "search" in parts:  # last: ten million slots would weigh on every measurement after it
+                results["search"].update(search_large(app, port, data))
+                results["search"]["workers"], results["search"]["cores"] = WORKERS, os.cpu_count()
     earlier = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    merged = {key: results.get(key, earlier.get(key)) for key in PARTS}
+    merged = {key: results.get(key, earlier.get(key)) for key in PARTS}  # parts not measured keep their figures
     RESULTS.write_text(json.dumps({key: value for key, value in merged.items() if value is not None},
                                   indent=2) + "\n")
     _step(f"written to {RESULTS.relative_to(ROOT)}")

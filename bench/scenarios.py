@@ -30,7 +30,7 @@ def signed_in(app, user_id: int) -> tuple[str, str]:
         return app.session_interface.get_signing_serializer(app).dumps(dict(session)), csrf
 
 
-def _booking_form(topic_id: int, csrf: str, idempotency_key: str) -> dict:
+def booking_form(topic_id: int, csrf: str, idempotency_key: str) -> dict:
     return {"format": "in_person", "topic_id": topic_id, "summary": "The roof of our block leaks.", "studio_id": 0,
             "appeal_numbers": "", "co_applicants": "", "idempotency_key": idempotency_key, "csrf_token": csrf}
 
@@ -88,7 +88,7 @@ async def noon_rush(port: int, cookies: list[str], slot_ids: list[int], topic_id
             page = await conn.request("GET", path)
             if page.status != 200:
                 return page, None
-            form = _booking_form(topic_id, _hidden(page.body, "csrf_token"), _hidden(page.body, "idempotency_key"))
+            form = booking_form(topic_id, _hidden(page.body, "csrf_token"), _hidden(page.body, "idempotency_key"))
             return page, await conn.request("POST", path, form=form)
         finally:
             conn.close()
@@ -120,7 +120,7 @@ async def booking_rate(port: int, logins: list[tuple[str, str]], slot_ids: list[
         async def post(conn: Connection):
             conn.cookie = cookie
             return await conn.request("POST", f"/reception/slots/{slot_id}/book",
-                                      form=_booking_form(topic_id, csrf, secrets.token_urlsafe(24)))
+                                      form=booking_form(topic_id, csrf, secrets.token_urlsafe(24)))
         return post
 
     jobs = (job(cookie, csrf, slot_id) for (cookie, csrf), slot_id in zip(logins, slot_ids, strict=False))

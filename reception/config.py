@@ -133,7 +133,12 @@ def build_config(instance_path: str, test_config: dict | None = None, environ=No
 
 
 def engine_options(url: str) -> dict:
-    """Engine options per backend: SQLite gets a busy timeout (WAL is set per connection)."""
+    """Engine options per backend: SQLite gets a busy timeout (WAL is set per connection).
+
+    No ``pool_pre_ping``: it costs a round trip on every request. A connection found dead (the
+    database restarted) fails its request, and SQLAlchemy then drops the whole pool, so the next
+    requests connect afresh.
+    """
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True}
+    return {}

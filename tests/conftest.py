@@ -25,6 +25,7 @@ from reception.directory.models import Body, BodyLevel, Official, Region, Venue,
 from reception.directory.reference import load_reference_data
 from reception.extensions import db as _db
 from reception.extensions import limiter
+from reception.notifications.services import render_and_keep
 
 # Fixtures shared across areas (booking's sessions and studios, request mode's offices, the route sweep's world).
 pytest_plugins = ("tests.booking.fixtures", "tests.requests.fixtures", "tests.routes")
@@ -174,6 +175,7 @@ def db(app):
     # come back on SQLite, so a test reads only the audit events written after this point.
     from reception.audit.models import AuditEvent
     _db.audit_floor = connection.scalar(select(func.max(AuditEvent.id))) or 0
+    _db.test_app = app  # for as_sent() outside a request
     original = _db.session
     # A plain Session: Flask-SQLAlchemy's own would pick the app's engine, not this connection.
     _db.session = _TestSession(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
@@ -256,6 +258,22 @@ def csrf_from(client, url: str = "/") -> str:
     match = _CSRF_RE.search(page.get_data(as_text=True))
     assert match, f"no CSRF token on {url} (status {page.status_code})"
     return match.group(1)
+
+
+def as_sent(messages):
+    """Outbox rows hold intent (what happened, to whom): each of ``messages`` (a row or a list) rendered as the
+    dispatcher renders it at its first attempt, and kept on the row as the dispatcher keeps it."""
+    from flask import has_app_context
+
+    from reception.core.clock import utcnow
+
+    if not has_app_context():
+        with _db.test_app.test_request_context():
+            return as_sent(messages)
+    for message in messages if isinstance(messages, list | tuple) else [messages]:
+        render_and_keep(message, utcnow())
+    _db.session.flush()
+    return messages
 
 
 def post_form(client, url: str, data: dict | None = None, *, form_url: str | None = None, **kwargs):

@@ -191,6 +191,7 @@ def build_world(db, make_body, make_official, make_venue, make_user) -> dict:
     values.update(event_world(official, venue))  # unified_day_id, unified_session_id, visiting_id
     values["entry_id"] = build_waitlist_entry(db, official, citizen)
     values["feed_id"] = build_feed(official)
+    values["message_id"] = build_outbox_message(citizen)
     values.update(build_audit_world(appointment))
     values.update(build_legal_world(appointment, make_user))  # review_id, opinion_id, attachment_id
     values.update(build_hearings_world(db, make_body, appointment))
@@ -286,6 +287,14 @@ def fill(rule: str, arguments, values) -> str:
 @pytest.fixture
 def world(db, make_body, make_official, make_venue, make_user):
     return build_world(db, make_body, make_official, make_venue, make_user)
+
+
+def build_outbox_message(citizen) -> int:
+    """A password-reset e-mail waiting in the outbox (administrators see it rendered on its page)."""
+    from reception.notifications.services import enqueue_email
+
+    return enqueue_email(citizen, "password_reset", "Reset your password", "password_reset",
+                         link="https://reception.test/reset/x", minutes=60).id
 
 
 def build_audit_world(appointment) -> dict:

@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 
 from ..core.timeutil import format_local
 from ..core.web import absolute_url
-from ..notifications.services import notify
+from ..extensions import db
+from ..notifications.services import notify, register_context, register_invite, write_batch
 from .invite import appointment_ics
 from .models import Appointment, Participant
 from .policy import call_window
@@ -36,27 +37,40 @@ def _context(appointment: Appointment) -> dict:
                 call_opens_at=window.opens_at if window else None)
 
 
-def _invite(appointment: Appointment, method: str, user):
-    return lambda: appointment_ics(appointment, method, attendee_email=user.email)
+def _context_at_sending(context: dict) -> dict:
+    # Messages keep a reference to the appointment only; the rest is worked out when they are rendered.
+    return _context(context["appointment"])
 
+
+def _invite_at_sending(appointment_id: int, method: str, attendee_email: str | None) -> str | None:
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or appointment.slot_id is None:
+        return None
+    return appointment_ics(appointment, method, attendee_email=attendee_email)
+
+
+register_context("appointment", _context_at_sending)
+register_invite(_invite_at_sending)
 
 
 def announce_booked(appointment: Appointment, now: datetime) -> None:
-    """Booking confirmed: the talon and the invite now; reminders and video details later."""
-    citizen = appointment.citizen
+    """Booking confirmed: the talon and the invite now; reminders and video details later (one INSERT)."""
+    citizen, batch = appointment.citizen, []
     notify(citizen, "booking_confirmed",
            _l("Your reception with %(name)s is booked: talon %(talon)s",
                     name=appointment.official.full_name, talon=appointment.talon_number),
            "booking_confirmed", dedupe_key=f"booked:{appointment.id}", appointment_id=appointment.id,
-           ics=_invite(appointment, "REQUEST", citizen), **_context(appointment))
-    schedule_reminders(appointment, now)
+           ics="REQUEST", with_context="appointment", appointment=appointment, batch=batch)
+    schedule_reminders(appointment, now, batch=batch)
+    write_batch(batch)
 
 
-def schedule_reminders(appointment: Appointment, now: datetime) -> None:
+def schedule_reminders(appointment: Appointment, now: datetime, *, batch: list | None = None) -> None:
     """Reminders 24 and 2 hours before (those still ahead), and for video the call's details;
-    each is dropped at sending time if the appointment was cancelled or moved meanwhile."""
+    each is dropped at sending time if the appointment was cancelled or moved meanwhile. With
+    ``batch``, the rows are collected there (see reception.notifications.services.write_batch)."""
     citizen, starts_at = appointment.citizen, appointment.slot.starts_at
-    context = _context(appointment)
+    context = dict(with_context="appointment", appointment=appointment, batch=batch)
     for hours, kind in REMINDERS:
         due = starts_at - timedelta(hours=hours)
         if due > now:
@@ -79,7 +93,7 @@ def announce_rescheduled(old: Appointment, new: Appointment, now: datetime) -> N
            _l("Your reception with %(name)s has moved: talon %(talon)s",
                     name=new.official.full_name, talon=new.talon_number),
            "rescheduled", dedupe_key=f"rescheduled:{new.id}", appointment_id=new.id,
-           ics=_invite(new, "REQUEST", citizen), previous=old, **_context(new))
+           ics="REQUEST", previous=old, with_context="appointment", appointment=new)
     schedule_reminders(new, now)
 
 
@@ -88,13 +102,14 @@ def announce_cancelled_by_citizen(appointment: Appointment) -> None:
     notify(citizen, "appointment_cancelled",
            _l("Your reception with %(name)s is cancelled", name=appointment.official.full_name),
            "appointment_cancelled", dedupe_key=f"cancelled:{appointment.id}", appointment_id=appointment.id,
-           ics=_invite(appointment, "CANCEL", citizen),
-           official_url=absolute_url("booking.official", official_id=appointment.official_id), **_context(appointment))
+           ics="CANCEL", official_url=absolute_url("booking.official", official_id=appointment.official_id),
+           with_context="appointment", appointment=appointment)
 
 
-def cancel_invite(appointment: Appointment, user):
-    """The CANCEL invite for an appointment the body cancelled (used with the session's message)."""
-    return _invite(appointment, "CANCEL", user)
+def cancel_invite(appointment: Appointment, user) -> str:
+    """The CANCEL invite for an appointment the body cancelled (used with the session's message): the
+    outbox builds it, in the recipient's language, when the message is sent."""
+    return "CANCEL"
 
 
 def _rebooking_link(official) -> str:
@@ -155,5 +170,5 @@ def announce_participant_invited(participant: Participant) -> None:
            _l("You are invited to a reception with %(name)s",
                              name=appointment.official.full_name),
            "participant_invited", dedupe_key=f"invited:{participant.id}", appointment_id=appointment.id,
-           ics=_invite(appointment, "REQUEST", user), participant=participant,
-           receptions_url=absolute_url("staff.my_receptions"), **_context(appointment))
+           ics="REQUEST", participant=participant, receptions_url=absolute_url("staff.my_receptions"),
+           with_context="appointment", appointment=appointment)

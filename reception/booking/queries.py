@@ -1,9 +1,10 @@
 """Booking reads: free slots for the public search, a citizen's appointments, talons, the waitlist, form choices."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, null, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from ..accounts.models import User, UserRole
@@ -175,13 +176,89 @@ def get_public_official(official_id: int) -> Official | None:
                              .where(Official.id == official_id, Official.is_active, Body.is_active))
 
 
-def get_slot(slot_id: int) -> Slot | None:
-    """A slot with everything the booking page shows, or None (also for ids no row can have)."""
+def get_slot(slot_id: int, *, lock_for_citizen: int | None = None) -> Slot | None:
+    """A slot with everything the booking page shows, or None (also for ids no row can have).
+
+    With ``lock_for_citizen`` (a booking), the same statement locks that citizen's row and the slot's
+    row until the transaction ends (PostgreSQL; SQLite writes one transaction at a time): two bookings
+    of one citizen are then counted one after the other (the cap on active appointments), and a hold
+    placed on the slot meanwhile waits for the booking (and the booking sees a hold placed before it).
+    """
     if not isinstance(slot_id, int) or not 0 < slot_id <= MAX_ID:
         return None
-    stmt = _eager(select(Slot).join(Slot.session).join(ReceptionSession.official).join(Official.body)
+    if lock_for_citizen is None:
+        stmt = select(Slot)
+    else:  # the citizen's row first: the lock order of check_active_cap (user, then slot)
+        stmt = (select(Slot).select_from(User).join(Slot, Slot.id == slot_id)
+                .where(User.id == lock_for_citizen).with_for_update(of=[User, Slot], key_share=True)
+                .execution_options(populate_existing=True))  # the hold as it is now, not as loaded before
+    stmt = _eager(stmt.join(Slot.session).join(ReceptionSession.official).join(Official.body)
                   .join(ReceptionSession.venue).join(Venue.region).where(Slot.id == slot_id))
     return db.session.scalar(stmt)
+
+
+@dataclass
+class BookingChecks:
+    """What a booking must know before it writes, read in one statement (:func:`booking_checks`)."""
+
+    twin_id: int | None           # the appointment already booked with this idempotency key
+    active: int                   # the citizen's active appointments
+    slot_taken: bool              # an active appointment holds the slot
+    same_official: bool           # the citizen has an active appointment with the slot's official
+    topic_ok: bool                # the topic exists and is among the body's competences (if it records any)
+    studio_region_id: int | None  # the chosen studio's region, if it is an active studio
+    assistant_name: str | None    # who accepts the booking on the talon (else the body's name)
+    waitlist_entry_id: int | None  # the citizen's live waitlist entry for the official
+    next_id: int                  # the new appointment's id
+
+
+def _next_appointment_id():
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.nextval(func.pg_get_serial_sequence("appointments", "id"))
+    # SQLite: the transaction holds the one write lock (BEGIN IMMEDIATE), so nobody takes this id meanwhile.
+    return select(func.coalesce(func.max(Appointment.id), 0) + 1).scalar_subquery()
+
+
+def booking_checks(citizen_id: int, slot: Slot, topic_id: int, studio_id: int | None,
+                   idempotency_key: str | None) -> BookingChecks:
+    """Everything :func:`reception.booking.services.book_slot` checks against the database, in one statement.
+
+    Run it after :func:`get_slot` locked the citizen's row: on PostgreSQL each statement reads what was
+    committed when it starts, so the counts include a booking of the same citizen that just committed.
+    """
+    session = slot.session
+    body_id = session.official.body_id
+    active = Appointment.status.in_(ACTIVE_STATUSES)
+    competences = select(body_topics.c.topic_id).where(body_topics.c.body_id == body_id)
+    columns = [
+        select(Appointment.id).where(Appointment.idempotency_key == idempotency_key).scalar_subquery()
+        if idempotency_key else None,
+        select(func.count()).select_from(Appointment).where(Appointment.citizen_id == citizen_id, active)
+        .scalar_subquery(),
+        exists().where(Appointment.slot_id == slot.id, active),
+        exists().where(Appointment.citizen_id == citizen_id, Appointment.official_id == session.official_id, active),
+        exists().where(Topic.id == topic_id, or_(~competences.exists(), Topic.id.in_(competences))),
+        select(Venue.region_id).where(Venue.id == studio_id, Venue.kind == VenueKind.STUDIO, Venue.is_active)
+        .scalar_subquery() if studio_id else None,
+        select(User.full_name).join(UserRole, UserRole.user_id == User.id)
+        .where(User.body_id == body_id, User.is_active, UserRole.role == Role.ASSISTANT)
+        .order_by(User.id).limit(1).scalar_subquery(),
+        select(WaitlistEntry.id).where(WaitlistEntry.citizen_id == citizen_id,
+                                       WaitlistEntry.official_id == session.official_id,
+                                       WaitlistEntry.status.in_(LIVE_WAITLIST)).limit(1).scalar_subquery(),
+        _next_appointment_id(),
+    ]
+    row = db.session.execute(select(*(null() if c is None else c for c in columns))).one()
+    return BookingChecks(row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4]), row[5], row[6], row[7], row[8])
+
+
+def nearest_free_slots(slot: Slot, now: datetime, limit: int = 3) -> list[Slot]:
+    """A cheap suggestion for a citizen who just lost a slot: the next free times of the same session."""
+    taken = exists().where(Appointment.slot_id == Slot.id, Appointment.status.in_(ACTIVE_STATUSES))
+    return list(db.session.scalars(
+        select(Slot).where(Slot.session_id == slot.session_id, Slot.id != slot.id, Slot.starts_at > now,
+                           not_held_by_other(None, now), ~taken)
+        .order_by(Slot.starts_at, Slot.id).limit(limit)))
 
 
 def count_active_appointments(citizen_id: int) -> int:

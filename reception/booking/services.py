@@ -5,16 +5,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..accounts.models import User
 from ..audit.services import record_created
 from ..core.clock import local_today
 from ..core.errors import Conflict, Invalid, NotFound
-from ..directory.models import Topic, Venue
-from ..directory.queries import get
 from ..extensions import db
 from ..schedule.models import AttendanceFormat, Slot
 from . import holds, policy, queries, signals, waitlist
@@ -64,36 +63,40 @@ def insert_or_none(model, values: dict) -> int | None:
     PostgreSQL: ON CONFLICT DO NOTHING (plain INSERTs deadlock under overlap races on the
     exclusion constraint). SQLite: a savepoint around a plain INSERT (one writer at a time).
     """
+    table = model.__table__  # a Core insert of the table: no ORM bookkeeping on the booking path
     if db.session.get_bind().dialect.name == "postgresql":
-        stmt = pg_insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+        stmt = pg_insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
         return db.session.execute(stmt).scalar()
     try:
         with db.session.begin_nested():
-            return db.session.execute(insert(model).values(**values)).inserted_primary_key[0]
+            return db.session.execute(insert(table).values(**values)).inserted_primary_key[0]
     except IntegrityError:
         return None
 
 
-def _alternatives(official_id: int, now: datetime):
-    return queries.search_free_slots(official_id=official_id, now=now, limit=3)
-
-
-def _validate(citizen, slot, data: BookingData, now: datetime, config) -> Venue | None:
-    session = slot.session
+def _validate(citizen, slot, data: BookingData, checks: queries.BookingChecks, now: datetime, config) -> int | None:
+    """Raise Invalid when a booking rule is broken; return the studio's id (video from a studio)."""
     policy.check_slot_bookable(slot, citizen, now)
-    if data.format not in policy.allowed_formats(session):
+    if data.format not in policy.allowed_formats(slot.session):
         raise Invalid(_l("This reception cannot be attended in the chosen format."), field="format")
-    studio = None
+    studio_id = None
     if data.format is AttendanceFormat.VIDEO_STUDIO:
-        studio = get(Venue, data.studio_id) if data.studio_id else None
-        if not policy.is_usable_studio(studio, citizen):
+        if not (data.studio_id and citizen.region_id is not None and checks.studio_region_id == citizen.region_id):
             raise Invalid(_l("Choose a video studio of an akimat in your region."), field="studio_id")
-    if get(Topic, data.topic_id) is None:
+        studio_id = data.studio_id
+    if not checks.topic_ok:
         raise Invalid(_l("Choose the topic of your issue."), field="topic_id")
     if not (data.summary or "").strip():
         raise Invalid(_l("Describe your issue briefly."), field="summary")
-    check_active_cap(citizen, config)
-    return studio
+    cap = int(config.get("MAX_ACTIVE_APPOINTMENTS", DEFAULT_MAX_ACTIVE_APPOINTMENTS))
+    if checks.active >= cap:
+        raise Invalid(_cap_message(cap))
+    return studio_id
+
+
+def _cap_message(cap: int):
+    return _l("You already have %(n)d active appointments, the most allowed. "
+              "Cancel one or wait until it has taken place.", n=cap)
 
 
 def check_active_cap(citizen, config) -> None:
@@ -105,8 +108,7 @@ def check_active_cap(citizen, config) -> None:
     db.session.execute(select(User.id).where(User.id == citizen.id).with_for_update(key_share=True))
     cap = int(config.get("MAX_ACTIVE_APPOINTMENTS", DEFAULT_MAX_ACTIVE_APPOINTMENTS))
     if queries.count_active_appointments(citizen.id) >= cap:
-        raise Invalid(_l("You already have %(n)d active appointments, the most allowed. "
-                         "Cancel one or wait until it has taken place.", n=cap))
+        raise Invalid(_cap_message(cap))
 
 
 def _lost_race_message(citizen, slot) -> str:
@@ -119,47 +121,65 @@ def _lost_race_message(citizen, slot) -> str:
 
 
 def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | None, now: datetime,
-              config, *, announce: bool = True) -> Appointment:
+              config, *, announce: bool = True, slot=None) -> Appointment:
     """Book ``slot_id`` for ``citizen`` and issue the talon; adds and flushes, the caller commits.
 
     Writes the appointment (scheduled, with talon number, acceptance time and the accepting
     assistant's name) and its reservations: the citizen's time and, for video, the studio.
     The same ``idempotency_key`` from the same citizen returns the appointment already booked.
-    With ``announce``, emits ``booked`` (:mod:`.signals`): the citizen is sent the confirmation
-    with the invite and reminders (:mod:`.announce`), competent bodies are invited (reception.hearings).
-    Raises NotFound (no such slot), Invalid (a rule is broken, see :mod:`.policy`) and
-    SlotTaken (the database refused: slot, official, citizen's time or studio already held).
+    With ``announce``, emits ``booked`` (:mod:`.signals`): the citizen is sent the confirmation with
+    the invite and reminders (:mod:`.announce`: outbox rows holding intent, rendered when sent), competent
+    bodies are invited (reception.hearings). ``slot`` is the
+    slot as :func:`.queries.get_slot` loaded it with ``lock_for_citizen=citizen.id`` in this
+    transaction (a view that has it saves loading it again). Raises NotFound (no such slot),
+    Invalid (a rule is broken, see :mod:`.policy`) and SlotTaken (the slot, official, citizen's time
+    or studio already held; its ``alternatives`` are the next free times of the same session).
+
+    A successful booking reads twice (the slot with the locks, then every check and the new id in
+    one statement) and writes the appointment (with its talon), the reservations, the audit record
+    and the outbox rows: the booking POST's statement budget is kept by tests/booking.
     """
     key = scoped_idempotency_key(citizen, idempotency_key)
-    if key is not None:
-        existing = db.session.scalar(select(Appointment).where(Appointment.idempotency_key == key))
-        if existing is not None:
-            return existing
-    slot = queries.get_slot(slot_id)
+    if slot is None:
+        slot = queries.get_slot(slot_id, lock_for_citizen=citizen.id)
     if slot is None:
         raise NotFound(_l("This reception time does not exist."))
-    studio = _validate(citizen, slot, data, now, config)
+    checks = queries.booking_checks(citizen.id, slot, data.topic_id, data.studio_id, key)
+    if checks.twin_id is not None:
+        return db.session.get(Appointment, checks.twin_id)
+    if checks.slot_taken or checks.same_official:
+        # Lost to a booking that committed first: answered at once, with a cheap suggestion.
+        raise SlotTaken(MSG_SAME_OFFICIAL if checks.same_official else MSG_SLOT_TAKEN,
+                        alternatives=queries.nearest_free_slots(slot, now))
+    studio_id = _validate(citizen, slot, data, checks, now, config)
     session = slot.session
     official = session.official
+    if holds.is_held_for(slot, citizen.id, now) and not holds.claim(slot.id, citizen.id, now):
+        raise SlotTaken(MSG_SLOT_TAKEN)  # the citizen's own hold is given up by the booking
 
+    appointment_id = checks.next_id
+    number = talon_number(session.venue.region.code, now, session.timezone, appointment_id)
+    values = dict(
+        id=appointment_id, citizen_id=citizen.id, official_id=official.id, session_id=session.id, slot_id=slot.id,
+        format=data.format, studio_id=studio_id, topic_id=data.topic_id,
+        summary=data.summary.strip(), appeal_numbers=(data.appeal_numbers or "").strip() or None,
+        needs_wheelchair=bool(data.needs_wheelchair), needs_sign_language=bool(data.needs_sign_language),
+        co_applicants=(data.co_applicants or "").strip() or None, status=AppointmentStatus.SCHEDULED,
+        accepted_at=now, accepted_by_name=(checks.assistant_name or official.body.name)[:200],
+        idempotency_key=key, created_at=now, talon_number=number)
+    # No savepoint (two more statements on every booking): a refused reservation deletes the appointment
+    # just inserted instead, which nobody else can see yet (its reservations go with it).
     try:
-        with db.session.begin_nested():
-            if not holds.claim(slot.id, citizen.id, now):
-                raise SlotTaken(MSG_SLOT_TAKEN)  # held for another citizen (an offer)
-            values = dict(
-                citizen_id=citizen.id, official_id=official.id, session_id=session.id, slot_id=slot.id,
-                format=data.format, studio_id=studio.id if studio else None, topic_id=data.topic_id,
-                summary=data.summary.strip(), appeal_numbers=(data.appeal_numbers or "").strip() or None,
-                needs_wheelchair=bool(data.needs_wheelchair), needs_sign_language=bool(data.needs_sign_language),
-                co_applicants=(data.co_applicants or "").strip() or None, status=AppointmentStatus.SCHEDULED,
-                accepted_at=now, accepted_by_name=queries.responsible_assistant_name(official.body)[:200],
-                idempotency_key=key, created_at=now)
-            appointment_id = insert_or_none(Appointment, values)
-            if appointment_id is None:
-                raise SlotTaken(MSG_SLOT_TAKEN)
-            number = reserve_and_issue_talon(appointment_id, citizen, slot, studio, now)
-            # A Core insert: the audit hook does not see it (inside the savepoint: undone with it).
-            record_created("appointment", appointment_id, {**values, "talon_number": number})
+        if insert_or_none(Appointment, values) is None:
+            raise SlotTaken(MSG_SLOT_TAKEN)
+        try:
+            reserve(appointment_id, citizen, slot, studio_id)
+        except SlotTaken:
+            db.session.execute(delete(Appointment).where(Appointment.id == appointment_id)
+                               .execution_options(synchronize_session=False))
+            raise
+        # A Core insert: the audit hook does not see it.
+        record_created("appointment", appointment_id, {k: v for k, v in values.items() if k != "id"})
     except SlotTaken as exc:
         message = exc.message
         if message is MSG_SLOT_TAKEN:
@@ -169,12 +189,36 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
                 if twin is not None:
                     return twin
             message = _lost_race_message(citizen, slot)
-        raise SlotTaken(message, alternatives=_alternatives(official.id, now), field=exc.field) from None
-    appointment = db.session.get(Appointment, appointment_id)
-    waitlist.settle_on_booking(appointment, now)  # a citizen waiting for this official is served
+        raise SlotTaken(message, alternatives=queries.nearest_free_slots(slot, now), field=exc.field) from None
+    appointment = _known(Appointment(**values))
+    if checks.waitlist_entry_id is not None:
+        waitlist.settle_on_booking(appointment, now)  # a citizen waiting for this official is served
     if announce:
-        signals.booked.send(appointment, now=now)
+        signals.booked.send(appointment, now=now, fresh=True)
     return appointment
+
+
+def _known(appointment: Appointment) -> Appointment:
+    """The appointment just inserted with a Core INSERT, in the session without reading it back (the
+    columns not given are loaded if asked for)."""
+    make_transient_to_detached(appointment)
+    db.session.add(appointment)
+    return appointment
+
+
+def reserve(appointment_id: int, citizen, slot, studio_id: int | None) -> None:
+    """Reserve the citizen's time (and the studio, for video) over ``slot`` for the appointment.
+
+    Inside the caller's savepoint. Raises SlotTaken when the overlap guarantee refuses a
+    reservation; the savepoint undoes the rest.
+    """
+    interval = dict(appointment_id=appointment_id, starts_at=slot.starts_at, ends_at=slot.ends_at)
+    if insert_or_none(Reservation, dict(resource=ReservationResource.CITIZEN, resource_id=citizen.id,
+                                          **interval)) is None:
+        raise SlotTaken(MSG_CITIZEN_BUSY)
+    if studio_id is not None and insert_or_none(Reservation, dict(
+            resource=ReservationResource.STUDIO, resource_id=studio_id, **interval)) is None:
+        raise SlotTaken(MSG_STUDIO_BUSY, field="studio_id")
 
 
 def reserve_and_issue_talon(appointment_id: int, citizen, slot, studio, now: datetime) -> str:
@@ -185,13 +229,7 @@ def reserve_and_issue_talon(appointment_id: int, citizen, slot, studio, now: dat
     Raises SlotTaken when the overlap guarantee refuses a reservation; the savepoint undoes the rest.
     """
     session = slot.session
-    interval = dict(appointment_id=appointment_id, starts_at=slot.starts_at, ends_at=slot.ends_at)
-    if insert_or_none(Reservation, dict(resource=ReservationResource.CITIZEN, resource_id=citizen.id,
-                                          **interval)) is None:
-        raise SlotTaken(MSG_CITIZEN_BUSY)
-    if studio is not None and insert_or_none(Reservation, dict(
-            resource=ReservationResource.STUDIO, resource_id=studio.id, **interval)) is None:
-        raise SlotTaken(MSG_STUDIO_BUSY, field="studio_id")
+    reserve(appointment_id, citizen, slot, studio.id if studio is not None else None)
     number = talon_number(session.venue.region.code, now, session.timezone, appointment_id)
     db.session.execute(update(Appointment).where(Appointment.id == appointment_id).values(talon_number=number))
     return number

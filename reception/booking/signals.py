@@ -15,7 +15,8 @@ booked = _signals.signal("booked", doc="""
 An appointment now holds a slot and a talon: a citizen booked a free slot, or accepted a time
 offered after screening. Not sent for the new appointment of a reschedule (see ``rescheduled``).
 
-*sender*: the appointment (scheduled); *now*: the time of the change.
+*sender*: the appointment (scheduled); *now*: the time of the change; *fresh*: True when the appointment was
+inserted in this transaction (a booking), so nothing can have been attached to it yet.
 """)
 
 cancelled = _signals.signal("cancelled", doc="""

@@ -127,8 +127,12 @@ def _booking_form(slot) -> BookingForm:
     form = BookingForm()
     session = slot.session
     form.format.choices = format_choices(policy.allowed_formats(session))
-    form.studio_id.choices = [(0, "—")] + queries.studio_choices(current_user.region_id)
-    form.topic_id.choices = queries.topic_choices_for(session.official.body)
+    if request.method == "POST":
+        # The booking checks the topic and the studio in its one statement of checks (book_slot); the
+        # lists are loaded only if the form is shown again.
+        form.studio_id.validate_choice = form.topic_id.validate_choice = False
+        return form
+    _fill_choices(form, slot)
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(24)
         if len(form.format.choices) == 1:
@@ -139,14 +143,22 @@ def _booking_form(slot) -> BookingForm:
     return form
 
 
+def _fill_choices(form, slot) -> None:
+    form.studio_id.choices = [(0, "—")] + queries.studio_choices(current_user.region_id)
+    form.topic_id.choices = queries.topic_choices_for(slot.session.official.body)
+
+
 def _render_book(slot, form, status=None, alternatives=()):
+    if form.topic_id.choices is None:
+        _fill_choices(form, slot)
     return render_form("booking/book.html", form, status, slot=slot, alternatives=alternatives)
 
 
 @bp.route("/reception/slots/<int:slot_id>/book", methods=["GET", "POST"])
 @citizen_required
 def book(slot_id: int):
-    slot = queries.get_slot(slot_id)
+    # A booking locks the citizen's row and the slot's with the same statement that loads the slot.
+    slot = queries.get_slot(slot_id, lock_for_citizen=current_user.id if request.method == "POST" else None)
     if slot is None:
         abort(404)
     now = utcnow()
@@ -161,21 +173,24 @@ def book(slot_id: int):
             needs_wheelchair=form.needs_wheelchair.data, needs_sign_language=form.needs_sign_language.data,
             co_applicants=form.co_applicants.data)
         try:
-            appointment = services.book_slot(current_user, slot.id, data, form.idempotency_key.data, now,
-                                             current_app.config)
+            appointment_id = services.book_slot(current_user, slot.id, data, form.idempotency_key.data, now,
+                                               current_app.config, slot=slot).id
             db.session.commit()
         except services.SlotTaken as exc:
-            db.session.rollback()
+            # Render, then roll back: the page uses what is loaded (a rollback would expire it all).
             attach_error(form, exc)
-            return _render_book(slot, form, exc.status, exc.alternatives)
+            page = _render_book(slot, form, exc.status, exc.alternatives)
+            db.session.rollback()
+            return page
         except NotFound:
             abort(404)
         except DomainError as exc:
-            db.session.rollback()
             attach_error(form, exc)
-            return _render_book(slot, form, exc.status)
+            page = _render_book(slot, form, exc.status)
+            db.session.rollback()
+            return page
         flash(_l("Your reception is booked. Keep the talon number."), "success")
-        return redirect(url_for("booking.appointment", appointment_id=appointment.id))
+        return redirect(url_for("booking.appointment", appointment_id=appointment_id))
     _show_hidden_errors(form)
     return _render_book(slot, form)
 

@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User, UserRole
 from ..audit.services import record_change
-from ..booking.announce import _context as appointment_context
 from ..booking.announce import announce_participant_invited
 from ..booking.lifecycle import Action, transition
 from ..booking.models import Appointment, AppointmentStatus, Participant, ParticipantKind, ParticipantResponse
@@ -48,15 +47,16 @@ MSG_NOT_LIVE = _l("This reception has been cancelled, moved or has already taken
 def competent_bodies(appointment: Appointment) -> list[Body]:
     """Active bodies competent for the appointment's topic (or its parent topic) in the citizen's
     region, plus the central bodies so competent when the official's body is central or the
-    Presidential Administration; never the official's own body."""
-    topic = db.session.get(Topic, appointment.topic_id)
-    topic_ids = {topic.id} | ({topic.parent_id} if topic.parent_id else set())
+    Presidential Administration; never the official's own body. One statement."""
     official_body = appointment.official.body
-    where_ok = [Body.region_id == appointment.citizen.region_id] if appointment.citizen.region_id else []
+    region_id = appointment.citizen.region_id
+    where_ok = [Body.region_id == region_id] if region_id else []
     if official_body.level in (BodyLevel.CENTRAL, BodyLevel.PRESIDENTIAL):
         where_ok.append(Body.level == BodyLevel.CENTRAL)
     if not where_ok:
         return []
+    topic_ids = select(Topic.id).where(Topic.id == appointment.topic_id).union(
+        select(Topic.parent_id).where(Topic.id == appointment.topic_id, Topic.parent_id.is_not(None)))
     stmt = (select(Body).join(body_topics, body_topics.c.body_id == Body.id)
             .where(body_topics.c.topic_id.in_(topic_ids), Body.is_active, Body.id != official_body.id,
                    or_(*where_ok))
@@ -89,25 +89,26 @@ def announce_body_invited(invitation: BodyInvitation) -> None:
     """Tell each active agency representative of the invited body, in their language, with the
     reception's local date, time and zone and the address of the invitations page."""
     appointment = invitation.appointment
-    context = appointment_context(appointment)
     respond_url = absolute_url("hearings.invitation_respond", invitation_id=invitation.id)
     for user in body_representatives(invitation.body_id):
         subject = _l("Your body is invited to a citizen's reception with %(name)s",
                      name=appointment.official.full_name)  # rendered in the user's language by the outbox
         notify(user, "body_invited", subject, "body_invited", dedupe_key=f"body_invited:{invitation.id}:{user.id}",
-               appointment_id=appointment.id, invitation=invitation, respond_url=respond_url, **context)
+               appointment_id=appointment.id, invitation=invitation, respond_url=respond_url,
+               with_context="appointment", appointment=appointment)
 
 
-def invite_competent_bodies(appointment: Appointment, now: datetime) -> list[BodyInvitation]:
+def invite_competent_bodies(appointment: Appointment, now: datetime, *, fresh: bool = False) -> list[BodyInvitation]:
     """Invite (required) every competent body not yet invited and notify its representatives.
 
-    Called when an appointment becomes scheduled. A body already invited is left as it is (the
-    unique key appointment+body makes a concurrent twin a no-op). Returns the new invitations.
+    Called when an appointment becomes scheduled (``fresh``: just inserted in this transaction, so
+    no body can have been invited yet). A body already invited is left as it is (the unique key
+    appointment+body makes a concurrent twin a no-op). Returns the new invitations.
     """
     if appointment.slot_id is None:
         return []
-    taken = set(db.session.scalars(select(BodyInvitation.body_id)
-                                   .where(BodyInvitation.appointment_id == appointment.id)))
+    taken = set() if fresh else set(db.session.scalars(
+        select(BodyInvitation.body_id).where(BodyInvitation.appointment_id == appointment.id)))
     made = []
     for body in competent_bodies(appointment):
         if body.id in taken:
@@ -135,9 +136,9 @@ def carry_invitations(old: Appointment, new: Appointment, now: datetime) -> None
     invite_competent_bodies(new, now)
 
 
-def on_booked(appointment: Appointment, now: datetime, **_) -> None:
-    """Receiver of reception.booking.signals.booked."""
-    invite_competent_bodies(appointment, now)
+def on_booked(appointment: Appointment, now: datetime, fresh: bool = False, **_) -> None:
+    """Receiver of reception.booking.signals.booked (``fresh``: a booking inserted in this transaction)."""
+    invite_competent_bodies(appointment, now, fresh=fresh)
 
 
 def on_rescheduled(old: Appointment, now: datetime, new: Appointment, **_) -> None:

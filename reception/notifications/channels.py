@@ -58,7 +58,9 @@ def build_email(message: OutboxMessage, config) -> EmailMessage:
     email["From"] = sender
     email["To"] = message.recipient
     email["Subject"] = message.subject
-    email["Date"] = formatdate(localtime=False)
+    # The moment it was rendered, not of this attempt: a retry sends the same message.
+    rendered_at = message.rendered_at or message.created_at
+    email["Date"] = formatdate(rendered_at.timestamp() if rendered_at else None, localtime=False)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     # One Message-ID per outbox row, the same on every attempt: a receiving server can tell a resend after a
     # crash from a new message. The row's creation time keeps it unique across databases; it is short
@@ -76,6 +78,9 @@ def build_email(message: OutboxMessage, config) -> EmailMessage:
                              filename="invite.ics", params=params)
     # After the body: set_content() clears every Content-* header set before it.
     email["Content-Language"] = message.locale
+    # Boundaries named after the row instead of random ones: every attempt sends the same bytes.
+    for n, part in enumerate(p for p in email.walk() if p.is_multipart()):
+        part.set_boundary(f"=_outbox-{message.id}-{stamp}-{n}")
     return email
 
 

@@ -1,4 +1,9 @@
-"""The outbox: messages written in the same transaction as the change they announce."""
+"""The outbox: messages written in the same transaction as the change they announce.
+
+A row is written as intent (what happened, to whom, by which channel, in which language, when: the
+template's name and its context as references); the dispatcher renders it at its first sending
+attempt and keeps what it rendered on the row, so a retry sends the same message.
+"""
 from __future__ import annotations
 
 import enum
@@ -35,9 +40,16 @@ class OutboxMessage(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     recipient: Mapped[str] = mapped_column(String(254))  # e-mail address or E.164 phone
     locale: Mapped[str] = mapped_column(String(2))
+    # The intent: templates/emails/<template>.txt and .html (or templates/sms/<template>.txt) and a JSON
+    # object {"subject", "context", "with", "invite"} of references (see .intent). NULL template: the row
+    # was written rendered (before revision 0012, or by a caller that gave the text itself).
+    template: Mapped[str | None] = mapped_column(String(64))
+    intent: Mapped[str | None] = mapped_column(Text)
+    # What was sent, rendered at the first attempt (rendered_at, also the e-mail's Date) and kept.
     subject: Mapped[str] = mapped_column(String(255), default="")
-    body_text: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str | None] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
+    rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A unique key makes "announce this once" a database guarantee.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, "outbox_status"),
@@ -54,5 +66,9 @@ class OutboxMessage(db.Model):
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"),
                                                           index=True)
     cancel_if_inactive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # An iCalendar attachment (RFC 5545 text with its METHOD), e-mail only.
+    # An iCalendar attachment (RFC 5545 text with its METHOD), e-mail only; rendered with the rest.
     ics: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def is_rendered(self) -> bool:
+        return self.template is None or self.rendered_at is not None

@@ -1,15 +1,23 @@
 """Writing to the outbox and dispatching it.
 
 A message is written in the same transaction as the change it announces (the caller's), so a
-change that rolls back leaves no message. Dispatchers claim due rows with
-``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite has one writer at a time) and a lease, send each
-outside the claiming transaction, and record the result; several dispatchers never take the
-same row. A dispatcher that dies between sending and recording leaves the row claimed until its
-lease runs out; it is then sent again (at least once, never twice by two live dispatchers).
+change that rolls back leaves no message. It is written as intent: the kind, the recipient, the
+channel, the language, the due time, the template's name and its context as references
+(:mod:`.intent`); nothing is rendered then. The dispatcher renders a row at its first attempt, in
+the recipient's language and with the records as they are at that time, keeps what it rendered on
+the row and sends that (a retry sends the same text, attachment, Date and Message-ID).
+
+Dispatchers claim due rows with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite has one writer at a
+time) and a lease, send each outside the claiming transaction, and record the result; several
+dispatchers never take the same row. A dispatcher that dies between sending and recording leaves
+the row claimed until its lease runs out; it is then sent again (at least once, never twice by two
+live dispatchers).
 """
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,12 +29,31 @@ from sqlalchemy import and_, or_, select
 from ..core.clock import utcnow
 from ..extensions import db
 from . import channels, signals
+from .intent import Unpacker, pack
 from .models import Channel, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=5)
+#: Methods of an appointment's iCalendar invite, built at sending time (see :func:`register_invite`).
+INVITE_METHODS = ("REQUEST", "CANCEL")
+
+# What areas add to rendering: context builders by name, and the appointment invite's builder.
+_context_builders: dict[str, Callable[[dict], dict]] = {}
+_invite_builder: list[Callable] = []
+
+
+def register_context(name: str, builder: Callable[[dict], dict]) -> None:
+    """Let messages enqueued ``with_context=name`` get ``builder(context)`` added to their context at
+    rendering time (e.g. an appointment's zone and addresses, computed from the appointment)."""
+    _context_builders[name] = builder
+
+
+def register_invite(builder: Callable) -> None:
+    """``builder(appointment_id, method, attendee_email)`` returns an appointment's iCalendar text in the
+    current language; used for e-mails enqueued with ``ics="REQUEST"`` or ``"CANCEL"``."""
+    _invite_builder[:] = [builder]
 
 
 def _wants(user, channel: Channel) -> bool:
@@ -37,64 +64,169 @@ def _wants(user, channel: Channel) -> bool:
     return bool(user.phone) and preference in ("sms", "both")
 
 
+def _intent(subject, context: dict, with_context: str | None, invite: str | None) -> str:
+    data = {"subject": pack(subject), "context": context}
+    if with_context:
+        data["with"] = with_context
+    if invite:
+        data["invite"] = invite
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _message(user, kind: str, channel: Channel, recipient: str, template: str, intent: str, *,
+             dedupe_key: str | None, due_at: datetime | None, appointment_id: int | None,
+             cancel_if_inactive: bool, ics: str | None = None, flush: bool = True,
+             batch: list | None = None) -> OutboxMessage:
+    values = dict(kind=kind, channel=channel, user_id=user.id, recipient=recipient, locale=user.language,
+                  subject="", template=template, intent=intent, ics=ics, dedupe_key=dedupe_key,
+                  due_at=due_at or utcnow(), appointment_id=appointment_id, cancel_if_inactive=cancel_if_inactive)
+    if batch is not None:
+        batch.append(values)
+        return OutboxMessage(**values)  # not added: write_batch() inserts the batch
+    message = OutboxMessage(**values)
+    db.session.add(message)
+    if flush:
+        db.session.flush()
+    return message
+
+
+def write_batch(batch: list[dict]) -> None:
+    """Insert the messages collected with ``batch=`` in one statement (their ids are not read back:
+    one INSERT however many messages, on every database)."""
+    if batch:
+        db.session.execute(OutboxMessage.__table__.insert(), batch)
+        batch.clear()
+
+
+def _packed(context: dict) -> dict:
+    return {key: pack(value) for key, value in context.items()}
+
+
 def enqueue_email(user, kind: str, subject, template: str, *, dedupe_key: str | None = None,
                   due_at: datetime | None = None, appointment_id: int | None = None,
-                  cancel_if_inactive: bool = False, ics=None, **context) -> OutboxMessage:
-    """Add an e-mail for ``user`` to the outbox, rendered in the user's language.
+                  cancel_if_inactive: bool = False, ics: str | None = None, with_context: str | None = None,
+                  **context) -> OutboxMessage:
+    """Add an e-mail for ``user`` to the outbox: templates/emails/<template>.txt and .html with
+    ``context``, rendered in the user's language when it is sent.
 
-    ``ics`` is an iCalendar attachment, or a callable returning it (called in the user's
-    language). Adds to the current transaction and flushes; nothing is sent until the
-    transaction commits and a dispatcher picks the row up.
+    ``subject`` is a lazily translated string (or plain text). ``ics`` is ``"REQUEST"`` or ``"CANCEL"``
+    (the invite of ``appointment_id``, built when sent), or an iCalendar text given as it is. Context
+    values are kept as references (:mod:`.intent`). Adds to the current transaction and flushes;
+    nothing is sent until it commits and a dispatcher picks the row up.
     """
-    with force_locale(user.language):
-        message = OutboxMessage(
-            kind=kind, channel=Channel.EMAIL, user_id=user.id, recipient=user.email, locale=user.language,
-            subject=str(subject),
-            body_text=render_template(f"emails/{template}.txt", user=user, **context),
-            body_html=render_template(f"emails/{template}.html", user=user, **context),
-            ics=ics() if callable(ics) else ics,
-            dedupe_key=dedupe_key, due_at=due_at or utcnow(), appointment_id=appointment_id,
-            cancel_if_inactive=cancel_if_inactive)
-    db.session.add(message)
-    db.session.flush()
-    return message
+    invite = ics if ics in INVITE_METHODS else None
+    intent = _intent(subject, _packed(context), with_context, invite)
+    return _message(user, kind, Channel.EMAIL, user.email, template, intent, dedupe_key=dedupe_key, due_at=due_at,
+                    appointment_id=appointment_id, cancel_if_inactive=cancel_if_inactive,
+                    ics=None if invite else ics)
 
 
 def enqueue_sms(user, kind: str, template: str, *, dedupe_key: str | None = None, due_at: datetime | None = None,
-                appointment_id: int | None = None, cancel_if_inactive: bool = False, **context) -> OutboxMessage:
-    """Add an SMS for ``user`` (templates/sms/<template>.txt, in the user's language) to the outbox."""
-    with force_locale(user.language):
-        text = " ".join(render_template(f"sms/{template}.txt", user=user, **context).split())
-    message = OutboxMessage(
-        kind=kind, channel=Channel.SMS, user_id=user.id, recipient=user.phone, locale=user.language, subject="",
-        body_text=text, dedupe_key=dedupe_key, due_at=due_at or utcnow(), appointment_id=appointment_id,
-        cancel_if_inactive=cancel_if_inactive)
-    db.session.add(message)
-    db.session.flush()
-    return message
+                appointment_id: int | None = None, cancel_if_inactive: bool = False, with_context: str | None = None,
+                **context) -> OutboxMessage:
+    """Add an SMS for ``user`` (templates/sms/<template>.txt, rendered in the user's language when sent)."""
+    intent = _intent("", _packed(context), with_context, None)
+    return _message(user, kind, Channel.SMS, user.phone, template, intent, dedupe_key=dedupe_key, due_at=due_at,
+                    appointment_id=appointment_id, cancel_if_inactive=cancel_if_inactive)
+
+
+_sms_templates: dict[str, bool] = {}
+
+
+def has_sms_template(template: str) -> bool:
+    """Whether templates/sms/<template>.txt exists (looked up once per template and process)."""
+    known = _sms_templates.get(template)
+    if known is None:
+        try:
+            current_app.jinja_env.get_template(f"sms/{template}.txt")
+            known = True
+        except TemplateNotFound:
+            known = False
+        _sms_templates[template] = known
+    return known
 
 
 def notify(user, kind: str, subject, template: str, *, dedupe_key: str | None = None,
            due_at: datetime | None = None, appointment_id: int | None = None, cancel_if_inactive: bool = False,
-           ics=None, **context) -> list[OutboxMessage]:
+           ics: str | None = None, with_context: str | None = None, batch: list | None = None,
+           **context) -> list[OutboxMessage]:
     """Tell ``user`` by the channels they chose (e-mail, SMS or both), in their language.
 
     The e-mail uses templates/emails/<template>.txt and .html (with ``ics`` attached), the SMS
     templates/sms/<template>.txt. ``dedupe_key`` makes the announcement unique per channel
-    (the database refuses a second row). Same transaction as the caller's change.
+    (the database refuses a second row). Same transaction as the caller's change; one row per
+    channel, holding intent (see :func:`enqueue_email`), added and flushed together; with ``batch``
+    (a list), collected there instead for :func:`write_batch` to insert with others.
     """
-    common = dict(due_at=due_at, appointment_id=appointment_id, cancel_if_inactive=cancel_if_inactive, **context)
+    packed = _packed(context)
     messages = []
     if _wants(user, Channel.EMAIL):
-        messages.append(enqueue_email(user, kind, subject, template, ics=ics,
-                                      dedupe_key=f"{dedupe_key}:email" if dedupe_key else None, **common))
+        invite = ics if ics in INVITE_METHODS else None
+        messages.append(_message(user, kind, Channel.EMAIL, user.email, template,
+                                 _intent(subject, packed, with_context, invite),
+                                 dedupe_key=f"{dedupe_key}:email" if dedupe_key else None,
+                                 due_at=due_at, appointment_id=appointment_id, cancel_if_inactive=cancel_if_inactive,
+                                 ics=None if invite else ics, flush=False, batch=batch))
     if _wants(user, Channel.SMS):
-        try:
-            messages.append(enqueue_sms(user, kind, template,
-                                        dedupe_key=f"{dedupe_key}:sms" if dedupe_key else None, **common))
-        except TemplateNotFound:
+        if has_sms_template(template):
+            messages.append(_message(user, kind, Channel.SMS, user.phone, template,
+                                     _intent("", packed, with_context, None),
+                                     dedupe_key=f"{dedupe_key}:sms" if dedupe_key else None,
+                                     due_at=due_at, appointment_id=appointment_id,
+                                     cancel_if_inactive=cancel_if_inactive, flush=False, batch=batch))
+        else:
             log.error("no SMS template for %s", template)
+    if messages and batch is None:
+        db.session.flush()
     return messages
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+@dataclass
+class Rendered:
+    subject: str
+    body_text: str
+    body_html: str | None
+    ics: str | None
+
+
+def render(message: OutboxMessage) -> Rendered:
+    """What ``message`` says, rendered now in its language from the records as they are now.
+
+    A row written rendered (no template) is returned as it is. Raises whatever the templates raise
+    (e.g. a referenced record was deleted).
+    """
+    if message.template is None:
+        return Rendered(message.subject, message.body_text or "", message.body_html, message.ics)
+    data = json.loads(message.intent or "{}")
+    unpack = Unpacker()
+    context = unpack(data.get("context") or {})
+    if data.get("with"):
+        context.update(_context_builders[data["with"]](context))
+    users = unpack._models["User"]
+    user = db.session.get(users, message.user_id) if message.user_id is not None else None
+    with force_locale(message.locale):
+        if message.channel is Channel.SMS:
+            text = render_template(f"sms/{message.template}.txt", user=user, **context)
+            return Rendered("", " ".join(text.split()), None, None)
+        subject = unpack(data.get("subject"))
+        ics = message.ics
+        if data.get("invite") and message.appointment_id is not None and _invite_builder:
+            ics = _invite_builder[0](message.appointment_id, data["invite"], message.recipient)
+        return Rendered(str(subject or ""),
+                        render_template(f"emails/{message.template}.txt", user=user, **context),
+                        render_template(f"emails/{message.template}.html", user=user, **context), ics)
+
+
+def render_and_keep(message: OutboxMessage, now: datetime) -> None:
+    """Render ``message`` once and keep the result on it (what every attempt then sends)."""
+    if message.is_rendered:
+        return
+    rendered = render(message)
+    message.subject = rendered.subject[:255]
+    message.body_text, message.body_html, message.ics = rendered.body_text, rendered.body_html, rendered.ics
+    message.rendered_at = now
 
 
 # --- dispatching ------------------------------------------------------------------------------
@@ -136,9 +268,11 @@ def _backoff(attempts: int) -> timedelta:
 def dispatch_due(limit: int = 100, now: datetime | None = None) -> DispatchResult:
     """Send due messages: claim a batch, send each, record each result (commits as it goes).
 
-    A failure is retried with backoff (1, 2, 4 … minutes) until RECEPTION_NOTIFY_MAX_ATTEMPTS,
-    then the message is marked failed with its last error (administrators see it at
-    /admin/outbox/). A reminder whose appointment was cancelled or moved is dropped.
+    A message is rendered at its first attempt and what was rendered is committed before it is
+    sent, so every later attempt sends the same. A failure (of rendering or of sending) is retried
+    with backoff (1, 2, 4 … minutes) until RECEPTION_NOTIFY_MAX_ATTEMPTS, then the message is
+    marked failed with its last error (administrators see it at /admin/outbox/). A reminder whose
+    appointment was cancelled or moved is dropped, unrendered.
     """
     now = now or utcnow()
     config = current_app.config
@@ -153,9 +287,13 @@ def dispatch_due(limit: int = 100, now: datetime | None = None) -> DispatchResul
             result.dropped += 1
             continue
         try:
+            if not message.is_rendered:
+                render_and_keep(message, now)
+                db.session.commit()
             channels.send(message, config)
         except Exception as exc:  # one failure must not stop the batch
             error = str(exc) if isinstance(exc, channels.DeliveryError) else f"{exc.__class__.__name__}: {exc}"
+            db.session.rollback()  # a failed rendering may have left the session unusable; the claim is kept
             log.warning("outbox message %s (%s, attempt %s) failed: %s", message.id, message.kind,
                         message.attempts, error)
             message.last_error = error[:2000]

@@ -19,7 +19,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User, UserRole
 from ..audit.services import record_change
-from ..booking.announce import _context as appointment_context
 from ..booking.lifecycle import Action, transition
 from ..booking.models import Appointment, AppointmentStatus
 from ..booking.policy import is_officials_side
@@ -412,10 +411,6 @@ def record_outcome(actor, appointment: Appointment, questions: list[QuestionData
     return outcome
 
 
-def _appointment_context(appointment: Appointment) -> dict:
-    return appointment_context(appointment)  # what every appointment message shows (zone, addresses)
-
-
 def _tell_citizen_outcome(outcome: Outcome, questions: list[Question], instructions: list[Instruction], key: str,
                           update: bool) -> None:
     """``questions`` are those the message tells of, each with those of its ``instructions`` it lists."""
@@ -425,7 +420,8 @@ def _tell_citizen_outcome(outcome: Outcome, questions: list[Question], instructi
            _l("The outcome of your reception: talon %(talon)s", talon=appointment.talon_number),
            "outcome_recorded", dedupe_key=key, appointment_id=appointment.id, outcome=outcome,
            questions=questions, instructions=instructions, update=update,
-           numbers={q.id: n for n, q in enumerate(outcome.questions, 1)}, **_appointment_context(appointment))
+           numbers={q.id: n for n, q in enumerate(outcome.questions, 1)}, with_context="appointment",
+           appointment=appointment)
 
 
 def extend_instruction(actor, instruction: Instruction, new_due_on: date, reason: str, seen_due_on: date,
@@ -468,7 +464,7 @@ def extend_instruction(actor, instruction: Instruction, new_due_on: date, reason
            _l("A deadline after your reception has been extended: talon %(talon)s",
                                 talon=appointment.talon_number),
            "instruction_extended", dedupe_key=f"extended:{instruction.id}:{new_due_on.isoformat()}",
-           appointment_id=appointment.id, instruction=instruction, **_appointment_context(appointment))
+           appointment_id=appointment.id, instruction=instruction, with_context="appointment", appointment=appointment)
     return instruction
 
 

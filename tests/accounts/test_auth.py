@@ -8,7 +8,7 @@ from reception.accounts.models import User
 from reception.core.permissions import Role
 from reception.notifications.models import OutboxMessage
 from reception.notifications.services import dispatch_due
-from tests.conftest import PASSWORD, login, post_form, region
+from tests.conftest import PASSWORD, as_sent, login, post_form, region
 
 VALID = {
     "iin": "850101300015", "full_name": "Айгүл Серікқызы Нұрланова", "phone": "8 701 234 56 78",
@@ -129,6 +129,7 @@ def test_login_ignores_an_offsite_next_parameter(client, make_user, db):
 def _reset_link(app, db, user) -> str:
     message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user.id,
                                                              OutboxMessage.kind == "password_reset")).one()
+    as_sent(message)
     return re.search(r"http://reception\.test(/password/reset/\S+)", message.body_text).group(1)
 
 

@@ -18,8 +18,9 @@ from reception.schedule.models import AttendanceFormat
 from tests.races import Race, statement
 
 THREADS = 20
-# Bookings of one slot queue on its row: the claim (reception.booking.holds.claim) is their first write.
-CLAIM = statement(r"^UPDATE slots SET")
+# Bookings of one slot queue on its row: the statement that loads the slot locks it (and the citizen's row), see
+# reception.booking.queries.get_slot(lock_for_citizen=...).
+CLAIM = statement(r"\sFROM users JOIN slots ON slots\.id = ")
 # Bookings of one studio at one time meet at its reservation (the exclusion constraint on PostgreSQL).
 STUDIO_RESERVATION = statement(r"^INSERT INTO reservations", with_parameter="studio")
 

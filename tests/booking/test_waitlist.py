@@ -15,7 +15,7 @@ from reception.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from reception.core.permissions import Role
 from reception.notifications.models import OutboxMessage
 from reception.schedule.models import BookingMode, SessionKind, SessionStatus, VisitingReception
-from tests.conftest import region
+from tests.conftest import as_sent, region
 
 CONFIG = {"MAX_ACTIVE_APPOINTMENTS": 3}
 
@@ -144,7 +144,7 @@ def test_a_cancelled_slot_is_held_for_the_first_in_line_and_they_are_told(db, fu
     assert slot.held_for_id == citizens[1].id
     # 24 hours by default, but never past the close of booking (an hour before the session here).
     assert slot.held_until == first.offer_expires_at == min(now + timedelta(hours=24), session.closes_at)
-    [message] = offers(db)
+    [message] = as_sent(offers(db))
     assert message.user_id == citizens[1].id and message.locale == "en"
     assert session.official.full_name in message.subject
     for body in (message.body_text, message.body_html):
@@ -342,7 +342,8 @@ def test_session_cancellation_mail_offers_rebooking_or_the_waitlist(ctx, db, mak
     citizen = make_user(Role.CITIZEN)
     book_slot(citizen, busy.slots[0].id, booking_data(), None, utcnow(), CONFIG)
     cancel_session(make_user(Role.ADMIN), busy, "Business trip", now=utcnow())
-    [nothing_free] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "session_cancelled"))
+    [nothing_free] = as_sent(db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind == "session_cancelled")).all())
     assert f"http://reception.test/my/waitlist/?official={busy.official_id}" in nothing_free.body_text
     assert "Join the waitlist" in nothing_free.body_html
 
@@ -354,6 +355,7 @@ def test_session_cancellation_mail_offers_rebooking_or_the_waitlist(ctx, db, mak
     cancel_session(make_user(Role.ADMIN), again, "Business trip", now=utcnow())
     message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == other.id,
                                                               OutboxMessage.kind == "session_cancelled")).one()
+    as_sent(message)
     for body in (message.body_text, message.body_html):
         assert f"http://reception.test/reception/?official={busy.official_id}" in body
         assert "/my/waitlist/" not in body

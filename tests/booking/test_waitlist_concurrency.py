@@ -41,8 +41,8 @@ _seq = itertools.count(1)
 JOINERS = 10
 # Joining and offering queue on the official's row (reception.booking.waitlist._lock_official).
 OFFICIAL_LOCK = statement(r"^SELECT officials\.id\s+FROM officials\s+WHERE officials\.id = ")
-# A reschedule's first write locks the slot rows; a booking's first write claims the slot row.
-SLOT_LOCK = statement(r"^SELECT slots\.id\s+FROM slots\s+WHERE slots\.id IN|^UPDATE slots SET")
+# A reschedule's first write locks the slot rows; a booking locks the slot row as it loads it.
+SLOT_LOCK = statement(r"^SELECT slots\.id\s+FROM slots\s+WHERE slots\.id IN|\sFROM users JOIN slots ON slots\.id = ")
 
 
 @dataclass

@@ -15,7 +15,7 @@ from reception.directory.models import BodyLevel
 from reception.hearings.models import BodyInvitation, InvitationStatus
 from reception.hearings.services import invite_competent_bodies
 from reception.notifications.models import OutboxMessage
-from tests.conftest import csrf_from, post_form, region
+from tests.conftest import as_sent, csrf_from, post_form, region
 from tests.hearings.conftest import add_session, book, text
 
 RESPOND = "/staff/invitations/{}"
@@ -80,7 +80,7 @@ def test_representatives_are_told_in_their_language_with_local_time(app, db, mak
     messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == rep.id,
                                                               OutboxMessage.kind == "body_invited")).all()
     assert {m.channel.value for m in messages} == {"email", "sms"}
-    sms = next(m for m in messages if m.channel.value == "sms")
+    sms = as_sent(next(m for m in messages if m.channel.value == "sms"))
     assert session.timezone in sms.body_text
     invitation = invited(db, appointment)[competence["bodies"]["competent"].id]
     assert RESPOND.format(invitation.id) in sms.body_text

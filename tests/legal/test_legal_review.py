@@ -15,7 +15,7 @@ from reception.booking.models import Appointment
 from reception.core.clock import utcnow
 from reception.legal.models import FreeConsultation, LegalOpinion, LegalReview, OpinionStatus, ReviewStatus
 from reception.notifications.models import OutboxMessage
-from tests.conftest import csrf_from, login
+from tests.conftest import as_sent, csrf_from, login
 
 PDF = b"%PDF-1.4\n%test opinion attachment\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -440,5 +440,5 @@ def test_consultants_and_the_officials_side_are_told_by_the_channels_they_chose(
     assert {(case.consultant.id, "legal_review_queued", Channel.EMAIL),
             (case.consultant.id, "legal_review_queued", Channel.SMS),
             (case.assistant.id, "legal_opinion_signed", Channel.SMS)} <= kinds
-    sms = next(m for m in sent if m.kind == "legal_review_queued" and m.channel is Channel.SMS)
+    sms = as_sent(next(m for m in sent if m.kind == "legal_review_queued" and m.channel is Channel.SMS))
     assert f"/legal/reviews/{review.id}" in sms.body_text

@@ -17,6 +17,7 @@ from reception.monitoring.definitions import month_of
 from reception.monitoring.models import ActionKind, AlertKind, MonitoringAction
 from reception.notifications.models import Channel, OutboxMessage
 from reception.outcomes.models import AccessReport
+from tests.conftest import as_sent
 from tests.monitoring.factories import held_reception
 
 FEBRUARY, MARCH = month_of(date(2024, 2, 1)), month_of(date(2024, 3, 1))
@@ -158,7 +159,7 @@ def test_answering_a_citizens_report_writes_one_message_in_the_citizens_language
     assert r.status_code == 302
     messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "access_report_answered")).all()
     assert len(messages) == 1
-    message = messages[0]
+    message = as_sent(messages[0])
     assert (message.user_id, message.channel, message.locale, message.recipient) == (
         citizen.id, Channel.EMAIL, lang, citizen.email)
     assert message.subject == subject.format(body=getattr(history.b, f"name_{lang}"))  # the body's name in kk/ru/en
@@ -195,7 +196,8 @@ def test_an_sms_citizen_gets_the_answer_by_sms(client, submit, db, monitor, hist
     db.session.commit()
     report = _report(db)
     assert submit(f"/monitor/attention/reports/{report.id}", {"text": "Ответ " * 200, "seen": "0"}).status_code == 302
-    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "access_report_answered")).one()
+    message = as_sent(db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind == "access_report_answered")).one())
     assert message.channel is Channel.SMS and message.recipient == "+77011234567"
     assert message.body_text.startswith(f"Ответ на ваше сообщение об органе «{history.b.name_ru}»:")
     assert len(message.body_text) < 700  # the first 600 characters of a long answer

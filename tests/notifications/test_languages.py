@@ -16,6 +16,7 @@ from reception.booking.services import book_slot, cancel_appointment, reschedule
 from reception.core.clock import utcnow
 from reception.core.permissions import Role
 from reception.notifications.models import Channel, OutboxMessage
+from reception.notifications.services import render_and_keep
 from reception.schedule.models import AttendanceFormat
 from reception.schedule.services import cancel_session
 
@@ -55,7 +56,13 @@ def everything_for(ctx, db, app, make_session, make_user, booking_data):
         cancel_appointment(citizen, moved, now)
         again = book_slot(citizen, session.slots[2].id, booking_data(), None, now, app.config)
         cancel_session(make_user(Role.ADMIN), again.session, "Командировка / іссапар", now=now)
-        return db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id.in_([citizen.id, rep.id]))).all()
+        messages = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.user_id.in_([citizen.id, rep.id]))).all()
+        # The outbox holds intent; each message as the dispatcher renders it (reminders of the cancelled
+        # appointments too, which it would drop unsent).
+        for message in messages:
+            render_and_keep(message, now)
+        return messages
     return run
 
 

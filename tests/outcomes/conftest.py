@@ -16,7 +16,7 @@ from reception.core.permissions import Role
 from reception.directory.models import Body, Official
 from reception.notifications.models import OutboxMessage
 from reception.outcomes.models import Instruction, InstructionStatus, Outcome, OutcomeResult, Question
-from tests.conftest import csrf_from, login
+from tests.conftest import as_sent, csrf_from, login
 
 
 @dataclass
@@ -122,6 +122,6 @@ def switch_to(client, user) -> None:
 
 
 def messages(db, user, kind: str) -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user.id,
-                                                               OutboxMessage.kind == kind)
-                                   .order_by(OutboxMessage.id)))
+    return as_sent(list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user.id,
+                                                                       OutboxMessage.kind == kind)
+                                           .order_by(OutboxMessage.id))))

@@ -20,6 +20,7 @@ from reception.outcomes.services import (
     record_outcome,
     warn_followups,
 )
+from tests.conftest import as_sent
 from tests.notifications.test_languages import GREETING, english_phrases
 
 KINDS = {"outcome_recorded", "instruction_extended", "followup_overdue"}
@@ -50,8 +51,8 @@ def test_every_outcome_message_is_in_the_recipients_language(db, app, ctx, recep
     db.session.commit()
     warn_followups(now, app.config)
 
-    sent = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id.in_([citizen.id, rep.id]),
-                                                          OutboxMessage.kind.in_(KINDS))).all()
+    sent = as_sent(db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id.in_([citizen.id, rep.id]),
+                                                                  OutboxMessage.kind.in_(KINDS))).all())
     assert {m.kind for m in sent} >= KINDS
     english = english_phrases() if lang != "en" else set()
     for message in sent:
@@ -75,6 +76,7 @@ def test_the_outcome_e_mail_lists_each_question_with_its_result_in_the_citizens_
     email = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == reception.citizen.id,
                                                            OutboxMessage.kind == "outcome_recorded",
                                                            OutboxMessage.channel == Channel.EMAIL)).one()
+    as_sent(email)
     with force_locale(lang):
         labels = {r: str(OUTCOME_RESULT_LABELS[r]) for r in OutcomeResult}
     for body in (email.body_text, email.body_html):

@@ -20,7 +20,7 @@ from reception.notifications.models import OutboxMessage
 from reception.requests import services
 from reception.schedule.models import AttendanceFormat, BookingMode, ReceptionSession, Slot
 from tests.booking.fixtures import new_session
-from tests.conftest import _PASSWORD_HASH
+from tests.conftest import _PASSWORD_HASH, as_sent
 
 _seq = itertools.count(1)
 
@@ -87,7 +87,7 @@ def outbox(db, **where) -> list[OutboxMessage]:
     stmt = select(OutboxMessage).order_by(OutboxMessage.id)
     for name, value in where.items():
         stmt = stmt.where(getattr(OutboxMessage, name) == value)
-    return list(db.session.scalars(stmt))
+    return as_sent(list(db.session.scalars(stmt)))
 
 
 def count(db, model, *where) -> int:

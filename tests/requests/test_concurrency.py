@@ -28,9 +28,10 @@ THREADS = 12
 # which of the chosen times are still free, and stop there.
 HOLD = {"postgresql": statement(r"^UPDATE slots SET"),
         "sqlite": statement(r"\sFROM slots JOIN reception_sessions ON .*\sslots\.id IN \(")}
-# A booking reads the slot with its session and decides from its hold (reception.booking.policy), before
-# any write; the acceptance reads it the same way, then claims it.
-SLOT_READ = statement(r"\sFROM slots JOIN reception_sessions ON .*\sWHERE slots\.id = ")
+# A booking reads the slot with its session (locking its row) and decides from its hold
+# (reception.booking.policy), before any write; the acceptance reads it too, then claims it.
+SLOT_READ = statement(r"\sFROM slots JOIN reception_sessions ON .*\sWHERE slots\.id = "
+                      r"|\sFROM users JOIN slots ON slots\.id = ")
 # Decisions on one request queue on its row (reception.requests.services.check_decidable).
 REQUEST_LOCK = statement(r"^SELECT appointments\.id\s+FROM appointments\s+WHERE appointments\.id = ")
 

@@ -14,6 +14,7 @@ from reception.notifications.models import OutboxMessage
 from reception.schedule import services
 from reception.schedule.cli import schedule_cli
 from reception.schedule.models import ReceptionSession, Schedule, SessionKind, SessionStatus, Slot
+from tests.conftest import as_sent
 
 from .conftest import count, hours
 
@@ -225,7 +226,7 @@ def test_cancel_writes_one_email_per_citizen_in_their_language(db, session, assi
                                   .order_by(OutboxMessage.id)).all()
     assert len(messages) == 2
     assert [m.locale for m in messages] == ["en", "ru"]
-    english = messages[0]
+    english = as_sent(messages[0])
     assert session.official.full_name in english.subject
     for body in (english.body_text, english.body_html):
         assert session.official.full_name in body
