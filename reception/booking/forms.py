@@ -3,8 +3,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, Form, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    Form,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..accounts.forms import REQUIRED
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat
@@ -60,6 +70,24 @@ class BookingForm(FlaskForm):
     def validate_studio_id(self, field):
         if self.format.data == AttendanceFormat.VIDEO_STUDIO.value and not field.data:
             raise ValidationError(str(_l("Choose a video studio of an akimat in your region.")))
+
+
+class BallotApplyForm(BookingForm):
+    """Apply for a high-demand reception's draw: the booking's details, and what to do if not drawn."""
+
+    wants_waitlist = BooleanField(_l("If I am not drawn, put me on the official's waitlist"), default=True)
+
+
+class BallotWithdrawForm(FlaskForm):
+    """Withdraw an application before the draw (a button: the CSRF token is all it carries)."""
+
+
+class BallotOpenForm(FlaskForm):
+    """An assistant makes a reception booked by a draw."""
+
+    hours = IntegerField(_l("Applications are taken for (hours)"), default=24,
+                         validators=[DataRequired(message=REQUIRED), NumberRange(min=1, max=168, message=_l(
+                             "Between %(min)d and %(max)d hours."))])
 
 
 class WaitlistJoinForm(FlaskForm):

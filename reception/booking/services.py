@@ -78,8 +78,13 @@ def _alternatives(official_id: int, now: datetime):
 
 
 def _validate(citizen, slot, data: BookingData, now: datetime, config) -> Venue | None:
-    session = slot.session
     policy.check_slot_bookable(slot, citizen, now)
+    return validate_details(citizen, slot.session, data, config)
+
+
+def validate_details(citizen, session, data: BookingData, config) -> Venue | None:
+    """Check what the citizen asks for at ``session`` (format, studio, topic, summary) and the cap on active
+    appointments; return the studio of a video booking. Raises Invalid with the field to blame."""
     if data.format not in policy.allowed_formats(session):
         raise Invalid(_l("This reception cannot be attended in the chosen format."), field="format")
     studio = None

@@ -19,7 +19,7 @@ from ..directory.queries import body_choices, get, get_region_by_code, list_regi
 from ..extensions import db
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat, VisitingReception
 from ..video.access import call_window
-from . import policy, queries, services, waitlist
+from . import ballot, policy, queries, services, waitlist
 from .forms import BookingForm, RescheduleForm, SlotSearchForm, WaitlistJoinForm, WaitlistLeaveForm, format_choices
 from .models import AppointmentStatus, WaitlistStatus
 from .talon import qr_svg
@@ -119,6 +119,8 @@ def book(slot_id: int):
     if slot is None:
         abort(404)
     now = utcnow()
+    if slot.session.awaits_draw and now < slot.session.ballot_closes_at:
+        return redirect(url_for("ballot.apply", session_id=slot.session_id))  # citizens apply for its draw
     # A slot that cannot be booked (past, window closed, cancelled, other region) is answered
     # by the domain-error handler with its status, before any form is shown or saved.
     policy.check_slot_bookable(slot, current_user, now)
@@ -155,7 +157,8 @@ def book(slot_id: int):
 @citizen_required
 def my_appointments():
     return render_template("booking/my_appointments.html",
-                           appointments=queries.list_my_appointments(current_user.id), now=utcnow())
+                           appointments=queries.list_my_appointments(current_user.id), now=utcnow(),
+                           draws=ballot.my_entries(current_user.id))
 
 
 def _own_appointment_or_404(appointment_id: int):
