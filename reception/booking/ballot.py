@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 
 from ..audit.services import record_change, record_created
 from ..core.errors import Conflict, DomainError, Invalid
@@ -108,6 +108,9 @@ def apply(citizen, session: ReceptionSession, data: services.BookingData, wants_
     appointments) with the field to blame."""
     policy.check_can_apply_for_draw(session, citizen, now)
     studio = services.validate_details(citizen, session, data, config)
+    if db.session.scalar(select(exists().where(Appointment.citizen_id == citizen.id, Appointment.status.in_(
+            ACTIVE_STATUSES), Appointment.official_id == session.official_id))):
+        raise Invalid(services.MSG_SAME_OFFICIAL)  # the draw could not book them
     if not _guard(session.id, ReceptionSession.ballot_drawn_at.is_(None), ReceptionSession.ballot_closes_at > now):
         raise Invalid(_l("Applications for the draw have closed."))
     values = dict(session_id=session.id, citizen_id=citizen.id, format=data.format,

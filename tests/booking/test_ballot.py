@@ -136,6 +136,16 @@ def test_applying_twice_keeps_one_application_and_applying_after_the_close_is_re
     assert caught.value.field == "format"
 
 
+def test_a_citizen_with_an_appointment_with_the_official_cannot_apply(ctx, drawn_session, make_session, make_user,
+                                                                      booking_data, now):
+    session = drawn_session()
+    other = make_session(official=session.official, venue=session.venue, start=session.starts_at + timedelta(days=1))
+    citizen = make_user()
+    book_slot(citizen, other.slots[0].id, booking_data(), None, now, CONFIG)
+    with pytest.raises(Invalid, match="already have an active appointment with this official"):
+        ballot.apply(citizen, session, booking_data(), True, now, CONFIG)
+
+
 @pytest.mark.parametrize("language, applied, withdrawn", [
     ("en", "You have applied for the draw.", "Your application has been withdrawn."),
     ("ru", "Вы подали заявку на жеребьёвку.", "Ваша заявка отозвана."),
