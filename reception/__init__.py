@@ -99,6 +99,7 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .audit.views import bp as audit_bp
+    from .booking.ballot_views import bp as ballot_bp
     from .booking.staff import bp as staff_bp
     from .booking.views import bp as booking_bp
     from .calendars.views import bp as calendars_bp
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(schedule_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(booking_bp)
+    app.register_blueprint(ballot_bp)
     app.register_blueprint(requests_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(video_bp)

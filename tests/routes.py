@@ -99,6 +99,11 @@ for _endpoint in ("monitoring.map_regions", "monitoring.map_region", "monitoring
 for _endpoint in ("monitoring.map_body", "monitoring.attention", "monitoring.attention_report"):
     OWN_BODY_ROLES[_endpoint] = {Role.MONITOR}
 PUBLIC |= {"monitoring.results", "monitoring.results_body"}
+# Booking by lot: any citizen may open a session's draw page (the world's session is booked as usual, and
+# the page says so) and withdraw only their own application (another citizen has none: 404); opening a draw
+# is for the body's schedule managers (others 403, so in no set).
+CITIZEN_ONLY |= {"ballot.apply", "ballot.withdraw"}
+CITIZEN_OPEN |= {"ballot.apply"}
 
 
 def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 
 from ..core.cli import CommandGroup
 from ..core.clock import utcnow
 from ..extensions import db
+from .ballot import draw_due
 from .waitlist import expire_offers
 
-booking_cli = CommandGroup("booking", help="Bookings: the waitlist's offers.")
+booking_cli = CommandGroup("booking", help="Bookings: the waitlist's offers and the draws of high-demand receptions.")
 
 
 @booking_cli.command("expire-offers")
@@ -21,3 +23,15 @@ def expire_offers_command():
     db.session.commit()
     click.echo(f"expired {result.expired} offer(s), returned {result.returned} to the line, "
                f"offered {result.offered} slot(s) to the next in line")
+
+
+@booking_cli.command("draw-ballots")
+def draw_ballots_command():
+    """Hold the draw of every high-demand reception whose applications have closed (one commit each).
+
+    Run it every minute (cron or a systemd timer); several runs at once are safe: each draw is held once.
+    """
+    results = draw_due(utcnow(), current_app.config)
+    for r in results:
+        click.echo(f"session {r.session_id}: {len(r.order)} applicant(s), {len(r.won)} drawn, seed {r.seed}")
+    click.echo(f"held {len(results)} draw(s)")

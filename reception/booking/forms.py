@@ -89,6 +89,24 @@ class BookingForm(FlaskForm):
             raise ValidationError(str(_l("Choose a video studio of an akimat in your region.")))
 
 
+class BallotApplyForm(BookingForm):
+    """Apply for a high-demand reception's draw: the booking's details, and what to do if not drawn."""
+
+    wants_waitlist = BooleanField(_l("If I am not drawn, put me on the official's waitlist"), default=True)
+
+
+class BallotWithdrawForm(FlaskForm):
+    """Withdraw an application before the draw (a button: the CSRF token is all it carries)."""
+
+
+class BallotOpenForm(FlaskForm):
+    """An assistant makes a reception booked by a draw."""
+
+    hours = IntegerField(_l("Applications are taken for (hours)"), default=24,
+                         validators=[DataRequired(message=REQUIRED), NumberRange(min=1, max=168, message=_l(
+                             "Between %(min)d and %(max)d hours."))])
+
+
 class WaitlistJoinForm(FlaskForm):
     """Join an official's waitlist; the official comes preselected from the search or the official's page."""
 

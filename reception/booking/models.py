@@ -289,3 +289,56 @@ class WaitlistEntry(db.Model):
     visiting: Mapped[VisitingReception | None] = relationship()
     topic: Mapped[Topic | None] = relationship()
     offered_slot: Mapped[Slot | None] = relationship()
+
+
+class BallotStatus(enum.StrEnum):
+    APPLIED = "applied"      # waiting for the draw
+    WON = "won"              # drawn: the appointment is booked
+    LOST = "lost"            # not drawn (or drawn when the time could no longer be booked for them)
+    WITHDRAWN = "withdrawn"  # the citizen withdrew before the draw
+
+
+BALLOT_STATUS_LABELS = {
+    BallotStatus.APPLIED: _l("Applied: waiting for the draw"),
+    BallotStatus.WON: _l("Drawn: your reception is booked"),
+    BallotStatus.LOST: _l("Not drawn"),
+    BallotStatus.WITHDRAWN: _l("Withdrawn"),
+}
+
+
+class BallotEntry(db.Model):
+    """A citizen's application to a high-demand session's draw (reception.booking.ballot), with the details
+    the booking will carry if drawn."""
+
+    __tablename__ = "ballot_entries"
+    __table_args__ = (UniqueConstraint("session_id", "citizen_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("reception_sessions.id", ondelete="RESTRICT"))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    format: Mapped[AttendanceFormat] = mapped_column(str_enum(AttendanceFormat, "attendance_format"))
+    studio_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="RESTRICT"))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="RESTRICT"))
+    summary: Mapped[str] = mapped_column(Text)
+    appeal_numbers: Mapped[str | None] = mapped_column(String(255))
+    needs_wheelchair: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_sign_language: Mapped[bool] = mapped_column(Boolean, default=False)
+    co_applicants: Mapped[str | None] = mapped_column(Text)
+    # Not drawn: put on the official's waitlist (the citizen chose it when applying).
+    wants_waitlist: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[BallotStatus] = mapped_column(str_enum(BallotStatus, "ballot_status"),
+                                                 default=BallotStatus.APPLIED)
+    # Place in the draw's order (1 = drawn first) and the appointment it gave.
+    drawn_rank: Mapped[int | None] = mapped_column()
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    session: Mapped[ReceptionSession] = relationship()
+    citizen: Mapped[User] = relationship()
+    topic: Mapped[Topic] = relationship()
+    appointment: Mapped[Appointment | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return str(BALLOT_STATUS_LABELS[self.status])

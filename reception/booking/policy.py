@@ -20,17 +20,11 @@ def check_slot_bookable(slot, citizen, now: datetime) -> None:
     window opens and in request mode; a slot held for someone else is answered with Conflict.
     """
     session = slot.session
-    if session.status is not SessionStatus.PLANNED:
-        raise Invalid(_l("This reception has been cancelled or has already taken place."))
-    if not session.is_published:
-        raise Invalid(_l("This reception has not been published yet."))
+    check_session_receives(session, citizen)
     if slot.starts_at <= now:
         raise Invalid(_l("This time has already passed."))
     if now >= session.closes_at:
         raise Invalid(_l("Booking has closed."))
-    if session.restricted_region_id is not None and citizen.region_id != session.restricted_region_id:
-        raise Invalid(_l("This visiting reception is only for residents of %(region)s.",
-                         region=session.restricted_region.name))
     if is_held_for(slot, citizen.id, now):
         return
     if slot.held_until is not None and slot.held_until > now:
@@ -39,6 +33,31 @@ def check_slot_bookable(slot, citizen, now: datetime) -> None:
         raise Invalid(_l("Booking is not open yet."))
     if session.booking_mode is not BookingMode.SELF:
         raise Invalid(_l("This official takes requests: time is given after a review of the request."))
+    if session.awaits_draw:
+        raise Invalid(_l("The times of this reception are given by a draw: apply for the draw instead."))
+
+
+def check_session_receives(session, citizen) -> None:
+    """Raise :class:`Invalid` when ``session`` takes nobody (cancelled, held, unpublished) or not ``citizen``
+    (a visiting reception for residents of another region)."""
+    if session.status is not SessionStatus.PLANNED:
+        raise Invalid(_l("This reception has been cancelled or has already taken place."))
+    if not session.is_published:
+        raise Invalid(_l("This reception has not been published yet."))
+    if session.restricted_region_id is not None and citizen.region_id != session.restricted_region_id:
+        raise Invalid(_l("This visiting reception is only for residents of %(region)s.",
+                         region=session.restricted_region.name))
+
+
+def check_can_apply_for_draw(session, citizen, now: datetime) -> None:
+    """Raise :class:`Invalid` when ``citizen`` cannot apply for ``session``'s draw at ``now``."""
+    check_session_receives(session, citizen)
+    if session.ballot_closes_at is None:
+        raise Invalid(_l("This reception is not booked by a draw."))
+    if now < session.opens_at:
+        raise Invalid(_l("Applications for the draw are not open yet."))
+    if session.ballot_drawn_at is not None or now >= session.ballot_closes_at:
+        raise Invalid(_l("Applications for the draw have closed."))
 
 
 def allowed_formats(session) -> list[AttendanceFormat]:

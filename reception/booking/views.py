@@ -18,7 +18,7 @@ from ..directory.models import Official
 from ..directory.queries import get, get_region_by_code, list_regions, topic_choices
 from ..extensions import db, login_manager
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat, VisitingReception
-from . import lookup, policy, queries, services, waitlist
+from . import ballot, lookup, policy, queries, services, waitlist
 from .forms import (
     BookingForm,
     LookupForm,
@@ -162,6 +162,8 @@ def book(slot_id: int):
     if slot is None:
         abort(404)
     now = utcnow()
+    if slot.session.awaits_draw and now < slot.session.ballot_closes_at:
+        return redirect(url_for("ballot.apply", session_id=slot.session_id))  # citizens apply for its draw
     # A slot that cannot be booked (past, window closed, cancelled, other region) is answered
     # by the domain-error handler with its status, before any form is shown or saved.
     policy.check_slot_bookable(slot, current_user, now)
@@ -201,7 +203,8 @@ def book(slot_id: int):
 @citizen_required
 def my_appointments():
     return render_template("booking/my_appointments.html",
-                           appointments=queries.list_my_appointments(current_user.id), now=utcnow())
+                           appointments=queries.list_my_appointments(current_user.id), now=utcnow(),
+                           draws=ballot.my_entries(current_user.id))
 
 
 def _own_appointment_or_404(appointment_id: int):

@@ -94,6 +94,8 @@ def load_demo_data(today: date, *, history: bool = True) -> list[tuple[str, str]
     db.session.flush()
     loader.load_receptions(today)
     db.session.flush()
+    loader.load_draw()
+    db.session.flush()
     if history:
         load_history(today, loader.bodies, DEMO_PASSWORD)
         load_monitoring_actions(today)
@@ -106,6 +108,9 @@ def _next_working(calendar: WorkCalendar, start: date, weekday: int) -> date:
     while not calendar.is_working_day(day):
         day += timedelta(days=7)
     return day
+
+
+DRAW_AKIMAT = "akimat-kz-75"  # Almaty city: one of its akim's receptions is booked by a draw
 
 
 def akimat_code(region_code: str) -> str:
@@ -375,6 +380,29 @@ class _Loader:
             flag_for_review(assistant, coming, "Соответствует ли ответ акимата срокам, "
                                                "установленным законом?", now)
             break
+
+    def load_draw(self) -> None:
+        """Once: a coming reception of the Almaty city akim booked by a draw whose applications close in two
+        days, so that citizens can apply for it (and assistants see one)."""
+        from ..booking import ballot
+        from ..booking.models import ACTIVE_STATUSES, Appointment
+        from ..schedule.models import ReceptionSession, SessionStatus
+
+        akimat = self.bodies.get(DRAW_AKIMAT)
+        head = next((o for o in akimat.officials if o.is_head), None) if akimat else None
+        if head is None or db.session.scalar(select(ReceptionSession.id).where(
+                ReceptionSession.ballot_closes_at.is_not(None)).limit(1)) is not None:
+            return
+        now = utcnow()
+        booked = select(Appointment.session_id).where(Appointment.status.in_(ACTIVE_STATUSES),
+                                                      Appointment.session_id.is_not(None))
+        sessions = db.session.scalars(select(ReceptionSession).where(
+            ReceptionSession.official_id == head.id, ReceptionSession.status == SessionStatus.PLANNED,
+            ReceptionSession.is_published, ReceptionSession.opens_at <= now,
+            ReceptionSession.closes_at > now + timedelta(days=3), ReceptionSession.id.not_in(booked))
+            .order_by(ReceptionSession.starts_at.desc()).limit(1)).all()
+        if sessions:
+            ballot.open_ballot(sessions[0], 48, now)
 
     # --- reception hours ----------------------------------------------------------------------
 

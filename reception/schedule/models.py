@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -230,6 +231,11 @@ class ReceptionSession(db.Model):
                                                        index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # High demand (reception.booking.ballot): from opens_at until ballot_closes_at citizens apply, then the
+    # slots are drawn by lot; what the draw leaves free is booked as usual. The seed is kept for the record.
+    ballot_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ballot_drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ballot_seed: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     official: Mapped[Official] = relationship()
@@ -244,6 +250,11 @@ class ReceptionSession(db.Model):
     @property
     def timezone(self) -> str:
         return self.venue.region.timezone
+
+    @property
+    def awaits_draw(self) -> bool:
+        """Booked by lot and not drawn yet: citizens apply (until ballot_closes_at) instead of booking."""
+        return self.ballot_closes_at is not None and self.ballot_drawn_at is None
 
 
 class Slot(db.Model):
