@@ -194,3 +194,41 @@ class Race:
             me.critical = me.queued = False
             self._queued_behind.pop((me, me.txn), None)  # queued, but this transaction never got there
             me.txn += 1
+
+
+def run_racers(app, jobs, contended, sides=None) -> list[object]:
+    """Run ``jobs`` (callables taking nothing) at once, each in its own thread, application context and
+    transaction (committed when it returns, rolled back when it raises), as racers of their ``sides`` (one per
+    job; by default each its own) meeting at ``contended``; check that they met; return what each returned
+    ("done" for None) or raised."""
+    from reception.extensions import db
+
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list[object] = [None] * len(jobs)
+    sides = sides or [None] * len(jobs)
+    with app.app_context():
+        engine = db.engine
+
+    def run(i, job):
+        with app.app_context():
+            db.session.rollback()  # start without holding a transaction (SQLite: the write lock)
+            with race.racer(f"job {i}", side=sides[i]):
+                barrier.wait(timeout=30)
+                try:
+                    outcomes[i] = job() or "done"
+                    db.session.commit()
+                except Exception as exc:
+                    db.session.rollback()
+                    outcomes[i] = exc
+                finally:
+                    db.session.remove()
+
+    with Race(engine, contended) as race:
+        threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a racer hung"
+    race.assert_overlapped()
+    return outcomes

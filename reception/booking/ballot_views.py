@@ -13,9 +13,9 @@ from ..core.permissions import Permission, require_any
 from ..core.web import attach_error, render_form
 from ..directory.queries import get
 from ..extensions import db
-from ..schedule.models import AttendanceFormat, ReceptionSession
+from ..schedule.models import ReceptionSession
 from ..schedule.policy import can_manage_session
-from . import ballot, policy, queries, services
+from . import ballot, policy, queries
 from .forms import BallotApplyForm, BallotOpenForm, BallotWithdrawForm, format_choices
 from .views import citizen_required
 
@@ -52,11 +52,7 @@ def apply(session_id: int):
     session = _session_or_404(session_id)
     form = _apply_form(session)
     if form.validate_on_submit():
-        data = services.BookingData(
-            format=AttendanceFormat(form.format.data), topic_id=form.topic_id.data, summary=form.summary.data,
-            studio_id=form.studio_id.data or None, appeal_numbers=form.appeal_numbers.data,
-            needs_wheelchair=form.needs_wheelchair.data, needs_sign_language=form.needs_sign_language.data,
-            co_applicants=form.co_applicants.data)
+        data = form.booking_data()
         try:
             ballot.apply(current_user, session, data, form.wants_waitlist.data, utcnow(), current_app.config)
             db.session.commit()

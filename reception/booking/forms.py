@@ -20,6 +20,7 @@ from ..core.forms import REQUIRED
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat
 from .lookup import DEFAULT_MATCHES, MAX_MATCHES, MAX_QUERY, MIN_QUERY
 from .models import PARTICIPANT_KIND_LABELS, ParticipantKind
+from .services import BookingData
 
 
 def _strip(value):
@@ -83,6 +84,14 @@ class BookingForm(FlaskForm):
                                   validators=[Optional(), _too_long(2000)])
     idempotency_key = HiddenField(validators=[DataRequired(message=REQUIRED), Regexp(
         r"^[A-Za-z0-9_-]{16,48}$", message=_l("The form is damaged. Reload the page and send it again."))])
+
+    def booking_data(self) -> BookingData:
+        """What the citizen asked for, as the booking services take it (after validation)."""
+        return BookingData(
+            format=AttendanceFormat(self.format.data), topic_id=self.topic_id.data, summary=self.summary.data,
+            studio_id=self.studio_id.data or None, appeal_numbers=self.appeal_numbers.data,
+            needs_wheelchair=self.needs_wheelchair.data, needs_sign_language=self.needs_sign_language.data,
+            co_applicants=self.co_applicants.data)
 
     def validate_studio_id(self, field):
         if self.format.data == AttendanceFormat.VIDEO_STUDIO.value and not field.data:

@@ -169,11 +169,7 @@ def book(slot_id: int):
     policy.check_slot_bookable(slot, current_user, now)
     form = _booking_form(slot)
     if form.validate_on_submit():
-        data = services.BookingData(
-            format=AttendanceFormat(form.format.data), topic_id=form.topic_id.data, summary=form.summary.data,
-            studio_id=form.studio_id.data or None, appeal_numbers=form.appeal_numbers.data,
-            needs_wheelchair=form.needs_wheelchair.data, needs_sign_language=form.needs_sign_language.data,
-            co_applicants=form.co_applicants.data)
+        data = form.booking_data()
         try:
             appointment_id = services.book_slot(current_user, slot.id, data, form.idempotency_key.data, now,
                                                current_app.config, slot=slot).id

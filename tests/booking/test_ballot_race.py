@@ -5,7 +5,6 @@ once even when two dispatchers start it at the same moment."""
 from __future__ import annotations
 
 import itertools
-import threading
 from datetime import timedelta
 
 import pytest
@@ -26,7 +25,7 @@ from reception.notifications.models import OutboxMessage
 from reception.schedule.models import AttendanceFormat, ReceptionSession, Slot
 from tests.booking.fixtures import new_session
 from tests.conftest import _PASSWORD_HASH
-from tests.races import Race, statement
+from tests.races import run_racers, statement
 
 _seq = itertools.count(1)
 APPLICANTS, SLOTS = 8, 3
@@ -100,37 +99,6 @@ def _draw(app, world):
     return job
 
 
-def _race(app, jobs, sides):
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[object] = [None] * len(jobs)
-    with app.app_context():
-        engine = db.engine
-
-    def run(i, job):
-        with app.app_context():
-            db.session.rollback()
-            with race.racer(f"job {i}", side=sides[i]):
-                barrier.wait(timeout=30)
-                try:
-                    outcomes[i] = job() or "done"
-                    db.session.commit()
-                except Exception as exc:
-                    db.session.rollback()
-                    outcomes[i] = exc
-                finally:
-                    db.session.remove()
-
-    with Race(engine, SESSION_ROW) as race:
-        threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a racer hung"
-    race.assert_overlapped()
-    return outcomes
-
-
 def _run(app, job):
     with app.app_context():
         try:
@@ -146,8 +114,8 @@ def test_applications_at_the_close_are_either_drawn_or_refused_and_none_is_left_
     for citizen_id in early:
         _run(app, _apply(app, world, citizen_id))
 
-    outcomes = _race(app, [_draw(app, world), _draw(app, world)] + [_apply(app, world, c) for c in late],
-                     sides=["draw", "draw"] + ["apply"] * len(late))
+    outcomes = run_racers(app, [_draw(app, world), _draw(app, world)] + [_apply(app, world, c) for c in late],
+                          SESSION_ROW, sides=["draw", "draw"] + ["apply"] * len(late))
 
     draws = [o for o in outcomes[:2] if isinstance(o, ballot.DrawResult)]
     assert len(draws) == 1 and outcomes[:2].count("done") == 1, outcomes[:2]  # held once
@@ -183,7 +151,7 @@ def test_a_withdrawal_racing_the_draw_is_either_in_time_or_refused(app, world):
             entry = ballot.own_entry(citizens[0], world["session"])
             ballot.withdraw(db.session.get(User, citizens[0]), entry, world["closes"] - timedelta(seconds=1))
 
-    outcomes = _race(app, [_draw(app, world), withdraw], sides=["draw", "withdraw"])
+    outcomes = run_racers(app, [_draw(app, world), withdraw], SESSION_ROW, sides=["draw", "withdraw"])
     entry = _run(app, lambda: db.session.execute(select(BallotEntry.id, BallotEntry.status).where(
         BallotEntry.citizen_id == citizens[0], BallotEntry.session_id == world["session"])).one())
     if outcomes[1] == "done":

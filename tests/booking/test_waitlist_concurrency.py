@@ -8,7 +8,6 @@ the contended point until another is there too, as in test_concurrency.py. Runs 
 from __future__ import annotations
 
 import itertools
-import threading
 from dataclasses import dataclass
 
 import pytest
@@ -35,7 +34,7 @@ from reception.notifications.models import OutboxMessage
 from reception.schedule.models import AttendanceFormat, ReceptionSession, Slot
 from tests.booking.fixtures import new_session
 from tests.conftest import _PASSWORD_HASH
-from tests.races import Race, statement
+from tests.races import run_racers, statement
 
 _seq = itertools.count(1)
 JOINERS = 10
@@ -109,40 +108,6 @@ def _run(app, fn, *args):
             db.session.remove()
 
 
-def _race(app, jobs, contended, sides=None):
-    """Run ``jobs`` (callables taking nothing, inside an app context) at once, racers of different ``sides``
-    (one per job; by default each its own) meeting at ``contended``; check that they did, return outcomes."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[object] = [None] * len(jobs)
-    sides = sides or [None] * len(jobs)
-    with app.app_context():
-        engine = db.engine
-
-    def run(i, job):
-        with app.app_context():
-            db.session.rollback()  # start without holding a transaction (SQLite: the write lock)
-            with race.racer(f"job {i}", side=sides[i]):
-                barrier.wait(timeout=30)
-                try:
-                    outcomes[i] = job() or "done"
-                    db.session.commit()
-                except Exception as exc:
-                    db.session.rollback()
-                    outcomes[i] = exc
-                finally:
-                    db.session.remove()
-
-    with Race(engine, contended) as race:
-        threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a racer hung"
-    race.assert_overlapped()
-    return outcomes
-
-
 def _read(app, fn):
     with app.app_context():
         try:
@@ -183,8 +148,8 @@ def test_joins_racing_a_cancellation_never_offer_one_slot_twice_nor_leave_it_bes
 
     joiners = world.citizen_ids[2:2 + JOINERS]
     # The race is the cancellation against the joins (joins racing each other is not the point here).
-    outcomes = _race(app, [cancel] + [_join(c, world.official_id) for c in joiners], OFFICIAL_LOCK,
-                     sides=["cancel"] + ["join"] * JOINERS)
+    outcomes = run_racers(app, [cancel] + [_join(c, world.official_id) for c in joiners], OFFICIAL_LOCK,
+                          sides=["cancel"] + ["join"] * JOINERS)
 
     assert outcomes[0] == "done"
     refused = [o for o in outcomes[1:] if o != "done"]
@@ -219,7 +184,7 @@ def test_concurrent_offers_and_expiry_runs_hold_a_freed_slot_for_one_citizen(app
 
     # The offer runs race each other at the official's row. The expiry runs find no offer due (a new
     # offer runs for hours), so they never get there: they only must not disturb the offers.
-    outcomes = _race(app, [offer] * 6 + [expire] * 2, OFFICIAL_LOCK)
+    outcomes = run_racers(app, [offer] * 6 + [expire] * 2, OFFICIAL_LOCK)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     held_for, offered_to, waiting, mails = _read(app, lambda: _offer_state(world, world.slot_ids[0]))
     assert offered_to == [world.citizen_ids[2]]  # the first in line, once
@@ -237,8 +202,8 @@ def test_a_reschedule_racing_bookings_of_the_same_slot_has_one_winner_and_is_ato
                                       {"MAX_ACTIVE_APPOINTMENTS": 3}).id
 
     rivals = world.citizen_ids[1:12]
-    outcomes = _race(app, [move] + [(lambda c=c: _book(c, target, world)) for c in rivals], SLOT_LOCK,
-                     sides=["move"] + ["book"] * len(rivals))
+    outcomes = run_racers(app, [move] + [(lambda c=c: _book(c, target, world)) for c in rivals], SLOT_LOCK,
+                          sides=["move"] + ["book"] * len(rivals))
 
     winners = [o for o in outcomes if isinstance(o, int)]
     losers = [o for o in outcomes if not isinstance(o, int)]
