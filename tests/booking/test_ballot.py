@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -30,7 +31,6 @@ from reception.notifications.models import OutboxMessage
 from reception.schedule.models import AttendanceFormat
 from tests.booking.fixtures import new_session
 from tests.conftest import login, post_form
-from tests.dates import today
 
 CONFIG = {"MAX_ACTIVE_APPOINTMENTS": 3}
 
@@ -185,9 +185,9 @@ def test_bad_input_is_answered_with_422_and_nothing_is_written(client, drawn_ses
 
 # --- the draw --------------------------------------------------------------------------------------------
 
-def _received_today(citizen, make_session, topic, now, db):
-    """A reception held for ``citizen`` dated today (so in this quarter, whatever the date)."""
-    held = make_session(start=now - timedelta(hours=3), local_date=today(), opens_at=now - timedelta(days=5),
+def _received_on(day, citizen, make_session, topic, now, db):
+    """A reception held for ``citizen`` dated ``day``."""
+    held = make_session(start=now - timedelta(hours=3), local_date=day, opens_at=now - timedelta(days=5),
                         closes_at=now - timedelta(hours=4))
     db.session.add(Appointment(citizen_id=citizen.id, official_id=held.official_id, session_id=held.id,
                                slot_id=held.slots[0].id, format=AttendanceFormat.IN_PERSON, topic_id=topic.id,
@@ -200,7 +200,9 @@ def test_the_draw_books_first_timers_first_and_tells_the_rest(ctx, drawn_session
                                                               booking_data, now, db):
     session = drawn_session()  # three slots
     returning = make_user()
-    _received_today(returning, make_session, topic, now, db)
+    # Received on the day of the draw: in its quarter, whatever the date (the draw may fall in the next one).
+    draw_day = _after_close(session).astimezone(ZoneInfo(session.timezone)).date()
+    _received_on(draw_day, returning, make_session, topic, now, db)
     first_timers = [make_user() for _ in range(3)]
     no_waitlist = make_user()
     entries = _apply([returning, *first_timers], session, booking_data, now)
