@@ -262,17 +262,7 @@ def _tell_lost(entry: BallotEntry, session: ReceptionSession, now: datetime) -> 
 
 
 def due_sessions(now: datetime, limit: int = 50) -> list[int]:
+    """Sessions whose ballot has closed and has not been drawn, the longest waiting first."""
     return list(db.session.scalars(select(ReceptionSession.id).where(
         ReceptionSession.ballot_closes_at <= now, ReceptionSession.ballot_drawn_at.is_(None))
         .order_by(ReceptionSession.ballot_closes_at).limit(limit)))
-
-
-def draw_due(now: datetime, config) -> list[DrawResult]:
-    """Hold every draw whose ballot has closed, one transaction each (several runs at once are safe)."""
-    results = []
-    for session_id in due_sessions(now):
-        result = draw(session_id, now, config)
-        db.session.commit()
-        if result is not None:
-            results.append(result)
-    return results

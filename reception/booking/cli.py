@@ -7,7 +7,7 @@ from flask import current_app
 from ..core.cli import CommandGroup
 from ..core.clock import utcnow
 from ..extensions import db
-from .ballot import draw_due
+from .ballot import draw, due_sessions
 from .waitlist import expire_offers
 
 booking_cli = CommandGroup("booking", help="Bookings: the waitlist's offers and the draws of high-demand receptions.")
@@ -31,7 +31,12 @@ def draw_ballots_command():
 
     Run it every minute (cron or a systemd timer); several runs at once are safe: each draw is held once.
     """
-    results = draw_due(utcnow(), current_app.config)
-    for r in results:
-        click.echo(f"session {r.session_id}: {len(r.order)} applicant(s), {len(r.won)} drawn, seed {r.seed}")
-    click.echo(f"held {len(results)} draw(s)")
+    now, held = utcnow(), 0
+    for session_id in due_sessions(now):
+        result = draw(session_id, now, current_app.config)
+        db.session.commit()  # one transaction per draw
+        if result is not None:  # None: another run held it first
+            held += 1
+            click.echo(f"session {session_id}: {len(result.order)} applicant(s), {len(result.won)} drawn, "
+                       f"seed {result.seed}")
+    click.echo(f"held {held} draw(s)")

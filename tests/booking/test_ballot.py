@@ -283,3 +283,16 @@ def test_the_citizens_page_shows_the_result(ctx, client, drawn_session, make_use
     page = client.get(f"/reception/sessions/{session.id}/draw").get_data(as_text=True)
     assert "Drawn: your reception is booked" in page and "Your talon" in page
     assert "Drawn: your reception is booked" in client.get("/my/appointments/").get_data(as_text=True)
+
+
+def test_the_draw_command_holds_each_closed_draw_once(app, ctx, drawn_session, make_user, booking_data, now, db):
+    session = drawn_session()
+    entries = _apply([make_user(), make_user()], session, booking_data, now)
+    session.ballot_closes_at = utcnow() - timedelta(minutes=1)  # applications closed a minute ago
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["booking", "draw-ballots"])
+    assert result.exit_code == 0, result.output
+    assert f"session {session.id}: 2 applicant(s), 2 drawn" in result.output and "held 1 draw(s)" in result.output
+    assert {db.session.get(BallotEntry, e.id).status for e in entries} == {BallotStatus.WON}
+    assert "held 0 draw(s)" in runner.invoke(args=["booking", "draw-ballots"]).output
