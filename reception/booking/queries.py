@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import exists, func, null, or_, select
+from sqlalchemy import bindparam, exists, func, null, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from ..accounts.models import User, UserRole
@@ -186,15 +187,22 @@ def get_slot(slot_id: int, *, lock_for_citizen: int | None = None) -> Slot | Non
     """
     if not isinstance(slot_id, int) or not 0 < slot_id <= MAX_ID:
         return None
-    if lock_for_citizen is None:
+    return db.session.scalar(_slot_stmt(lock_for_citizen is not None),
+                             {"slot_id": slot_id, "citizen_id": lock_for_citizen})
+
+
+@cache
+def _slot_stmt(locking: bool):
+    """The statement of :func:`get_slot`, built once (the booking path runs it on every request)."""
+    slot_id = bindparam("slot_id")
+    if not locking:
         stmt = select(Slot)
     else:  # the citizen's row first: the lock order of check_active_cap (user, then slot)
         stmt = (select(Slot).select_from(User).join(Slot, Slot.id == slot_id)
-                .where(User.id == lock_for_citizen).with_for_update(of=[User, Slot], key_share=True)
+                .where(User.id == bindparam("citizen_id")).with_for_update(of=[User, Slot], key_share=True)
                 .execution_options(populate_existing=True))  # the hold as it is now, not as loaded before
-    stmt = _eager(stmt.join(Slot.session).join(ReceptionSession.official).join(Official.body)
+    return _eager(stmt.join(Slot.session).join(ReceptionSession.official).join(Official.body)
                   .join(ReceptionSession.venue).join(Venue.region).where(Slot.id == slot_id))
-    return db.session.scalar(stmt)
 
 
 @dataclass
@@ -212,13 +220,6 @@ class BookingChecks:
     next_id: int                  # the new appointment's id
 
 
-def _next_appointment_id():
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.nextval(func.pg_get_serial_sequence("appointments", "id"))
-    # SQLite: the transaction holds the one write lock (BEGIN IMMEDIATE), so nobody takes this id meanwhile.
-    return select(func.coalesce(func.max(Appointment.id), 0) + 1).scalar_subquery()
-
-
 def booking_checks(citizen_id: int, slot: Slot, topic_id: int, studio_id: int | None,
                    idempotency_key: str | None) -> BookingChecks:
     """Everything :func:`reception.booking.services.book_slot` checks against the database, in one statement.
@@ -227,29 +228,43 @@ def booking_checks(citizen_id: int, slot: Slot, topic_id: int, studio_id: int | 
     committed when it starts, so the counts include a booking of the same citizen that just committed.
     """
     session = slot.session
-    body_id = session.official.body_id
-    active = Appointment.status.in_(ACTIVE_STATUSES)
-    competences = select(body_topics.c.topic_id).where(body_topics.c.body_id == body_id)
-    columns = [
-        select(Appointment.id).where(Appointment.idempotency_key == idempotency_key).scalar_subquery()
-        if idempotency_key else None,
-        select(func.count()).select_from(Appointment).where(Appointment.citizen_id == citizen_id, active)
-        .scalar_subquery(),
-        exists().where(Appointment.slot_id == slot.id, active),
-        exists().where(Appointment.citizen_id == citizen_id, Appointment.official_id == session.official_id, active),
-        exists().where(Topic.id == topic_id, or_(~competences.exists(), Topic.id.in_(competences))),
-        select(Venue.region_id).where(Venue.id == studio_id, Venue.kind == VenueKind.STUDIO, Venue.is_active)
-        .scalar_subquery() if studio_id else None,
-        select(User.full_name).join(UserRole, UserRole.user_id == User.id)
-        .where(User.body_id == body_id, User.is_active, UserRole.role == Role.ASSISTANT)
-        .order_by(User.id).limit(1).scalar_subquery(),
-        select(WaitlistEntry.id).where(WaitlistEntry.citizen_id == citizen_id,
-                                       WaitlistEntry.official_id == session.official_id,
-                                       WaitlistEntry.status.in_(LIVE_WAITLIST)).limit(1).scalar_subquery(),
-        _next_appointment_id(),
-    ]
-    row = db.session.execute(select(*(null() if c is None else c for c in columns))).one()
+    stmt = _booking_checks_stmt(db.session.get_bind().dialect.name, idempotency_key is not None,
+                                studio_id is not None)
+    row = db.session.execute(stmt, {
+        "key": idempotency_key, "citizen": citizen_id, "slot": slot.id, "official": session.official_id,
+        "body": session.official.body_id, "topic": topic_id, "studio": studio_id}).one()
     return BookingChecks(row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4]), row[5], row[6], row[7], row[8])
+
+
+@cache
+def _booking_checks_stmt(dialect: str, with_key: bool, with_studio: bool):
+    """The statement of :func:`booking_checks`, built once per dialect and shape (every booking runs it:
+    building it anew each time cost more than running it)."""
+    citizen, official, body = bindparam("citizen"), bindparam("official"), bindparam("body")
+    active = Appointment.status.in_(ACTIVE_STATUSES)
+    competences = select(body_topics.c.topic_id).where(body_topics.c.body_id == body)
+    if dialect == "postgresql":
+        next_id = func.nextval(func.pg_get_serial_sequence("appointments", "id"))
+    else:  # SQLite: the transaction holds the one write lock (BEGIN IMMEDIATE), so nobody takes this id meanwhile.
+        next_id = select(func.coalesce(func.max(Appointment.id), 0) + 1).scalar_subquery()
+    columns = [
+        select(Appointment.id).where(Appointment.idempotency_key == bindparam("key")).scalar_subquery()
+        if with_key else null(),
+        select(func.count()).select_from(Appointment).where(Appointment.citizen_id == citizen, active)
+        .scalar_subquery(),
+        exists().where(Appointment.slot_id == bindparam("slot"), active),
+        exists().where(Appointment.citizen_id == citizen, Appointment.official_id == official, active),
+        exists().where(Topic.id == bindparam("topic"), or_(~competences.exists(), Topic.id.in_(competences))),
+        select(Venue.region_id).where(Venue.id == bindparam("studio"), Venue.kind == VenueKind.STUDIO,
+                                      Venue.is_active).scalar_subquery() if with_studio else null(),
+        select(User.full_name).join(UserRole, UserRole.user_id == User.id)
+        .where(User.body_id == body, User.is_active, UserRole.role == Role.ASSISTANT)
+        .order_by(User.id).limit(1).scalar_subquery(),
+        select(WaitlistEntry.id).where(WaitlistEntry.citizen_id == citizen, WaitlistEntry.official_id == official,
+                                       WaitlistEntry.status.in_(LIVE_WAITLIST)).limit(1).scalar_subquery(),
+        next_id,
+    ]
+    return select(*columns)
 
 
 def nearest_free_slots(slot: Slot, now: datetime, limit: int = 3) -> list[Slot]:

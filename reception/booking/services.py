@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import bindparam, delete, exists, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -65,13 +65,25 @@ def insert_or_none(model, values: dict) -> int | None:
     """
     table = model.__table__  # a Core insert of the table: no ORM bookkeeping on the booking path
     if db.session.get_bind().dialect.name == "postgresql":
-        stmt = pg_insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
-        return db.session.execute(stmt).scalar()
+        return db.session.execute(_insert_on_conflict_do_nothing(table, tuple(values)), values).scalar()
     try:
         with db.session.begin_nested():
             return db.session.execute(insert(table).values(**values)).inserted_primary_key[0]
     except IntegrityError:
         return None
+
+
+@cache
+def _insert_on_conflict_do_nothing(table, columns: tuple[str, ...]):
+    """The statement of :func:`insert_or_none` on PostgreSQL, written once per table and columns.
+
+    Text with typed parameters, not ``postgresql.insert(...).on_conflict_do_nothing()``: SQLAlchemy cannot
+    cache that construct's compiled form, so it was compiled anew on every booking.
+    """
+    quote = db.session.get_bind().dialect.identifier_preparer.quote
+    return text(f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+                f"VALUES ({', '.join(':' + c for c in columns)}) ON CONFLICT DO NOTHING RETURNING id"
+                ).bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
 
 
 def _validate(citizen, slot, data: BookingData, checks: queries.BookingChecks, now: datetime, config) -> int | None:

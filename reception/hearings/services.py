@@ -8,9 +8,10 @@ people pressing the same button at once exactly one wins and the other gets a Co
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User, UserRole
@@ -50,18 +51,26 @@ def competent_bodies(appointment: Appointment) -> list[Body]:
     Presidential Administration; never the official's own body. One statement."""
     official_body = appointment.official.body
     region_id = appointment.citizen.region_id
-    where_ok = [Body.region_id == region_id] if region_id else []
-    if official_body.level in (BodyLevel.CENTRAL, BodyLevel.PRESIDENTIAL):
-        where_ok.append(Body.level == BodyLevel.CENTRAL)
-    if not where_ok:
+    central = official_body.level in (BodyLevel.CENTRAL, BodyLevel.PRESIDENTIAL)
+    if not (region_id or central):
         return []
-    topic_ids = select(Topic.id).where(Topic.id == appointment.topic_id).union(
-        select(Topic.parent_id).where(Topic.id == appointment.topic_id, Topic.parent_id.is_not(None)))
-    stmt = (select(Body).join(body_topics, body_topics.c.body_id == Body.id)
-            .where(body_topics.c.topic_id.in_(topic_ids), Body.is_active, Body.id != official_body.id,
+    return list(db.session.scalars(_competent_bodies_stmt(bool(region_id), central), {
+        "region_id": region_id, "topic_id": appointment.topic_id, "official_body_id": official_body.id}))
+
+
+@cache
+def _competent_bodies_stmt(in_region: bool, central: bool):
+    """The statement of :func:`competent_bodies`, built once per shape (every booking runs it)."""
+    topic_id = bindparam("topic_id")
+    where_ok = [Body.region_id == bindparam("region_id")] if in_region else []
+    if central:
+        where_ok.append(Body.level == BodyLevel.CENTRAL)
+    topic_ids = select(Topic.id).where(Topic.id == topic_id).union(
+        select(Topic.parent_id).where(Topic.id == topic_id, Topic.parent_id.is_not(None)))
+    return (select(Body).join(body_topics, body_topics.c.body_id == Body.id)
+            .where(body_topics.c.topic_id.in_(topic_ids), Body.is_active, Body.id != bindparam("official_body_id"),
                    or_(*where_ok))
             .distinct().order_by(Body.id))
-    return list(db.session.scalars(stmt))
 
 
 def _add_invitation(appointment: Appointment, body: Body, *, required: bool, invited_by_id: int | None,
