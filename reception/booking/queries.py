@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, exists, func, null, or_, select
+from sqlalchemy import bindparam, exists, func, null, or_, select, tuple_
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from ..accounts.models import User, UserRole
@@ -20,6 +20,7 @@ from .models import ACTIVE_STATUSES, Appointment, WaitlistEntry, WaitlistStatus
 LIVE_WAITLIST = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
 
 DEFAULT_LIMIT = 50
+SEARCH_PAGE = 20  # results per page of the public search: a phone shows them without endless scrolling
 
 
 def _free_slots_stmt(now: datetime):
@@ -58,15 +59,39 @@ def _eager(stmt):
     )
 
 
+def page_cursor(slot: Slot) -> str:
+    """Where a page of search results ends: the last slot's start (microseconds since the epoch) and id."""
+    return f"{(slot.starts_at - _EPOCH) // timedelta(microseconds=1)}-{slot.id}"
+
+
+def parse_page_cursor(cursor: str) -> tuple[datetime, int] | None:
+    """The start and id a :func:`page_cursor` holds; None for one no slot can have made."""
+    micros, _, slot_id = cursor.partition("-")
+    try:
+        starts_at = _EPOCH + timedelta(microseconds=int(micros))
+    except OverflowError:
+        return None
+    return (starts_at, int(slot_id)) if 0 < int(slot_id) <= MAX_ID else None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def search_free_slots(region_code: str | None = None, body_id: int | None = None, official_id: int | None = None,
                       topic_id: int | None = None, date_from: date | None = None, date_to: date | None = None,
                       format: AttendanceFormat | None = None, *, now: datetime,
-                      limit: int = DEFAULT_LIMIT) -> list[Slot]:
+                      limit: int = DEFAULT_LIMIT, after: tuple[datetime, int] | None = None) -> list[Slot]:
     """Free slots, soonest first, with session, official, body, venue and region loaded, in one query.
 
     ``region_code`` is the region where the reception takes place; dates are the session's local dates.
+    ``after`` (a start and a slot id, see :func:`page_cursor`): only the slots that come after it.
     """
     stmt = _free_slots_stmt(now)
+    if after is not None:
+        starts_at, slot_id = after
+        # A session of a later slot has a local date no earlier than the UTC date before that start.
+        stmt = stmt.where(tuple_(Slot.starts_at, Slot.id) > tuple_(starts_at, slot_id),
+                          ReceptionSession.local_date >= (starts_at - timedelta(days=1)).date())
     order = (Slot.starts_at, Slot.id)
     if region_code:
         stmt = stmt.where(Region.code == region_code)

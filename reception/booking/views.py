@@ -77,20 +77,32 @@ def search():
     slots, next_free, searched = [], {}, bool(request.args)
     waitlist_official = None
     valid = form.validate() if searched else True
+    after = queries.parse_page_cursor(form.after.data) if valid and form.after.data else None
+    if valid and form.after.data and after is None:
+        form.after.errors.append(str(_l("This link to later times is damaged. Search again.")))
+        valid = False
+    later = None
     if valid:
         slots = queries.search_free_slots(
             region_code=form.region.data or None, body_id=form.body.data or None,
             official_id=form.official.data or None, topic_id=form.topic.data or None,
             date_from=form.date_from.data, date_to=form.date_to.data,
-            format=AttendanceFormat(form.format.data) if form.format.data else None, now=now)
+            format=AttendanceFormat(form.format.data) if form.format.data else None, now=now,
+            limit=queries.SEARCH_PAGE + 1, after=after)
+        if len(slots) > queries.SEARCH_PAGE:
+            slots = slots[:queries.SEARCH_PAGE]
+            later = url_for("booking.search", **{**request.args, "after": queries.page_cursor(slots[-1])})
         narrowed = any((form.region.data, form.topic.data, form.date_from.data, form.date_to.data, form.format.data))
-        next_free = queries.next_free_of_listed(slots, now, narrowed=narrowed)
-        if form.official.data and not slots and (not (narrowed or form.body.data)
-                                                 or not queries.next_free_slot_per_official([form.official.data], now)):
+        if after is None:  # the first page: each official's soonest time (later pages go on from there)
+            next_free = queries.next_free_of_listed(slots, now, narrowed=narrowed)
+        if form.official.data and not slots and after is None and (
+                not (narrowed or form.body.data) or not queries.next_free_slot_per_official([form.official.data], now)):
             # Nothing free at all, not only within these filters: the waitlist is the way in.
             waitlist_official = get(Official, form.official.data)
-    return render_template("booking/search.html", form=form, slots=slots, next_free=next_free,
-                           limit=queries.DEFAULT_LIMIT, waitlist_official=waitlist_official), 200 if valid else 422
+    return render_template("booking/search.html", form=form, slots=slots, next_free=next_free, later=later,
+                           first_page=url_for("booking.search", **{k: v for k, v in request.args.items()
+                                                                   if k != "after"}) if after else None,
+                           waitlist_official=waitlist_official), 200 if valid else 422
 
 
 @bp.get("/reception/lookup")

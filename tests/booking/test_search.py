@@ -2,6 +2,7 @@
 free slots and each official's next free slot, and query counts that do not grow with the directory."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -158,6 +159,40 @@ def test_a_regions_free_slots_come_soonest_first_across_days_officials_and_venue
     assert len(by_region) == 15
     assert [s.id for s in by_region] == [s.id for s in sorted(by_region, key=lambda s: (s.starts_at, s.id))]
     assert [s.id for s in by_region] == [s.id for s in queries.search_free_slots(body_id=body.id, now=utcnow())]
+
+
+def _listed_slot_ids(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r'href="/reception/slots/(\d+)/book"', page.split('id="results"')[1])]
+
+
+def test_search_pages_walk_every_free_slot_once_soonest_first_and_a_damaged_link_answers_422(
+        client, db, make_body, make_official, make_venue, make_session):
+    body = make_body(region=region("KZ-35"))
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    for n, hours in enumerate((74, 50, 51, 98)):  # 4 sessions of 12 slots, some at the same times
+        make_session(make_official(body=body), make_venue(body=body), start=now + timedelta(hours=hours),
+                     slots=12, minutes=10 if n % 2 else 20)
+    db.session.commit()
+    expected = [s.id for s in queries.search_free_slots(region_code="KZ-35", now=utcnow(), limit=100)]
+    assert len(expected) == 48
+    seen, url, pages = [], "/reception/?region=KZ-35", 0
+    while url:
+        page = client.get(url.split("#")[0])
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        listed = _listed_slot_ids(html)
+        assert len(listed) <= queries.SEARCH_PAGE
+        seen += listed
+        pages += 1
+        later = re.search(r'href="([^"]+)#results">', html)
+        url = later.group(1).replace("&amp;", "&") if later else None
+        if pages > 1:
+            assert "Soonest times" in html and "Next free time of each official" not in html
+    assert seen == expected and pages == 3
+    for damaged in ("12x-3", "99999999999999999999-1", "1-0"):
+        page = client.get("/reception/", query_string={"region": "KZ-35", "after": damaged})
+        assert page.status_code == 422
+        assert "This link to later times is damaged. Search again." in page.get_data(as_text=True)
 
 
 def test_the_next_free_slot_of_each_official_is_the_same_with_or_without_a_known_later_slot(
