@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
 
 
+_SQLITE_PASSING = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL",
+                   "SQLITE_PROTOCOL")
+
+
 def _messages():
     return {
         400: _("The request could not be understood."),
@@ -85,7 +89,9 @@ def _database_answer(exc: SQLAlchemyError) -> tuple[int, str | None] | None:
     if sqlstate.startswith("40"):
         return 409, _("Someone changed the same record at the same moment. Nothing was saved: send it again.")
     if isinstance(exc, OperationalError):
-        return 503, None
+        # SQLite calls a missing table an OperationalError too: only its lock, file and I/O errors pass.
+        name = getattr(exc.orig, "sqlite_errorname", None)
+        return (503, None) if name is None or name.startswith(_SQLITE_PASSING) else None
     if isinstance(exc, IntegrityError):
         return 409, None
     if isinstance(exc, DataError):
