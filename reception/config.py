@@ -136,8 +136,8 @@ def engine_options(url: str) -> dict:
     """Engine options per backend: SQLite gets a busy timeout (WAL is set per connection).
 
     No ``pool_pre_ping``: it costs a round trip on every request. A connection found dead (the
-    database restarted) fails its request, and SQLAlchemy then drops the whole pool, so the next
-    requests connect afresh.
+    database restarted) fails its request, answered 503 with Retry-After (reception.main.errors), and
+    SQLAlchemy then drops the whole pool, so the next requests connect afresh (tests/faults).
     """
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}

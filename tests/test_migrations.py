@@ -199,3 +199,111 @@ def test_0007_turns_each_outcome_into_one_question_and_the_downgrade_folds_them_
             assert _rows(conn, "SELECT instruction_id FROM instruction_reports") == [(1,)]
             assert "questions" not in inspect(conn).get_table_names()
         db.engine.dispose()
+
+
+# --- every downgrade over data: the demo plus bench-like bulk rows ---------------------------------------------
+
+# Bench-like rows in bulk (bench/database.py's shape at a reduced size, in SQL both databases run): an akimat per
+# region with an office and one official, and CITIZENS citizens; then each official receiving on DAYS days with
+# SLOTS slots (times computed here: the two databases share no date arithmetic).
+BULK_CITIZENS, BULK_DAYS, BULK_SLOTS = 2000, 10, 10
+BULK = [
+    """INSERT INTO bodies (code, level, region_id, name_kk, name_ru, name_en, is_active)
+       SELECT 'bulk-' || code, 'regional', id, name_kk, name_ru, name_en, :true FROM regions""",
+    """INSERT INTO venues (body_id, region_id, kind, name_kk, name_ru, name_en, address_kk, address_ru, address_en,
+                           is_active, created_at)
+       SELECT id, region_id, 'office', 'v', 'v', 'v', 'a', 'a', 'a', :true, :now
+       FROM bodies WHERE code LIKE 'bulk-%'""",
+    """INSERT INTO officials (body_id, full_name, position_kk, position_ru, position_en, is_head, is_active)
+       SELECT id, 'Official ' || code, 'p', 'p', 'p', :true, :true FROM bodies WHERE code LIKE 'bulk-%'""",
+    """INSERT INTO users (email, full_name, password_hash, language, region_id, is_active, created_at)
+       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :citizens)
+       SELECT 'citizen' || i || '@bulk.invalid', 'Citizen ' || i, 'x', 'ru', (SELECT min(id) FROM regions), :true,
+              :now FROM n""",
+    """INSERT INTO user_roles (user_id, role) SELECT id, 'citizen' FROM users WHERE email LIKE '%@bulk.invalid'""",
+]
+
+def _bulk_sessions_and_slots(conn, first_start: datetime, now: datetime) -> None:
+    places = conn.execute(text("SELECT o.id, v.id FROM officials o JOIN bodies b ON b.id = o.body_id "
+                               "JOIN venues v ON v.body_id = b.id WHERE b.code LIKE 'bulk-%' ORDER BY o.id")).all()
+    length = timedelta(minutes=20)
+    starts = [first_start + timedelta(days=n) for n in range(BULK_DAYS)]
+    sessions = [{"official": official, "venue": venue, "day": start.date(), "starts": start,
+                 "ends": start + BULK_SLOTS * length, "opens": now - timedelta(days=1),
+                 "closes": start - timedelta(days=1), "now": now}
+                for official, venue in places for start in starts]
+    conn.execute(text(
+        """INSERT INTO reception_sessions (official_id, venue_id, kind, local_date, starts_at, ends_at,
+               allow_in_person, allow_video_studio, booking_mode, opens_at, closes_at, status, created_at)
+           VALUES (:official, :venue, 'regular', :day, :starts, :ends, true, false, 'self', :opens, :closes,
+                   'planned', :now)"""), sessions)
+    ids = conn.execute(text("SELECT s.id FROM reception_sessions s JOIN officials o ON o.id = s.official_id "
+                            "JOIN bodies b ON b.id = o.body_id WHERE b.code LIKE 'bulk-%' ORDER BY s.id")).scalars()
+    slots = [{"session": session_id, "starts": session["starts"] + n * length,
+              "ends": session["starts"] + (n + 1) * length}
+             for session_id, session in zip(ids, sessions, strict=True) for n in range(BULK_SLOTS)]
+    conn.execute(text("INSERT INTO slots (session_id, starts_at, ends_at) VALUES (:session, :starts, :ends)"), slots)
+
+
+def _counts(conn) -> dict[str, int]:
+    tables = sorted(set(inspect(conn).get_table_names()) - {"alembic_version"})
+    return {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() for table in tables}
+
+
+def test_every_migration_downgrades_to_the_first_and_upgrades_again_over_the_demo_and_bench_data(fresh_database):
+    """At the head with `flask demo load`'s data (its year of history included) and bench-like rows in bulk,
+    each revision is downgraded one step at a time to the first, then everything is upgraded again: no step
+    fails; a table a step keeps keeps its rows; after the way back up the tables that were kept all along have
+    their rows, and the schema is the models' again."""
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade, upgrade
+
+    from reception import create_app
+    from reception.cli.demo import load_demo_data
+    from reception.core.clock import local_today, utcnow
+    from reception.directory.reference import load_reference_data
+
+    url, engine_options = fresh_database
+    app = create_app({"ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": url,
+                      "SQLALCHEMY_ENGINE_OPTIONS": engine_options})
+    migrations = str(Path(__file__).resolve().parent.parent / "migrations")
+    now = utcnow()
+    starts = (now + timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
+    params = {"true": True, "false": False, "now": now, "citizens": BULK_CITIZENS, "days": BULK_DAYS,
+              "slots": BULK_SLOTS, "day": starts.date(), "starts": starts, "ends": starts + timedelta(hours=1),
+              "opens": now - timedelta(days=1), "closes": starts - timedelta(days=1)}
+    with app.app_context():
+        upgrade(directory=migrations)
+        load_reference_data()
+        with app.test_request_context(base_url="http://reception.test"):  # as the CLI runs it (links in e-mails)
+            load_demo_data(local_today())
+            db.session.commit()
+        with db.engine.begin() as conn:
+            for statement in BULK:
+                conn.execute(text(statement), params)
+            _bulk_sessions_and_slots(conn, starts, now)
+        db.session.remove()
+        script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config(migrations))
+        revisions = [rev.revision for rev in reversed(list(script.walk_revisions()))]  # first to head
+        with db.engine.connect() as conn:
+            at_head = before = _counts(conn)
+        assert before["users"] > BULK_CITIZENS and before["appointments"] > 100 and before["slots"] > 2000
+        for revision in reversed(revisions[:-1]):
+            db.engine.dispose()
+            downgrade(directory=migrations, revision=revision)
+            with db.engine.connect() as conn:
+                after = _counts(conn)
+            lost = {table: (before[table], after[table]) for table in after
+                    if table in before and after[table] != before[table]}
+            assert lost == {}, f"downgrade to {revision} changed the rows of {lost}"
+            before = after
+        at_first = before
+        db.engine.dispose()
+        upgrade(directory=migrations)
+        with db.engine.connect() as conn:
+            again = _counts(conn)
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, db.metadata)
+        db.engine.dispose()
+    assert diff == []
+    assert {table: again[table] for table in at_first} == {table: at_head[table] for table in at_first}

@@ -150,6 +150,9 @@ def downgrade():
     with op.batch_alter_table('appointments', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_appointments_redirect_body_id_bodies'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_appointments_decided_by_id_users'), type_='foreignkey')
+        # The enum columns' CHECK constraints go first: SQLite's batch copy would keep them, naming dropped columns.
+        batch_op.drop_constraint(batch_op.f('ck_appointments_decline_ground'), type_='check')
+        batch_op.drop_constraint(batch_op.f('ck_appointments_request_decision'), type_='check')
         batch_op.drop_column('decided_by_id')
         batch_op.drop_column('decided_at')
         batch_op.drop_column('redirect_due_on')
