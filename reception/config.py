@@ -30,8 +30,8 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "SMS_GATEWAY_URL": ("", "the SMS gateway's HTTP(S) address; the message is POSTed there"),
     "SMS_GATEWAY_AUTH": ("", "the Authorization header sent to the gateway, e.g. 'Bearer …' or 'Basic …'"),
     "SMS_GATEWAY_BODY": ('{"to": "$to", "text": "$text"}',
-                         "the request body; $to (E.164 phone), $text, $id and $key (the idempotency key) are filled in (JSON-escaped "
-                         "for a JSON content type, URL-encoded for a form)"),
+                         "the request body; $to (E.164 phone), $text, $id and $key (the idempotency key) are filled "
+                         "in (JSON-escaped for a JSON content type, URL-encoded for a form)"),
     "SMS_GATEWAY_CONTENT_TYPE": ("application/json", "the request's Content-Type (application/json or "
                                                      "application/x-www-form-urlencoded)"),
     "SMS_TIMEOUT": (20, "seconds one SMS may take to hand to the gateway, connecting included (then cut off and "
