@@ -87,6 +87,12 @@ class Deadline:
             raise TimeoutError(f"no answer within {self.seconds:g} s")
         return left
 
+    def ended(self, exc: BaseException) -> bool:
+        """Whether ``exc`` means the time ran out (the watchdog shut the socket, or a socket's own timeout,
+        which is never more than the time left, fired)."""
+        return self.expired or isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None),
+                                                                           TimeoutError)
+
     def watch(self, sock: socket.socket | None) -> None:
         if sock is None:
             return
@@ -205,7 +211,7 @@ def send_smtp(message: OutboxMessage, config, timeout: float | None = None) -> N
             raise DeliveryError(f"SMTP {host}:{port} refused the recipient: {code} "
                                 f"{reason.decode('utf-8', 'replace')[:300]}") from None
         except (smtplib.SMTPException, OSError) as exc:
-            if deadline.expired:
+            if deadline.ended(exc):
                 raise DeliveryError(f"SMTP {host}:{port}: no answer within {timeout:g} s "
                                     "(RECEPTION_SMTP_TIMEOUT)") from None
             raise DeliveryError(f"SMTP {host}:{port}: {exc.__class__.__name__}: {exc}"[:500]) from None
@@ -288,7 +294,7 @@ def send_sms_http(message: OutboxMessage, config, timeout: float | None = None) 
             raise DeliveryError(f"SMS gateway {target} answered {exc.code}: "
                                 f"{exc.read(300).decode('utf-8', 'replace')}") from None
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            if deadline.expired:
+            if deadline.ended(exc):
                 raise DeliveryError(f"SMS gateway {target}: no answer within {timeout:g} s "
                                     "(RECEPTION_SMS_TIMEOUT)") from None
             raise DeliveryError(f"SMS gateway {target}: {getattr(exc, 'reason', exc)}"[:500]) from None
