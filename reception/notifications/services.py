@@ -7,11 +7,26 @@ channel, the language, the due time, the template's name and its context as refe
 the recipient's language and with the records as they are at that time, keeps what it rendered on
 the row and sends that (a retry sends the same text, attachment, Date and Message-ID).
 
-Dispatchers claim due rows with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite has one writer at a
-time) and a lease, send each outside the claiming transaction, and record the result; several
-dispatchers never take the same row. A dispatcher that dies between sending and recording leaves
-the row claimed until its lease runs out; it is then sent again (at least once, never twice by two
-live dispatchers).
+Dispatching is exactly once among live dispatchers, however slow a gateway is, on PostgreSQL (any
+number of processes: ``FOR UPDATE SKIP LOCKED``) and SQLite (one writer: claims take turns):
+
+- A dispatcher claims one row at a time, just before sending it (:func:`claim_next`): status
+  ``sending``, ``attempts`` raised by one (which names this claim: nobody else's claim of the row has
+  the same number) and a lease, ``locked_until``, of twice the channel's send limit plus
+  :data:`LEASE_SLACK` (:func:`lease_for`).
+- Every send has a hard limit (RECEPTION_SMTP_TIMEOUT, RECEPTION_SMS_TIMEOUT; see
+  :class:`.channels.Deadline`), and a send starts only when at least that limit plus the slack is
+  left of the lease (renewed first if not), so the send ends while the claim stands.
+- Every write after the claim (what was rendered, the lease renewed, sent, to retry, failed, dropped)
+  is a compare-and-set: it changes the row only where this claim still stands, in the statement that
+  checks it. No transaction is open while a message is on its way.
+
+What no protocol closes: a dispatcher that dies (or stalls past its lease) after the gateway accepted
+a message and before the row was marked sent. The row cannot tell, so the message is sent again once
+the lease has passed: at least once, never lost. A retry carries the same Message-ID (e-mail) or
+Idempotency-Key (SMS; ``$key`` in the gateway's body) so that the receiving side can drop the twin.
+A dispatcher killed before the gateway accepted the message leaves only its claim behind; the message
+is sent, once, when the lease has passed.
 """
 from __future__ import annotations
 
