@@ -90,8 +90,12 @@ class Deadline:
     def ended(self, exc: BaseException) -> bool:
         """Whether ``exc`` means the time ran out (the watchdog shut the socket, or a socket's own timeout,
         which is never more than the time left, fired)."""
-        return self.expired or isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None),
-                                                                           TimeoutError)
+        seen: BaseException | None = exc
+        while seen is not None and not self.expired:  # smtplib and urllib wrap the timeout in their own errors
+            if isinstance(seen, TimeoutError) or isinstance(getattr(seen, "reason", None), TimeoutError):
+                return True
+            seen = seen.__cause__ or seen.__context__
+        return self.expired
 
     def watch(self, sock: socket.socket | None) -> None:
         if sock is None:
