@@ -39,8 +39,10 @@ ROOT = Path(__file__).resolve().parents[2]
 THEN = datetime(2001, 1, 1, 12, 0, tzinfo=UTC)  # the messages' due time: long past for every clock
 MESSAGES = 16
 DELAY = 2.5  # seconds the server takes per message
-SEND_LIMIT = 4  # RECEPTION_SMTP_TIMEOUT for the test: a claim lasts 2 x 4 + 10 = 18 s, less than one
+SEND_LIMIT = 8  # RECEPTION_SMTP_TIMEOUT for the test: a claim lasts 2 x 8 + 10 = 26 s, less than one
 #               dispatcher needs for all the messages (16 x 2.5 = 40 s)
+COMPANY = 5.0  # the server holds the first message (at most this long, plus DELAY: within SEND_LIMIT)
+#               until a second is being sent, so that the dispatchers are seen to overlap
 WAIT = 120.0  # seconds to wait for the dispatchers at most (a guard: they finish long before)
 
 
@@ -149,7 +151,7 @@ def test_dispatcher_processes_and_a_slow_mail_server_deliver_every_message_exact
         app, database_url, engine, committed, slow_smtp, tmp_path, count):
     ids = committed(MESSAGES, f"slow{count}")
     slow_smtp.delay = DELAY
-    slow_smtp.wait_for_company = 10.0  # the first message waits (at most 10 s) until a second is being sent
+    slow_smtp.wait_for_company = COMPANY
     dispatchers = Dispatchers(database_url, slow_smtp.port, tmp_path)
     try:
         for _ in range(count):
