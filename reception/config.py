@@ -24,15 +24,18 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "SMTP_SECURITY": ("starttls", "starttls, tls (implicit, port 465) or none (a relay on loopback only)"),
     "SMTP_USERNAME": ("", "SMTP login; empty: no login"),
     "SMTP_PASSWORD": ("", "SMTP password"),
-    "SMTP_TIMEOUT": (30, "seconds to wait for the SMTP server"),
+    "SMTP_TIMEOUT": (30, "seconds one e-mail may take to send, connecting included (then cut off and retried); "
+                         "a dispatcher's claim on it lasts twice this plus 10 s"),
     "SMS_TRANSPORT": ("console", "how SMS leave: console (the dispatcher prints them) or http (a gateway)"),
     "SMS_GATEWAY_URL": ("", "the SMS gateway's HTTP(S) address; the message is POSTed there"),
     "SMS_GATEWAY_AUTH": ("", "the Authorization header sent to the gateway, e.g. 'Bearer …' or 'Basic …'"),
     "SMS_GATEWAY_BODY": ('{"to": "$to", "text": "$text"}',
-                         "the request body; $to (E.164 phone), $text and $id are filled in (JSON-escaped "
-                         "for a JSON content type, URL-encoded for a form)"),
+                         "the request body; $to (E.164 phone), $text, $id and $key (the idempotency key) are filled "
+                         "in (JSON-escaped for a JSON content type, URL-encoded for a form)"),
     "SMS_GATEWAY_CONTENT_TYPE": ("application/json", "the request's Content-Type (application/json or "
                                                      "application/x-www-form-urlencoded)"),
+    "SMS_TIMEOUT": (20, "seconds one SMS may take to hand to the gateway, connecting included (then cut off and "
+                        "retried); a dispatcher's claim on it lasts twice this plus 10 s"),
     "NOTIFY_MAX_ATTEMPTS": (5, "sending attempts before a message is marked failed (retries back off: "
                                "1, 2, 4, 8 … minutes)"),
     "MAX_CONTENT_LENGTH": (2 * 1024 * 1024, "largest request body accepted, in bytes"),
@@ -63,7 +66,7 @@ SETTINGS: dict[str, tuple[object, str]] = {
 
 _INT_KEYS = {"PASSWORD_RESET_MAX_AGE", "MAX_CONTENT_LENGTH", "MAX_ATTACHMENT_MB", "MAX_ACTIVE_APPOINTMENTS",
              "OFFER_HOLD_HOURS", "WAITLIST_HOLD_HOURS", "JITSI_JOIN_BEFORE_MINUTES", "JITSI_JOIN_AFTER_MINUTES",
-             "SMTP_PORT", "SMTP_TIMEOUT", "NOTIFY_MAX_ATTEMPTS", "PROXY_COUNT",
+             "SMTP_PORT", "SMTP_TIMEOUT", "SMS_TIMEOUT", "NOTIFY_MAX_ATTEMPTS", "PROXY_COUNT",
              "FOLLOWUP_WARN_DAYS"}
 _BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
 

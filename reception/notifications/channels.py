@@ -2,14 +2,27 @@
 
 Each sender raises :class:`DeliveryError` with a short reason (logged and shown to administrators
 with the message); credentials never appear in it.
+
+Every send has a hard time limit (:class:`Deadline`: RECEPTION_SMTP_TIMEOUT for e-mail,
+RECEPTION_SMS_TIMEOUT for SMS) covering the whole exchange, connecting included: when it is up the
+connection is shut, whatever it was waiting for. The dispatcher's claim on a message is derived from
+that limit and always outlasts it (see :mod:`.services`). Every attempt at one outbox row carries the
+same key (:func:`message_key`): the e-mail's Message-ID and the SMS gateway's ``Idempotency-Key``
+header (and ``$key`` in its body), so a receiver can tell a resend from a new message.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.client
 import json
 import re
 import smtplib
+import socket
 import ssl
 import sys
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,7 +32,8 @@ from string import Template
 
 from .models import Channel, OutboxMessage
 
-SMS_TIMEOUT_SECONDS = 20
+DEFAULT_SMTP_TIMEOUT = 30
+DEFAULT_SMS_TIMEOUT = 20
 _METHOD = re.compile(r"^METHOD:(\w+)\r?$", re.M)
 
 
@@ -27,16 +41,98 @@ class DeliveryError(Exception):
     """The message could not be handed over; it will be retried (or marked failed)."""
 
 
-def send(message: OutboxMessage, config) -> None:
-    """Hand one message to its channel; raises DeliveryError when that fails."""
+def send_timeout(channel: Channel, config) -> float:
+    """Seconds one send of a message of ``channel`` may take at most, connecting included."""
+    if channel is Channel.EMAIL:
+        return float(config.get("SMTP_TIMEOUT") or DEFAULT_SMTP_TIMEOUT)
+    return float(config.get("SMS_TIMEOUT") or DEFAULT_SMS_TIMEOUT)
+
+
+def message_key(message: OutboxMessage) -> str:
+    """The key of an outbox row, the same on every attempt: ``<created, ms>.outbox-<id>``.
+
+    The row's creation time keeps it unique across databases (ids restart in a new one); it is the
+    local part of the e-mail's Message-ID and the SMS gateway's Idempotency-Key.
+    """
+    stamp = int(message.created_at.timestamp() * 1000) if message.created_at else 0
+    return f"{stamp}.outbox-{message.id}"
+
+
+class Deadline:
+    """A send's time limit. The sockets it watches are shut when the time is up, whatever they are
+    waiting for (a connection, a slow reply, a reply trickling in byte by byte), so the send ends then
+    with an error; before a socket is watched (while connecting) its own timeout is what is left."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+
+    def left(self) -> float:
+        """Seconds left; raises TimeoutError when none are."""
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            self.expired = True
+            raise TimeoutError(f"no answer within {self.seconds:g} s")
+        return left
+
+    def ended(self, exc: BaseException) -> bool:
+        """Whether ``exc`` means the time ran out (the watchdog shut the socket, or a socket's own timeout,
+        which is never more than the time left, fired)."""
+        seen: BaseException | None = exc
+        while seen is not None and not self.expired:  # smtplib and urllib wrap the timeout in their own errors
+            if isinstance(seen, TimeoutError) or isinstance(getattr(seen, "reason", None), TimeoutError):
+                return True
+            seen = seen.__cause__ or seen.__context__
+        return self.expired
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            if not self.expired:
+                self._sockets.append(sock)
+                return
+        _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    # The plain socket's shutdown, also under TLS: a read blocked in another thread returns at once
+    # (SSLSocket.shutdown would drop its TLS state under that read's feet).
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def send(message: OutboxMessage, config, timeout: float | None = None) -> None:
+    """Hand one message to its channel within ``timeout`` seconds (default: the channel's configured
+    limit); raises DeliveryError when that fails or takes longer."""
+    timeout = min(timeout or send_timeout(message.channel, config), send_timeout(message.channel, config))
     if message.channel is Channel.EMAIL:
         transport = config.get("MAIL_TRANSPORT") or "console"
         if transport == "smtp":
-            return send_smtp(message, config)
+            return send_smtp(message, config, timeout)
     else:
         transport = config.get("SMS_TRANSPORT") or "console"
         if transport == "http":
-            return send_sms_http(message, config)
+            return send_sms_http(message, config, timeout)
     if transport != "console":
         raise DeliveryError(f"unknown transport {transport!r} for {message.channel}")
     return send_console(message, config)
@@ -63,10 +159,9 @@ def build_email(message: OutboxMessage, config) -> EmailMessage:
     email["Date"] = formatdate(rendered_at.timestamp() if rendered_at else None, localtime=False)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     # One Message-ID per outbox row, the same on every attempt: a receiving server can tell a resend after a
-    # crash from a new message. The row's creation time keeps it unique across databases; it is short
-    # enough never to be folded onto a second header line.
-    stamp = int(message.created_at.timestamp() * 1000) if message.created_at else 0
-    email["Message-ID"] = f"<{stamp}.outbox-{message.id}@{domain}>"
+    # crash from a new message. It is short enough never to be folded onto a second header line.
+    key = message_key(message)
+    email["Message-ID"] = f"<{key}@{domain}>"
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
@@ -80,43 +175,57 @@ def build_email(message: OutboxMessage, config) -> EmailMessage:
     email["Content-Language"] = message.locale
     # Boundaries named after the row instead of random ones: every attempt sends the same bytes.
     for n, part in enumerate(p for p in email.walk() if p.is_multipart()):
-        part.set_boundary(f"=_outbox-{message.id}-{stamp}-{n}")
+        part.set_boundary(f"=_outbox-{message.id}-{key.partition('.')[0]}-{n}")
     return email
 
 
-def send_smtp(message: OutboxMessage, config) -> None:
+def send_smtp(message: OutboxMessage, config, timeout: float | None = None) -> None:
+    """Hand an e-mail to the SMTP server within ``timeout`` seconds (default RECEPTION_SMTP_TIMEOUT)."""
     host, port = config.get("SMTP_HOST") or "127.0.0.1", int(config.get("SMTP_PORT") or 587)
     security = (config.get("SMTP_SECURITY") or "starttls").lower()
-    timeout = int(config.get("SMTP_TIMEOUT") or 30)
+    if security not in ("starttls", "tls", "none"):
+        raise DeliveryError(f"RECEPTION_SMTP_SECURITY must be starttls, tls or none, not {security!r}")
+    timeout = timeout or send_timeout(Channel.EMAIL, config)
     email = build_email(message, config)
-    try:
-        if security == "tls":
-            server = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
-        else:
-            server = smtplib.SMTP(host, port, timeout=timeout)
-        with server:
-            if security == "starttls":
-                server.starttls(context=ssl.create_default_context())
-            elif security not in ("none", "tls"):
-                raise DeliveryError(f"RECEPTION_SMTP_SECURITY must be starttls, tls or none, not {security!r}")
-            if config.get("SMTP_USERNAME"):
-                server.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
-            server.send_message(email)
-    except smtplib.SMTPResponseException as exc:
-        raise DeliveryError(f"SMTP {host}:{port} answered {exc.smtp_code}: "
-                            f"{exc.smtp_error.decode('utf-8', 'replace')[:300]}") from None
-    except smtplib.SMTPRecipientsRefused as exc:
-        code, reason = next(iter(exc.recipients.values()))
-        raise DeliveryError(f"SMTP {host}:{port} refused the recipient: {code} "
-                            f"{reason.decode('utf-8', 'replace')[:300]}") from None
-    except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(f"SMTP {host}:{port}: {exc.__class__.__name__}: {exc}"[:500]) from None
+    with Deadline(timeout) as deadline:
+        try:
+            if security == "tls":
+                server = smtplib.SMTP_SSL(timeout=deadline.left(), context=ssl.create_default_context())
+            else:
+                server = smtplib.SMTP(timeout=deadline.left())
+            try:
+                server.connect(host, port)
+                deadline.watch(server.sock)
+                if security == "starttls":
+                    server.starttls(context=ssl.create_default_context())
+                    deadline.watch(server.sock)  # the TLS socket took over the connection
+                if config.get("SMTP_USERNAME"):
+                    server.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
+                server.send_message(email)
+                # Accepted: whatever QUIT answers (or not) does not make it unsent.
+                with contextlib.suppress(smtplib.SMTPException, OSError):
+                    server.quit()
+            finally:
+                server.close()
+        except smtplib.SMTPResponseException as exc:
+            raise DeliveryError(f"SMTP {host}:{port} answered {exc.smtp_code}: "
+                                f"{exc.smtp_error.decode('utf-8', 'replace')[:300]}") from None
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reason = next(iter(exc.recipients.values()))
+            raise DeliveryError(f"SMTP {host}:{port} refused the recipient: {code} "
+                                f"{reason.decode('utf-8', 'replace')[:300]}") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            if deadline.ended(exc):
+                raise DeliveryError(f"SMTP {host}:{port}: no answer within {timeout:g} s "
+                                    "(RECEPTION_SMTP_TIMEOUT)") from None
+            raise DeliveryError(f"SMTP {host}:{port}: {exc.__class__.__name__}: {exc}"[:500]) from None
 
 
 def sms_request_body(message: OutboxMessage, config) -> bytes:
-    """The gateway's body from RECEPTION_SMS_GATEWAY_BODY with $to, $text and $id filled in."""
+    """The gateway's body from RECEPTION_SMS_GATEWAY_BODY with $to, $text, $id and $key filled in."""
     content_type = (config.get("SMS_GATEWAY_CONTENT_TYPE") or "application/json").lower()
-    values = {"to": message.recipient, "text": message.body_text, "id": str(message.id)}
+    values = {"to": message.recipient, "text": message.body_text, "id": str(message.id),
+              "key": message_key(message)}
     if "json" in content_type:
         values = {k: json.dumps(v, ensure_ascii=False)[1:-1] for k, v in values.items()}  # escaped, no quotes
     elif "x-www-form-urlencoded" in content_type:
@@ -125,22 +234,73 @@ def sms_request_body(message: OutboxMessage, config) -> bytes:
     return Template(template).safe_substitute(values).encode("utf-8")
 
 
-def send_sms_http(message: OutboxMessage, config) -> None:
+class _WatchedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, deadline: Deadline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+
+    def connect(self):
+        self.timeout = self.deadline.left()
+        super().connect()
+        self.deadline.watch(self.sock)
+
+
+class _WatchedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, deadline: Deadline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+
+    def connect(self):
+        self.timeout = self.deadline.left()
+        super().connect()
+        self.deadline.watch(self.sock)
+
+
+class _WatchedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: Deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(_WatchedHTTPConnection, deadline=self.deadline), req)
+
+
+class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: Deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def https_open(self, req):
+        return self.do_open(functools.partial(_WatchedHTTPSConnection, deadline=self.deadline), req,
+                            context=self._context)
+
+
+def send_sms_http(message: OutboxMessage, config, timeout: float | None = None) -> None:
+    """POST an SMS to the gateway within ``timeout`` seconds (default RECEPTION_SMS_TIMEOUT), with the
+    row's key as ``Idempotency-Key``: a gateway that honours it sends a retried SMS once."""
     url = config.get("SMS_GATEWAY_URL") or ""
     if not url.startswith(("http://", "https://")):
         raise DeliveryError("RECEPTION_SMS_GATEWAY_URL is not set to an http(s) address")
+    timeout = timeout or send_timeout(Channel.SMS, config)
     request = urllib.request.Request(url, data=sms_request_body(message, config), method="POST")
     request.add_header("Content-Type", config.get("SMS_GATEWAY_CONTENT_TYPE") or "application/json")
+    request.add_header("Idempotency-Key", message_key(message))
     if config.get("SMS_GATEWAY_AUTH"):
         request.add_header("Authorization", config["SMS_GATEWAY_AUTH"])
     target = urllib.parse.urlsplit(url).netloc
-    try:
-        with urllib.request.urlopen(request, timeout=SMS_TIMEOUT_SECONDS) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"SMS gateway {target} answered {exc.code}: "
-                            f"{exc.read(300).decode('utf-8', 'replace')}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise DeliveryError(f"SMS gateway {target}: {getattr(exc, 'reason', exc)}"[:500]) from None
+    with Deadline(timeout) as deadline:
+        opener = urllib.request.build_opener(_WatchedHTTPHandler(deadline), _WatchedHTTPSHandler(deadline))
+        try:
+            with opener.open(request, timeout=deadline.left()) as response:
+                status = response.status
+                response.read(64 * 1024)
+        except urllib.error.HTTPError as exc:
+            raise DeliveryError(f"SMS gateway {target} answered {exc.code}: "
+                                f"{exc.read(300).decode('utf-8', 'replace')}") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            if deadline.ended(exc):
+                raise DeliveryError(f"SMS gateway {target}: no answer within {timeout:g} s "
+                                    "(RECEPTION_SMS_TIMEOUT)") from None
+            raise DeliveryError(f"SMS gateway {target}: {getattr(exc, 'reason', exc)}"[:500]) from None
     if not 200 <= status < 300:
         raise DeliveryError(f"SMS gateway {target} answered {status}")

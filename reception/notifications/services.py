@@ -7,11 +7,26 @@ channel, the language, the due time, the template's name and its context as refe
 the recipient's language and with the records as they are at that time, keeps what it rendered on
 the row and sends that (a retry sends the same text, attachment, Date and Message-ID).
 
-Dispatchers claim due rows with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite has one writer at a
-time) and a lease, send each outside the claiming transaction, and record the result; several
-dispatchers never take the same row. A dispatcher that dies between sending and recording leaves
-the row claimed until its lease runs out; it is then sent again (at least once, never twice by two
-live dispatchers).
+Dispatching is exactly once among live dispatchers, however slow a gateway is, on PostgreSQL (any
+number of processes: ``FOR UPDATE SKIP LOCKED``) and SQLite (one writer: claims take turns):
+
+- A dispatcher claims one row at a time, just before sending it (:func:`claim_next`): status
+  ``sending``, ``attempts`` raised by one (which names this claim: nobody else's claim of the row has
+  the same number) and a lease, ``locked_until``, of twice the channel's send limit plus
+  :data:`LEASE_SLACK` (:func:`lease_for`).
+- Every send has a hard limit (RECEPTION_SMTP_TIMEOUT, RECEPTION_SMS_TIMEOUT; see
+  :class:`.channels.Deadline`), and a send starts only when at least that limit plus the slack is
+  left of the lease (renewed first if not), so the send ends while the claim stands.
+- Every write after the claim (what was rendered, the lease renewed, sent, to retry, failed, dropped)
+  is a compare-and-set: it changes the row only where this claim still stands, in the statement that
+  checks it. No transaction is open while a message is on its way.
+
+What no protocol closes: a dispatcher that dies (or stalls past its lease) after the gateway accepted
+a message and before the row was marked sent. The row cannot tell, so the message is sent again once
+the lease has passed: at least once, never lost. A retry carries the same Message-ID (e-mail) or
+Idempotency-Key (SMS; ``$key`` in the gateway's body) so that the receiving side can drop the twin.
+A dispatcher killed before the gateway accepted the message leaves only its claim behind; the message
+is sent, once, when the lease has passed.
 """
 from __future__ import annotations
 
@@ -24,7 +39,8 @@ from datetime import datetime, timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy import inspect as sa_inspect
 
 from ..core.clock import utcnow
 from ..extensions import db
@@ -35,7 +51,9 @@ from .models import Channel, OutboxMessage, OutboxStatus
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ATTEMPTS = 5
-LEASE = timedelta(minutes=5)
+#: A claim's lease is twice the channel's send limit plus this (see :func:`lease_for`); before a send at
+#: least the limit plus this must be left of it, for recording the result and for clocks a little apart.
+LEASE_SLACK = timedelta(seconds=10)
 #: Methods of an appointment's iCalendar invite, built at sending time (see :func:`register_invite`).
 INVITE_METHODS = ("REQUEST", "CANCEL")
 
@@ -239,20 +257,77 @@ class DispatchResult:
     dropped: int = 0
 
 
-def claim_due(limit: int, now: datetime) -> list[int]:
-    """Claim up to ``limit`` due messages for this dispatcher (committed); returns their ids."""
-    due = or_(and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
-              and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.locked_until <= now))
-    rows = db.session.scalars(select(OutboxMessage).where(due)
-                              .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit)
-                              .with_for_update(skip_locked=True)).all()
-    for message in rows:
-        message.status = OutboxStatus.SENDING
-        message.locked_until = now + LEASE
-        message.attempts += 1
-    ids = [m.id for m in rows]
+@dataclass
+class Claim:
+    """One dispatcher's hold on one row. ``attempts`` rises with every claim of the row, so it names this
+    claim and no other; ``locked_until`` is the lease (moved on when renewed)."""
+
+    id: int
+    attempts: int
+    locked_until: datetime
+    channel: Channel
+
+
+def lease_for(channel: Channel, config) -> timedelta:
+    """How long a claim on a message of ``channel`` lasts: twice the longest send plus :data:`LEASE_SLACK`."""
+    return timedelta(seconds=2 * channels.send_timeout(channel, config)) + LEASE_SLACK
+
+
+def _held(claim: Claim):
+    """The row as this claim left it: nobody has claimed it since (compare-and-set condition)."""
+    return (OutboxMessage.id == claim.id, OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.attempts == claim.attempts, OutboxMessage.locked_until == claim.locked_until)
+
+
+def _update_held(claim: Claim, **values) -> bool:
+    """Change the row only where ``claim`` still stands, and commit; whether it did."""
+    changed = db.session.execute(update(OutboxMessage).where(*_held(claim)).values(**values)
+                                 .execution_options(synchronize_session=False)).rowcount == 1
     db.session.commit()
-    return ids
+    return changed
+
+
+def claim_next(now: datetime, config) -> Claim | None:
+    """Claim the first due message (committed): pending and due at ``now``, or claimed by a dispatcher
+    whose lease has run out by the clock. ``FOR UPDATE SKIP LOCKED`` lets several dispatchers claim at
+    once on PostgreSQL; SQLite's one writer (``BEGIN IMMEDIATE``) makes them take turns."""
+    due = or_(and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
+              and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.locked_until <= utcnow()))
+    message = db.session.scalars(select(OutboxMessage).where(due)
+                                 .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(1)
+                                 .with_for_update(skip_locked=True)).first()
+    if message is None:
+        db.session.commit()
+        return None
+    message.status = OutboxStatus.SENDING
+    message.attempts += 1
+    message.locked_until = utcnow() + lease_for(message.channel, config)
+    claim = Claim(message.id, message.attempts, message.locked_until, message.channel)
+    db.session.commit()
+    return claim
+
+
+def _renew(claim: Claim, config, **values) -> bool:
+    """Move the claim's lease on from now (writing ``values`` with it) where the claim still stands."""
+    locked_until = utcnow() + lease_for(claim.channel, config)
+    if not _update_held(claim, locked_until=locked_until, **values):
+        return False
+    claim.locked_until = locked_until
+    return True
+
+
+def _send_budget(claim: Claim, config) -> float | None:
+    """Seconds this send may take: the channel's limit, renewing the lease first if less than that (plus
+    :data:`LEASE_SLACK`) is left of it. None: the claim was lost, or the database is too slow to leave
+    time for a send inside the lease (the message is left for the lease to run out)."""
+    limit = channels.send_timeout(claim.channel, config)
+    for _ in range(2):
+        left = (claim.locked_until - utcnow() - LEASE_SLACK).total_seconds()
+        if left >= limit:
+            return limit
+        if not _renew(claim, config):
+            return None
+    return left if left >= 1 else None
 
 
 def _still_due(message: OutboxMessage) -> bool:
@@ -265,48 +340,85 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=2 ** max(0, attempts - 1))
 
 
-def dispatch_due(limit: int = 100, now: datetime | None = None) -> DispatchResult:
-    """Send due messages: claim a batch, send each, record each result (commits as it goes).
+def _lost(claim: Claim, what: str) -> None:
+    log.warning("outbox message %s: the claim (attempt %s) was taken over before %s", claim.id, claim.attempts,
+                what)
 
-    A message is rendered at its first attempt and what was rendered is committed before it is
-    sent, so every later attempt sends the same. A failure (of rendering or of sending) is retried
-    with backoff (1, 2, 4 … minutes) until RECEPTION_NOTIFY_MAX_ATTEMPTS, then the message is
-    marked failed with its last error (administrators see it at /admin/outbox/). A reminder whose
-    appointment was cancelled or moved is dropped, unrendered.
+
+def dispatch_due(limit: int = 100, now: datetime | None = None) -> DispatchResult:
+    """Send up to ``limit`` due messages, one claim at a time (commits as it goes).
+
+    For each message: claim it (:func:`claim_next`), render it at its first attempt and keep what was
+    rendered (written only where the claim still stands, with the lease renewed), make sure the lease
+    outlasts the send's time limit, end the transaction, send with that limit
+    (:func:`.channels.send`), and record the result only where the claim still stands. No transaction
+    is open during a send (on SQLite it would hold the one write lock). A failure (of rendering or of
+    sending) is retried with backoff (1, 2, 4 … minutes) until RECEPTION_NOTIFY_MAX_ATTEMPTS, then the
+    message is marked failed with its last error (administrators see it at /admin/outbox/). A reminder
+    whose appointment was cancelled or moved is dropped, unrendered.
+
+    ``now`` (default: the clock at each claim) decides which messages are due and when a retry is;
+    leases are always read and set by the clock, which every dispatcher shares.
     """
-    now = now or utcnow()
     config = current_app.config
     max_attempts = int(config.get("NOTIFY_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
     result = DispatchResult()
-    for message_id in claim_due(limit, now):
-        message = db.session.get(OutboxMessage, message_id)
-        if message.cancel_if_inactive and not _still_due(message):
-            message.status, message.locked_until = OutboxStatus.CANCELLED, None
-            message.last_error = "dropped: the appointment is no longer scheduled"
-            db.session.commit()
-            result.dropped += 1
-            continue
-        try:
-            if not message.is_rendered:
-                render_and_keep(message, now)
-                db.session.commit()
-            channels.send(message, config)
-        except Exception as exc:  # one failure must not stop the batch
-            error = str(exc) if isinstance(exc, channels.DeliveryError) else f"{exc.__class__.__name__}: {exc}"
-            db.session.rollback()  # a failed rendering may have left the session unusable; the claim is kept
-            log.warning("outbox message %s (%s, attempt %s) failed: %s", message.id, message.kind,
-                        message.attempts, error)
-            message.last_error = error[:2000]
-            message.locked_until = None
-            if message.attempts >= max_attempts:
-                message.status = OutboxStatus.FAILED
-                result.failed += 1
-            else:
-                message.status = OutboxStatus.PENDING
-                message.due_at = now + _backoff(message.attempts)
-                result.retried += 1
-        else:
-            message.status, message.locked_until, message.sent_at = OutboxStatus.SENT, None, utcnow()
-            result.sent += 1
-        db.session.commit()
+    for _ in range(limit):
+        moment = now or utcnow()
+        claim = claim_next(moment, config)
+        if claim is None:
+            break
+        _dispatch(claim, moment, config, max_attempts, result)
     return result
+
+
+def _dispatch(claim: Claim, now: datetime, config, max_attempts: int, result: DispatchResult) -> None:
+    message = db.session.get(OutboxMessage, claim.id)
+    if message.cancel_if_inactive and not _still_due(message):
+        if _update_held(claim, status=OutboxStatus.CANCELLED, locked_until=None,
+                        last_error="dropped: the appointment is no longer scheduled"):
+            result.dropped += 1
+        else:
+            _lost(claim, "it was dropped")
+        return
+    try:
+        # What is sent: a copy, outside the session, that the commits below leave as it is.
+        outgoing = OutboxMessage(**{attr.key: getattr(message, attr.key)
+                                    for attr in sa_inspect(OutboxMessage).column_attrs})
+        if not message.is_rendered:
+            rendered = render(message)
+            outgoing.subject = rendered.subject[:255]
+            outgoing.body_text, outgoing.body_html, outgoing.ics = (rendered.body_text, rendered.body_html,
+                                                                    rendered.ics)
+            outgoing.rendered_at = now
+            if not _renew(claim, config, subject=outgoing.subject, body_text=outgoing.body_text,
+                          body_html=outgoing.body_html, ics=outgoing.ics, rendered_at=now):
+                _lost(claim, "it was rendered")
+                return
+        budget = _send_budget(claim, config)
+        if budget is None:
+            _lost(claim, "it was sent")
+            return
+        db.session.commit()  # no transaction stays open while the message is on its way
+        channels.send(outgoing, config, timeout=budget)
+    except Exception as exc:  # one failure must not stop the batch
+        error = str(exc) if isinstance(exc, channels.DeliveryError) else f"{exc.__class__.__name__}: {exc}"
+        db.session.rollback()  # a failed rendering may have left the session unusable; the claim is kept
+        log.warning("outbox message %s (attempt %s) failed: %s", claim.id, claim.attempts, error)
+        if claim.attempts >= max_attempts:
+            values = dict(status=OutboxStatus.FAILED)
+        else:
+            values = dict(status=OutboxStatus.PENDING, due_at=now + _backoff(claim.attempts))
+        if not _update_held(claim, last_error=error[:2000], locked_until=None, **values):
+            _lost(claim, "its failure was recorded")
+        elif values["status"] is OutboxStatus.FAILED:
+            result.failed += 1
+        else:
+            result.retried += 1
+        return
+    # Sent. The row is marked only where this claim still stands: the claim outlasts the send's limit, so
+    # it does unless this process stalled past its lease and another dispatcher took the message over.
+    if not _update_held(claim, status=OutboxStatus.SENT, locked_until=None, sent_at=utcnow()):
+        log.error("outbox message %s was sent, but its claim had been taken over (this dispatcher stalled "
+                  "past its lease): it may arrive twice, with the same Message-ID or Idempotency-Key", claim.id)
+    result.sent += 1

@@ -62,6 +62,15 @@ class SmtpServer:
     in_flight: int = 0
     most_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Set to "DATA" or "QUIT": the server holds its answer to that command until ``release`` is set. At
+    # DATA the whole message has arrived but is not accepted yet (no 250); at QUIT it was accepted.
+    # ``holding`` is set when a client waits there; ``abandoned`` counts clients gone away while held (their
+    # message, held at DATA, is never accepted: a real server does not deliver a message it did not accept).
+    hold_at: str | None = None
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    abandoned: int = 0
+    gone: threading.Event = field(default_factory=threading.Event)
 
     def message_ids(self) -> list[str]:
         return [r.message["Message-ID"] for r in self.received]
@@ -96,9 +105,28 @@ class _RecordingHandler:
             with self.state.lock:
                 self.state.in_flight -= 1
 
+    async def _held(self, command: str) -> None:
+        """With ``hold_at == command``: wait for ``release``; a client that goes away meanwhile is counted."""
+        if self.state.hold_at != command:
+            return
+        self.state.holding.set()
+        try:
+            while not self.state.release.is_set():
+                await asyncio.sleep(0.02)
+        except asyncio.CancelledError:  # aiosmtpd cancels the handler when the client is gone
+            with self.state.lock:
+                self.state.abandoned += 1
+            self.state.gone.set()
+            raise
+
+    async def handle_QUIT(self, server, session, envelope):
+        await self._held("QUIT")
+        return "221 Bye"
+
     async def _answer_data(self, session, envelope):
         if self.state.refuse_data:
             return self.state.refuse_data
+        await self._held("DATA")
         await self._meet_company()
         if self.state.delay:
             await asyncio.sleep(self.state.delay)  # a slow server: dispatchers overlap while sending
@@ -123,8 +151,8 @@ class _RecordingHandler:
             await asyncio.wait_for(self._company.wait(), self.state.wait_for_company)
 
 
-def _start_smtp(app, monkeypatch, **controller_kwargs):
-    state = SmtpServer(port=free_port())
+def _start_smtp(app, monkeypatch, port: int | None = None, **controller_kwargs):
+    state = SmtpServer(port=port or free_port())
     controller = Controller(_RecordingHandler(state), hostname="127.0.0.1", port=state.port, **controller_kwargs)
     controller.start()
     for key, value in {"MAIL_TRANSPORT": "smtp", "MAIL_FROM": MAIL_FROM, "SMTP_HOST": "127.0.0.1",
@@ -180,6 +208,11 @@ class SmsGateway:
     requests: list[GatewayRequest] = field(default_factory=list)
     status: int = 200
     reply: bytes = b'{"accepted": true}'
+    # hold: answer nobody until ``release`` is set (``holding`` tells that a request is held).
+    hold: bool = False
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    server: object = None
 
 
 class _GatewayHandler(BaseHTTPRequestHandler):
@@ -187,25 +220,45 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         gateway: SmsGateway = self.server.gateway
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         gateway.requests.append(GatewayRequest(self.command, self.path, self.headers, body))
-        self.send_response(gateway.status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(gateway.reply)))
-        self.end_headers()
-        self.wfile.write(gateway.reply)
+        if gateway.hold:
+            gateway.holding.set()
+            gateway.release.wait(30)
+        with contextlib.suppress(OSError):  # a client that gave up has closed the connection
+            self.send_response(gateway.status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(gateway.reply)))
+            self.end_headers()
+            self.wfile.write(gateway.reply)
 
     def log_message(self, format, *args):  # quiet
         pass
 
 
+class GatewayServer:
+    """A running gateway on loopback (``port`` 0: a free one); :meth:`stop` takes it down, and a new one
+    may be started on the same port with the same :class:`SmsGateway` record."""
+
+    def __init__(self, gateway: SmsGateway, port: int = 0):
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), _GatewayHandler)
+        self.server.daemon_threads = True
+        self.server.gateway = gateway
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
 @pytest.fixture
 def sms_gateway(app, monkeypatch):
-    """An HTTP SMS gateway on loopback (JSON body by default), the app configured to POST to it."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _GatewayHandler)
-    server.daemon_threads = True
-    gateway = SmsGateway(url=f"http://127.0.0.1:{server.server_address[1]}/api/send?sender=Reception")
-    server.gateway = gateway
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    """An HTTP SMS gateway on loopback (JSON body by default), the app configured to POST to it.
+    ``sms_gateway.server`` is the running server (stop it, start another with :class:`GatewayServer`)."""
+    gateway = SmsGateway()
+    gateway.server = GatewayServer(gateway)
+    gateway.url = f"http://127.0.0.1:{gateway.server.port}/api/send?sender=Reception"
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")  # never through a proxy from the environment
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     for key, value in {"SMS_TRANSPORT": "http", "SMS_GATEWAY_URL": gateway.url, "SMS_GATEWAY_AUTH": SMS_AUTH,
@@ -213,6 +266,5 @@ def sms_gateway(app, monkeypatch):
                        "SMS_GATEWAY_CONTENT_TYPE": "application/json"}.items():
         monkeypatch.setitem(app.config, key, value)
     yield gateway
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    gateway.release.set()
+    gateway.server.stop()
