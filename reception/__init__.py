@@ -57,24 +57,14 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
-    from .accounts.models import User
+    from .accounts.sessions import load_user
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
-
-    from sqlalchemy import select
-    from sqlalchemy.orm import joinedload
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        if not user_id.isdigit() or len(user_id) > 18:
-            return None
-        # The user and their roles in one statement (every signed-in request pays for it).
-        user = db.session.scalars(select(User).options(joinedload(User.role_rows))
-                                  .where(User.id == int(user_id))).unique().first()
-        return user if user is not None and user.is_active else None
+    # The user and their roles in one statement; a revoked or idle session loads no one.
+    login_manager.user_loader(load_user)
 
     from flask_babel import lazy_gettext as _l
     login_manager.login_message = _l("Please log in to open this page.")
