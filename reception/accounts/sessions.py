@@ -13,6 +13,7 @@ from flask import current_app, session
 from flask_login import login_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from werkzeug.local import LocalProxy
 
 from ..core.clock import utcnow
 from ..extensions import db
@@ -57,5 +58,6 @@ def _still_active(store) -> bool:
 
 def start_session(user: User) -> None:
     """Sign ``user`` in on this browser with the account's current session version."""
-    login_user(user)
+    # current_user itself (a proxy) would make the request's user a proxy to itself: unwrap it.
+    login_user(user._get_current_object() if isinstance(user, LocalProxy) else user)
     session[LAST_SEEN] = int(utcnow().timestamp())
