@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .config import build_config
+from .core import headers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _trust_proxies(app)
 
     _init_extensions(app)
+    headers.init_app(app)
     _import_models()
     _register_blueprints(app)
     _connect_receivers()
@@ -35,14 +37,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _trust_proxies(app: Flask) -> None:
     """Behind RECEPTION_PROXY_COUNT reverse proxies, the client's address is the one they forwarded
-    (X-Forwarded-For); with none (the default) that header is ignored, so a client cannot forge it."""
+    (X-Forwarded-For), and so is the scheme (X-Forwarded-Proto: HTTPS at the proxy gets HSTS); with none
+    (the default) those headers are ignored, so a client cannot forge them."""
     count = int(app.config.get("PROXY_COUNT") or 0)
     if count < 0:
         from .config import ConfigError
         raise ConfigError("RECEPTION_PROXY_COUNT must be 0 or more")
     if count:
         from werkzeug.middleware.proxy_fix import ProxyFix
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def _init_extensions(app: Flask) -> None:
