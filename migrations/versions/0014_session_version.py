@@ -6,7 +6,7 @@ account raise it, so every copy of an earlier session cookie stops working at on
 
 Revision ID: 0014
 Revises: 0013
-Create Date: 2026-12-10 10:00:00.000000
+Create Date: 2026-12-04 23:20:00.000000
 
 """
 from alembic import op
