@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .config import build_config
+from .core import headers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _trust_proxies(app)
 
     _init_extensions(app)
+    headers.init_app(app)
     _import_models()
     _register_blueprints(app)
     _connect_receivers()
@@ -35,14 +37,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _trust_proxies(app: Flask) -> None:
     """Behind RECEPTION_PROXY_COUNT reverse proxies, the client's address is the one they forwarded
-    (X-Forwarded-For); with none (the default) that header is ignored, so a client cannot forge it."""
+    (X-Forwarded-For), and so is the scheme (X-Forwarded-Proto: HTTPS at the proxy gets HSTS); with none
+    (the default) those headers are ignored, so a client cannot forge them."""
     count = int(app.config.get("PROXY_COUNT") or 0)
     if count < 0:
         from .config import ConfigError
         raise ConfigError("RECEPTION_PROXY_COUNT must be 0 or more")
     if count:
         from werkzeug.middleware.proxy_fix import ProxyFix
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -57,25 +60,14 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
-    from .accounts.models import User
+    from .accounts.sessions import load_user
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
-
-    from sqlalchemy import bindparam, select
-    from sqlalchemy.orm import joinedload
-
-    # The user and their roles in one statement (every signed-in request pays for it), built once.
-    user_with_roles = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        if not user_id.isdigit() or len(user_id) > 18:
-            return None
-        user = db.session.scalars(user_with_roles, {"user_id": int(user_id)}).unique().first()
-        return user if user is not None and user.is_active else None
+    # The user and their roles in one statement; a revoked or idle session loads no one.
+    login_manager.user_loader(load_user)
 
     from flask_babel import lazy_gettext as _l
     login_manager.login_message = _l("Please log in to open this page.")

@@ -10,7 +10,8 @@ ENV_PREFIX = "RECEPTION_"
 #: one-line meaning. The README's configuration table is checked against this.
 SETTINGS: dict[str, tuple[object, str]] = {
     "ENV": ("development", "development, testing or production; production refuses to start without secrets"),
-    "SECRET_KEY": (None, "signs sessions, CSRF tokens and password-reset links (required in production)"),
+    "SECRET_KEY": (None, "signs sessions, CSRF tokens and password-reset links (required in production: at least "
+                         "32 random bytes, never a development or example key)"),
     "DATABASE_URL": (None, "SQLAlchemy URL; default is SQLite at instance/reception.sqlite3"),
     "BASE_URL": ("http://127.0.0.1:5000", "public address used in links sent by e-mail and SMS"),
     "DEFAULT_LOCALE": ("kk", "language when neither account, cookie nor browser decides (kk, ru, en)"),
@@ -40,6 +41,8 @@ SETTINGS: dict[str, tuple[object, str]] = {
                                "1, 2, 4, 8 … minutes)"),
     "MAX_CONTENT_LENGTH": (2 * 1024 * 1024, "largest request body accepted, in bytes"),
     "MAX_ATTACHMENT_MB": (10, "largest file attached to a legal opinion, in megabytes (larger: 413)"),
+    "STAFF_IDLE_MINUTES": (30, "minutes without a request after which a staff member's session ends (citizens' "
+                               "sessions end when the browser closes)"),
     "SESSION_COOKIE_SECURE": (None, "send the session cookie over HTTPS only (default: on in production)"),
     "MAX_ACTIVE_APPOINTMENTS": (3, "active appointments one citizen may hold at once"),
     "OFFER_HOLD_HOURS": (48, "hours a slot offered after screening is kept for the citizen"),
@@ -67,12 +70,58 @@ SETTINGS: dict[str, tuple[object, str]] = {
 _INT_KEYS = {"PASSWORD_RESET_MAX_AGE", "MAX_CONTENT_LENGTH", "MAX_ATTACHMENT_MB", "MAX_ACTIVE_APPOINTMENTS",
              "OFFER_HOLD_HOURS", "WAITLIST_HOLD_HOURS", "JITSI_JOIN_BEFORE_MINUTES", "JITSI_JOIN_AFTER_MINUTES",
              "SMTP_PORT", "SMTP_TIMEOUT", "SMS_TIMEOUT", "NOTIFY_MAX_ATTEMPTS", "PROXY_COUNT",
-             "FOLLOWUP_WARN_DAYS"}
+             "FOLLOWUP_WARN_DAYS", "STAFF_IDLE_MINUTES"}
 _BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
+
+
+#: Shortest secret key production accepts, in bytes (HMAC-SHA1 over the session; 32 random bytes is
+#: what ``python -c 'import secrets; print(secrets.token_urlsafe(32))'`` gives).
+MIN_SECRET_BYTES = 32
+#: Shortest credential of the SMS gateway's Authorization header production accepts.
+MIN_SMS_CREDENTIAL = 16
+#: Every key the repository or its documentation uses as a development, test or example value: each is
+#: public, so anyone could sign a session (or a video token) with it. Production refuses them all.
+KNOWN_DEVELOPMENT_SECRETS = frozenset({
+    "dev-only-not-secret", "test-secret", "e2e-secret", "x", "s", "k", "k" * 40, "s" * 40, "secret",
+    "changeme", "change-me", "short-secret", "short", "e2e-secret-e2e-secret-e2e-secret-e2e",
+    "another-long-random-secret-for-the-check-000", "a-very-long-and-random-jitsi-app-secret-0123456789",
+})
+#: Placeholders the README's examples use in place of a secret.
+_PLACEHOLDER_MARKS = ("…", "...")
 
 
 class ConfigError(RuntimeError):
     """The configuration cannot run the application safely."""
+
+
+def _is_placeholder(secret: str) -> bool:
+    return secret.strip().lower() in KNOWN_DEVELOPMENT_SECRETS or any(m in secret for m in _PLACEHOLDER_MARKS)
+
+
+def _check_secret(name: str, secret: str, min_bytes: int) -> None:
+    """Refuse a public or weak secret; the message names the variable, never the value."""
+    if _is_placeholder(secret):
+        raise ConfigError(f"{ENV_PREFIX}{name} is a development or example value that is public: "
+                          f"set a random one (python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    if len(secret.encode()) < min_bytes:
+        raise ConfigError(f"{ENV_PREFIX}{name} is too short: use at least {min_bytes} random bytes")
+    if len(set(secret)) < 8:
+        raise ConfigError(f"{ENV_PREFIX}{name} repeats a few characters: use a random value")
+
+
+def check_production_secrets(values: dict) -> None:
+    """Production refuses known development keys, short keys, and default or short Jitsi and SMS secrets
+    (those only when the feature is on). Raises ConfigError naming the variable."""
+    _check_secret("SECRET_KEY", str(values["SECRET_KEY"]), MIN_SECRET_BYTES)
+    if str(values.get("JITSI_MODE") or "").strip().lower() == "selfhosted":
+        _check_secret("JITSI_APP_SECRET", str(values.get("JITSI_APP_SECRET") or ""), MIN_SECRET_BYTES)
+    if str(values.get("SMS_TRANSPORT") or "").strip().lower() == "http" and values.get("SMS_GATEWAY_AUTH"):
+        # "Bearer <token>" or "Basic <base64>": the credential is what follows the scheme.
+        credential = str(values["SMS_GATEWAY_AUTH"]).strip().partition(" ")[2].strip() \
+            or str(values["SMS_GATEWAY_AUTH"]).strip()
+        _check_secret("SMS_GATEWAY_AUTH", credential, MIN_SMS_CREDENTIAL)
+    if values.get("SMTP_PASSWORD") and _is_placeholder(str(values["SMTP_PASSWORD"])):
+        raise ConfigError(f"{ENV_PREFIX}SMTP_PASSWORD is an example value: set the real password")
 
 
 def _parse(key: str, raw: str) -> object:
@@ -106,6 +155,10 @@ def build_config(instance_path: str, test_config: dict | None = None, environ=No
         if production:
             raise ConfigError(f"{ENV_PREFIX}SECRET_KEY must be set in production")
         values["SECRET_KEY"] = "dev-only-not-secret"
+    if production:
+        check_production_secrets(values)
+    if int(values["STAFF_IDLE_MINUTES"]) < 1:
+        raise ConfigError(f"{ENV_PREFIX}STAFF_IDLE_MINUTES must be 1 or more")
     if not values.get("DATABASE_URL"):
         if production:
             raise ConfigError(f"{ENV_PREFIX}DATABASE_URL must be set in production")

@@ -20,6 +20,8 @@ PUBLIC = {"static", "main.index", "main.health", "main.choose_language", "accoun
           "booking.verify_talon", "booking.official", "booking.lookup_names"}
 # Any signed-in user, each seeing only their own data.
 LOGIN_ONLY = {"main.home", "accounts.profile"}
+# Any signed-in user's action on their own account: a POST that redirects back (not to the login page).
+LOGIN_ACTIONS = {"accounts.end_other_sessions"}
 # Citizens' own bookings: other citizens get 404 for someone else's record, staff get 403.
 CITIZEN_ONLY = {"booking.book", "booking.my_appointments", "booking.appointment", "booking.cancel"}
 # Lists and forms scoped to the staff member's own body: staff of another body may open them

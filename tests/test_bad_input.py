@@ -29,6 +29,8 @@ SKIP |= {"monitoring.attention"}
 # Booking by lot: the world's session is booked as usual (its draw page has no form), and withdrawing is a
 # button; tests/booking/test_ballot.py posts bad input to a draw's form.
 SKIP |= {"ballot.apply", "ballot.withdraw"}
+# "Log out everywhere else" is a button on the profile page with no field (tests/accounts/test_sessions.py).
+SKIP |= {"accounts.end_other_sessions"}
 # Answers the same whatever is asked, so as not to tell which accounts exist.
 SAME_ANSWER_FORMS = {"accounts.forgot_password"}
 VISITOR_FORMS = {"accounts.register", "accounts.login", "accounts.forgot_password", "accounts.reset_password"}

@@ -13,6 +13,7 @@ from tests.routes import (
     ALL_BODIES_ROLES,
     CITIZEN_ONLY,
     CITIZEN_OPEN,
+    LOGIN_ACTIONS,
     LOGIN_ONLY,
     OWN_BODY_PAGES,
     OWN_BODY_ROLES,
@@ -48,7 +49,9 @@ def test_visitor_is_sent_to_login(client, world, rule, endpoint, method, argumen
 def test_another_citizen_is_refused(client, login_as, world, rule, endpoint, method, arguments):
     login_as(Role.CITIZEN)
     r = _request(client, method, fill(rule, arguments, world["values"]))
-    if endpoint in LOGIN_ONLY or endpoint in CITIZEN_OPEN:
+    if endpoint in LOGIN_ACTIONS:
+        assert r.status_code == 302 and "/login" not in r.headers["Location"]
+    elif endpoint in LOGIN_ONLY or endpoint in CITIZEN_OPEN:
         assert r.status_code == 200  # their own page, or a free slot or official any citizen may book or ask
     elif endpoint in CITIZEN_ONLY:
         assert r.status_code == 404  # someone else's appointment: not even its existence is shown
@@ -62,7 +65,9 @@ def test_another_citizen_is_refused(client, login_as, world, rule, endpoint, met
 def test_staff_of_another_body_is_refused(client, login_as, world, staff_role, rule, endpoint, method, arguments):
     login_as(staff_role, body=None if staff_role is Role.MONITOR else world["body_b"])
     r = _request(client, method, fill(rule, arguments, world["values"]))
-    if endpoint in LOGIN_ONLY:
+    if endpoint in LOGIN_ACTIONS:
+        assert r.status_code == 302 and "/login" not in r.headers["Location"]
+    elif endpoint in LOGIN_ONLY:
         assert r.status_code == 200
     elif endpoint in STAFF_OWN:
         assert r.status_code == 200

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, false
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.clock import CAPITAL_TZ, utcnow
@@ -32,6 +32,19 @@ NOTIFY_BY_LABELS = {
 }
 
 
+def session_token(user_id: int, version: int) -> str:
+    """What a session stores to name its user: the id and the account's session version."""
+    return f"{user_id}:{version}"
+
+
+def parse_session_token(token: str) -> tuple[int, int] | None:
+    """(user id, session version) from a session's token, or None for anything malformed."""
+    user_id, sep, version = token.partition(":")
+    if not sep or not user_id.isdigit() or not version.isdigit() or len(user_id) > 18 or len(version) > 9:
+        return None
+    return int(user_id), int(version)
+
+
 class User(UserMixin, db.Model):
     """A person who logs in: a citizen (IIN, region) or a staff member (tied to a body)."""
 
@@ -53,15 +66,23 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Copied into each session at login (see get_id); raising it ends every session of the account.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     region: Mapped[Region | None] = relationship()
     body: Mapped[Body | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin")
 
-    # Flask-Login: the session stores the id; a deactivated account is logged out.
+    # Flask-Login: the session stores "id:version" (its alternative-token pattern); the user loader
+    # refuses a session whose version is no longer the account's, and a deactivated account.
     def get_id(self) -> str:
-        return str(self.id)
+        return session_token(self.id, self.session_version or 0)
+
+    def end_sessions(self) -> None:
+        """Every session of this account stops working at its next request (the version they carry is
+        no longer the account's). A session that should go on logs in again with the new version."""
+        self.session_version = (self.session_version or 0) + 1
 
     @property
     def roles(self) -> frozenset[Role]:

@@ -151,7 +151,14 @@ def reset_password(token: str, new_password: str) -> User:
     if user is None or not user.is_active or user.password_hash[-16:] != data.get("h"):
         raise Invalid(_l("This link has already been used. Ask for a new one."))
     user.password_hash = hash_password(new_password)
+    user.end_sessions()  # whoever knew the old password may be signed in somewhere
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session of ``user`` ("log out everywhere", logging out): they stop working at their next
+    request. The caller commits, and signs the current browser in again if it should stay signed in."""
+    user.end_sessions()
 
 
 def set_language(user: User | None, language: str) -> None:
@@ -214,7 +221,9 @@ def create_staff(actor: User, data: StaffData) -> User:
 
 
 def update_staff(actor: User, user: User, data: StaffData) -> User:
-    """Change a staff account's details, body, roles and active flag (administrators only)."""
+    """Change a staff account's details, body, roles and active flag (administrators only).
+
+    A change of roles, disabling or enabling the account, or a new password ends the account's sessions."""
     if not actor.can(Permission.STAFF_MANAGE):
         raise NotAllowed(_l("You may not manage staff accounts."))
     if user.has_role(Role.CITIZEN):
@@ -223,6 +232,9 @@ def update_staff(actor: User, user: User, data: StaffData) -> User:
     _check_unique(email, None, exclude_id=user.id)
     if user.id == actor.id and (Role.ADMIN not in roles or not data.is_active):
         raise Invalid(_l("You cannot remove your own administrator access."), field="roles")
+    # A role taken away or an account disabled must take effect now, not when its sessions end.
+    if roles != user.roles or data.is_active != user.is_active or data.password:
+        user.end_sessions()
     user.full_name = data.full_name.strip()
     user.email = email
     user.phone = phone

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
+from flask_wtf import FlaskForm
 
 from ..core.errors import DomainError
 from ..core.i18n import current_language
@@ -15,6 +16,7 @@ from . import services
 from .forms import ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, StaffForm
 from .models import NotifyBy, User
 from .queries import list_staff
+from .sessions import start_session
 
 bp = Blueprint("accounts", __name__)
 
@@ -49,7 +51,7 @@ def register():
         except DomainError as exc:
             attach_error(form, exc)
             return render_form("accounts/register.html", form, exc.status)
-        login_user(user)
+        start_session(user)
         flash(_l("Welcome! Your account has been created."), "success")
         return redirect(url_for("main.home"))
     return render_form("accounts/register.html", form)
@@ -66,7 +68,7 @@ def login():
         user = services.authenticate(form.login.data, form.password.data)
         if user is not None:
             db.session.commit()
-            login_user(user)
+            start_session(user)
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
         form.form_errors.append(str(_l("Wrong e-mail, IIN or password.")))
         return render_form("accounts/login.html", form, 401)
@@ -75,6 +77,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    # A copied cookie of this session must stop working too, and a signed cookie cannot be recalled:
+    # logging out ends every session of the account (it raises the session version).
+    if current_user.is_authenticated:
+        services.end_sessions(current_user)
+        db.session.commit()
     logout_user()
     flash(_l("You have logged out."), "info")
     return redirect(url_for("main.index"))
@@ -134,6 +141,19 @@ def profile():
     return render_form("accounts/profile.html", form)
 
 
+@bp.post("/profile/sessions/end")
+@login_required
+def end_other_sessions():
+    """Log out everywhere else: every other session ends; this one goes on with the new version."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    services.end_sessions(current_user)
+    db.session.commit()
+    start_session(current_user)
+    flash(_l("You have been logged out on every other device and browser."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
 # --- staff administration ----------------------------------------------------
 
 def _staff_form(user: User | None = None) -> StaffForm:
@@ -189,6 +209,8 @@ def staff_edit(user_id: int):
         except DomainError as exc:
             attach_error(form, exc)
             return render_form("accounts/staff_form.html", form, exc.status, staff=staff)
+        if staff.id == current_user.id:
+            start_session(current_user)  # an administrator's own change ends their other sessions only
         flash(_l("The staff account has been saved."), "success")
         return redirect(url_for("accounts.staff_list"))
     return render_form("accounts/staff_form.html", form, staff=staff)

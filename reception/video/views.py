@@ -22,6 +22,7 @@ from ..booking.models import Appointment, AppointmentStatus
 from ..booking.services import check_in as check_in_appointment
 from ..core.clock import CAPITAL_TZ, local_today, utcnow
 from ..core.errors import Conflict
+from ..core.headers import allow_video_from
 from ..core.i18n import current_language
 from ..core.permissions import Permission, require_any
 from ..directory.models import Official, Venue, VenueKind
@@ -42,9 +43,10 @@ MSG_AT_STUDIO = _l("You take part from the studio: the studio operator connects 
 
 
 def _no_store(response):
-    """Join and call pages are personal: never cached, never sent on as a referrer."""
+    """Join and call pages are personal: never cached, their address never sent to another site (same-origin
+    requests keep the Referer, which the join form's CSRF check needs over HTTPS)."""
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -135,6 +137,7 @@ def join(appointment_id: int):
                               expires=ctx.window.closes_at, now=ctx.now)
     log.info("video: user %s joined appointment %s as %s", current_user.id, ctx.appointment.id,
              ctx.access.seat.value)
+    allow_video_from(settings.domain)  # this page's policy lets in this Jitsi's script and frames only
     call = {"domain": settings.domain, "room": settings.iframe_room(room), "jwt": token,
             "displayName": name, "lang": current_language(), "moderator": ctx.access.moderator}
     return ctx.render("video/call.html", 200, call=call, script_url=settings.script_url,

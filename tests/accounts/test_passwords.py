@@ -1,15 +1,19 @@
 """Passwords are hashed with Argon2id at RFC 9106's strength; only the test suite may hash cheaply."""
 from __future__ import annotations
 
+import secrets
+
 import pytest
 from argon2 import extract_parameters, profiles
 
 from reception import create_app
 from reception.accounts.passwords import hash_password, needs_rehash, verify_password
 
+KEY = secrets.token_urlsafe(32)  # production refuses the keys written in the repository
+
 
 def _hash_in(config: dict) -> str:
-    app = create_app({"SECRET_KEY": "k" * 40, "DATABASE_URL": "sqlite://", **config})
+    app = create_app({"SECRET_KEY": KEY, "DATABASE_URL": "sqlite://", **config})
     with app.app_context():
         return hash_password("correct horse battery")
 
@@ -44,7 +48,7 @@ def test_a_strong_hash_still_verifies_in_the_test_suite_and_a_wrong_password_doe
 
 
 def test_a_weak_hash_is_upgraded_in_production():
-    app = create_app({"ENV": "production", "SECRET_KEY": "k" * 40, "DATABASE_URL": "sqlite://"})
+    app = create_app({"ENV": "production", "SECRET_KEY": KEY, "DATABASE_URL": "sqlite://"})
     cheap = _hash_in({"ENV": "testing", "FAST_PASSWORD_HASHES": True})
     with app.app_context():
         assert needs_rehash(cheap) and not needs_rehash(hash_password("x"))
