@@ -10,7 +10,7 @@ from reception.booking.models import Appointment, AppointmentStatus, Participant
 from reception.core.clock import utcnow
 from reception.core.permissions import Role
 from reception.directory.models import VenueKind
-from reception.schedule.models import AttendanceFormat
+from reception.schedule.models import AttendanceFormat, UnifiedDay
 from tests.booking.fixtures import new_session
 from tests.schedule.factories import event_world
 
@@ -194,6 +194,7 @@ def build_world(db, make_body, make_official, make_venue, make_user) -> dict:
     }
     values.update(build_request_world(db, body_a, official, venue, citizen, make_official, make_user))
     values.update(event_world(official, venue))  # unified_day_id, unified_session_id, visiting_id
+    values["local_date"] = db.session.get(UnifiedDay, values["unified_day_id"]).local_date.isoformat()
     values["entry_id"] = build_waitlist_entry(db, official, citizen)
     values["feed_id"] = build_feed(official)
     values["message_id"] = build_outbox_message(citizen)

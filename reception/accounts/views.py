@@ -9,7 +9,7 @@ from ..core.errors import DomainError
 from ..core.i18n import current_language
 from ..core.permissions import Permission, Role, require
 from ..core.web import attach_error, commit, render_form, safe_next
-from ..directory.queries import body_choices, region_choices
+from ..directory.queries import body_choices, get, region_choices
 from ..extensions import db, limiter
 from . import services
 from .forms import ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, StaffForm
@@ -178,7 +178,7 @@ def staff_new():
 @bp.route("/admin/staff/<int:user_id>", methods=["GET", "POST"])
 @require(Permission.STAFF_MANAGE)
 def staff_edit(user_id: int):
-    staff = db.session.get(User, user_id)
+    staff = get(User, user_id)
     if staff is None or not staff.is_staff:
         abort(404)
     form = _staff_form(staff)

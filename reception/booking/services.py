@@ -99,13 +99,20 @@ def _cap_message(cap: int):
               "Cancel one or wait until it has taken place.", n=cap)
 
 
+def lock_citizen(citizen) -> None:
+    """Lock the citizen's row until the transaction ends (PostgreSQL; SQLite writes one at a time anyway):
+    a citizen's bookings and requests are then decided one after the other, each seeing what the one
+    before it committed (its twin, its count of active appointments)."""
+    db.session.execute(select(User.id).where(User.id == citizen.id).with_for_update(key_share=True))
+
+
 def check_active_cap(citizen, config) -> None:
     """Refuse a new booking or request when the citizen holds the most active appointments allowed.
 
-    The citizen's row is locked first (PostgreSQL; SQLite writes one at a time anyway), so two
-    bookings of one citizen at once are counted one after the other and cannot both pass the cap.
+    The citizen's row is locked first (:func:`lock_citizen`), so two bookings of one citizen at once are
+    counted one after the other and cannot both pass the cap.
     """
-    db.session.execute(select(User.id).where(User.id == citizen.id).with_for_update(key_share=True))
+    lock_citizen(citizen)
     cap = int(config.get("MAX_ACTIVE_APPOINTMENTS", DEFAULT_MAX_ACTIVE_APPOINTMENTS))
     if queries.count_active_appointments(citizen.id) >= cap:
         raise Invalid(_cap_message(cap))

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from ..core.clock import utcnow
 from ..core.errors import DomainError, Invalid, NotAllowed, NotFound
 from ..core.permissions import Role
-from ..core.web import attach_error, render_form
+from ..core.web import attach_error, id_arg, render_form
 from ..directory.models import Official
 from ..directory.queries import get, get_region_by_code, list_regions, topic_choices
 from ..extensions import db, login_manager
@@ -57,17 +57,12 @@ def _search_form() -> SlotSearchForm:
     regions = list_regions()
     form.region.choices = [("", any_label)] + [(r.code, r.name) for r in regions]
     region = next((r for r in regions if r.code == form.region.data), None)
-    body_id, official_id = _int_arg("body"), _int_arg("official")
+    body_id, official_id = id_arg("body"), id_arg("official")
     form.body.choices = [(0, any_label)] + lookup.search_body_choices(region.id if region else None, body_id)
     form.official.choices = [(0, any_label)] + lookup.search_official_choices(body_id, official_id)
     form.topic.choices = topic_choices(blank_label=any_label)
     form.format.choices = [("", any_label)] + format_choices()
     return form
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) <= 10 else None
 
 
 @bp.get("/reception/")
@@ -339,8 +334,8 @@ def _waitlist_panel():
 def _join_form(now) -> WaitlistJoinForm:
     form = WaitlistJoinForm()
     if request.method == "GET":
-        form.official.data = request.args.get("official", type=int) or 0
-        form.visiting.data = request.args.get("visiting", type=int) or 0
+        form.official.data = id_arg("official") or 0
+        form.visiting.data = id_arg("visiting") or 0
         form.topic.data = 0
     form.official.choices = [(0, str(_l("— choose an official —")))] + queries.official_choices()
     form.visiting.choices = [(0, str(_l("Any reception of this official")))] + [

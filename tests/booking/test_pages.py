@@ -175,6 +175,32 @@ def test_double_submit_of_one_form_books_once(client, db, login_as, session, top
     assert appointments(db, citizen_id=citizen.id) == 1
 
 
+def test_double_submit_at_the_cap_answers_the_twin_with_its_talon(client, db, app, login_as, make_session,
+                                                                   booking_data, topic):
+    """The submit that takes the citizen's last free place is sent twice: both land on the one talon booked,
+    the second is not told that the citizen has too many appointments (issue 14, finding 5)."""
+    from reception.booking.services import book_slot
+
+    citizen = login_as(Role.CITIZEN)
+    cap, now = app.config["MAX_ACTIVE_APPOINTMENTS"], utcnow()
+    with app.test_request_context():
+        for day in range(cap - 1):
+            book_slot(citizen, make_session(start=(now + timedelta(days=3 + day)).replace(microsecond=0)).slots[0].id,
+                      booking_data(), None, now, app.config)
+    last = make_session(start=(now + timedelta(days=10)).replace(microsecond=0))
+    db.session.commit()
+    url = f"/reception/slots/{last.slots[0].id}/book"
+    key = KEY_RE.search(text(client.get(url)))[1]
+    data = {"format": "in_person", "studio_id": "0", "topic_id": str(topic.id), "summary": "at the cap",
+            "idempotency_key": key}
+    first, second = post_form(client, url, data), post_form(client, url, data)
+    assert first.status_code == 302, text(first)
+    assert second.status_code == 302, text(second)
+    assert second.headers["Location"] == first.headers["Location"]
+    assert appointments(db, citizen_id=citizen.id) == cap
+    assert "active appointments" not in text(client.get(second.headers["Location"]))
+
+
 def test_cancel_frees_the_slot_for_another_citizen(client, db, login_as, book, session, make_user):
     login_as(Role.CITIZEN)
     talon_url = book(session.slots[0]).headers["Location"]
