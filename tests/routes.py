@@ -17,7 +17,7 @@ from tests.schedule.factories import event_world
 PUBLIC_PREFIXES = ("directory.",)
 PUBLIC = {"static", "main.index", "main.health", "main.choose_language", "accounts.register", "accounts.login",
           "accounts.logout", "accounts.forgot_password", "accounts.reset_password", "booking.search",
-          "booking.verify_talon", "booking.official", "booking.lookup_names"}
+          "booking.verify_talon", "booking.verify_talon_token", "booking.official", "booking.lookup_names"}
 # Any signed-in user, each seeing only their own data.
 LOGIN_ONLY = {"main.home", "accounts.profile"}
 # Citizens' own bookings: other citizens get 404 for someone else's record, staff get 403.

@@ -11,7 +11,7 @@ from ..core.permissions import Permission, Role, require
 from ..core.web import attach_error, commit, render_form, safe_next
 from ..directory.queries import body_choices, get, region_choices
 from ..extensions import db, limiter
-from . import services
+from . import services, throttle
 from .forms import ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, StaffForm
 from .models import NotifyBy, User
 from .queries import list_staff
@@ -19,12 +19,12 @@ from .queries import list_staff
 bp = Blueprint("accounts", __name__)
 
 
-def _login_key() -> str:
-    return "login:" + (request.form.get("login") or "").strip().lower()[:254]
-
-
 def _login_limit() -> str:
     return current_app.config["LOGIN_ATTEMPTS"]
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_ATTEMPTS_PER_ADDRESS"]
 
 
 def _failed(response) -> bool:
@@ -32,6 +32,7 @@ def _failed(response) -> bool:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: "5 per minute;20 per hour;50 per day", methods=["POST"])  # per address: a family, a cafe
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -56,8 +57,15 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, key_func=_login_key, methods=["POST"], deduct_when=_failed)
-@limiter.limit(lambda: "30 per 15 minutes", methods=["POST"], deduct_when=_failed)
+# Failures count per account (however it was named) and per address, from devices that have not logged in to
+# the account before; from a device that has, per device instead (see .throttle): others' failures never lock
+# the owner out, and a stolen device cookie still meets growing delays.
+@limiter.limit(_login_limit, key_func=throttle.account_key, methods=["POST"], deduct_when=_failed,
+               exempt_when=throttle.is_known_device)
+@limiter.limit(_address_limit, key_func=throttle.address_key, methods=["POST"], deduct_when=_failed,
+               exempt_when=throttle.is_known_device)
+@limiter.limit(_login_limit, key_func=throttle.device_key, methods=["POST"], deduct_when=_failed,
+               exempt_when=throttle.is_unknown_device)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -67,7 +75,8 @@ def login():
         if user is not None:
             db.session.commit()
             login_user(user)
-            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+            return throttle.remember_device(redirect(safe_next(request.args.get("next"), url_for("main.home"))),
+                                            user.id)
         form.form_errors.append(str(_l("Wrong e-mail, IIN or password.")))
         return render_form("accounts/login.html", form, 401)
     return render_form("accounts/login.html", form)

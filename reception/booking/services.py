@@ -18,7 +18,14 @@ from ..extensions import db
 from ..schedule.models import AttendanceFormat, Slot
 from . import holds, policy, queries, signals, waitlist
 from .lifecycle import Action, emit_event, transition
-from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Reservation, ReservationResource
+from .models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Reservation,
+    ReservationResource,
+    new_talon_token,
+)
 from .talon import talon_number
 
 DEFAULT_MAX_ACTIVE_APPOINTMENTS = 3
@@ -173,7 +180,7 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
         needs_wheelchair=bool(data.needs_wheelchair), needs_sign_language=bool(data.needs_sign_language),
         co_applicants=(data.co_applicants or "").strip() or None, status=AppointmentStatus.SCHEDULED,
         accepted_at=now, accepted_by_name=(checks.assistant_name or official.body.name)[:200],
-        idempotency_key=key, created_at=now, talon_number=number)
+        idempotency_key=key, created_at=now, talon_number=number, talon_token=new_talon_token())
     # No savepoint (two more statements on every booking): a refused reservation deletes the appointment
     # just inserted instead, which nobody else can see yet (its reservations go with it).
     try:
@@ -229,7 +236,8 @@ def reserve(appointment_id: int, citizen, slot, studio_id: int | None) -> None:
 
 
 def reserve_and_issue_talon(appointment_id: int, citizen, slot, studio, now: datetime) -> str:
-    """Reserve the citizen's time (and the studio, for video) over ``slot``; write and return the talon number.
+    """Reserve the citizen's time (and the studio, for video) over ``slot``; write and return the talon number
+    (with a new verification token, :attr:`.models.Appointment.talon_token`).
 
     For an appointment row that already holds ``slot``, inside the caller's savepoint: used by
     :func:`book_slot` and when a citizen accepts a time offered after screening (reception.requests).
@@ -238,7 +246,9 @@ def reserve_and_issue_talon(appointment_id: int, citizen, slot, studio, now: dat
     session = slot.session
     reserve(appointment_id, citizen, slot, studio.id if studio is not None else None)
     number = talon_number(session.venue.region.code, now, session.timezone, appointment_id)
-    db.session.execute(update(Appointment).where(Appointment.id == appointment_id).values(talon_number=number))
+    # A fresh token with the talon: whatever the request's row held before was never shown on a talon.
+    db.session.execute(update(Appointment).where(Appointment.id == appointment_id)
+                       .values(talon_number=number, talon_token=new_talon_token()))
     return number
 
 

@@ -16,7 +16,7 @@ from ..core.permissions import Role
 from ..core.web import attach_error, id_arg, render_form
 from ..directory.models import Official
 from ..directory.queries import get, get_region_by_code, list_regions, topic_choices
-from ..extensions import db, login_manager
+from ..extensions import db, limiter, login_manager, user_or_address
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat, VisitingReception
 from . import ballot, lookup, policy, queries, services, waitlist
 from .forms import (
@@ -29,9 +29,18 @@ from .forms import (
     format_choices,
 )
 from .models import AppointmentStatus, WaitlistStatus
-from .talon import qr_svg
+from .talon import qr_svg, talon_verify_url
 
 bp = Blueprint("booking", __name__)
+
+# Booking POSTs (booking, moving, joining a waitlist, applying for a draw) share one budget per citizen and one
+# per address: generous for people, a wall for scripts.
+booking_per_user = limiter.shared_limit(lambda: "20 per minute;200 per day", scope="booking-user",
+                                        key_func=user_or_address, methods=["POST"])
+booking_per_address = limiter.shared_limit(lambda: "60 per minute", scope="booking-address", methods=["POST"])
+# Talon checks: a person checks a few; the numbers are sequential, so walking them is slowed (the page by number
+# shows little anyway, see verify_talon).
+talon_checks = limiter.shared_limit(lambda: "60 per minute;1000 per day", scope="talons")
 
 
 def citizen_required(view):
@@ -150,6 +159,8 @@ def _render_book(slot, form, status=None, alternatives=()):
 
 
 @bp.route("/reception/slots/<int:slot_id>/book", methods=["GET", "POST"])
+@booking_per_address
+@booking_per_user
 @citizen_required
 def book(slot_id: int):
     # A booking locks the citizen's row and the slot's with the same statement that loads the slot.
@@ -230,8 +241,7 @@ def _check_reschedulable(appt, now) -> None:
 def appointment(appointment_id: int):
     appt = _own_appointment_or_404(appointment_id)
     now = utcnow()
-    verify_url = current_app.config["BASE_URL"].rstrip("/") + url_for("booking.verify_talon",
-                                                                       talon_number=appt.talon_number or "-")
+    verify_url = talon_verify_url(appt)
     rebook_slots, waiting = [], None
     if appt.status is AppointmentStatus.CANCELLED and appt.slot_id is not None:
         # Cancelled (by the citizen or with the whole session): the official's free time, else the waitlist.
@@ -279,6 +289,8 @@ def reschedule(appointment_id: int):
 
 
 @bp.route("/my/appointments/<int:appointment_id>/reschedule/<int:slot_id>", methods=["GET", "POST"])
+@booking_per_address
+@booking_per_user
 @citizen_required
 def reschedule_confirm(appointment_id: int, slot_id: int):
     appt = _own_appointment_or_404(appointment_id)
@@ -346,6 +358,8 @@ def _join_form(now) -> WaitlistJoinForm:
 
 
 @bp.route("/my/waitlist/", methods=["GET", "POST"])
+@booking_per_address
+@booking_per_user
 @login_required
 def my_waitlist():
     """The signed-in user's own places in line (staff accounts have none) and the form to join a waitlist."""
@@ -406,10 +420,23 @@ def waitlist_leave(entry_id: int):
 
 
 # --- public talon check -----------------------------------------------------------------
+# The QR code and the link on a talon carry its unguessable token: that page shows the official, the time and the
+# status. The page by number is for someone who has only the number on paper: talon numbers are sequential, so
+# it says only whether such a talon is valid (and is rate-limited); more would let anyone walk every reception.
+
+@bp.get("/talons/t/<token>")
+@talon_checks
+def verify_talon_token(token: str):
+    appt = queries.get_by_talon_token(token)
+    if appt is None:
+        return render_template("booking/verify.html", appointment=None, number=None, full=True), 404
+    return render_template("booking/verify.html", appointment=appt, number=appt.talon_number, full=True)
+
 
 @bp.get("/talons/<talon_number>")
+@talon_checks
 def verify_talon(talon_number: str):
     appt = queries.get_by_talon(talon_number)
     if appt is None:
-        return render_template("booking/verify.html", appointment=None, number=talon_number), 404
-    return render_template("booking/verify.html", appointment=appt, number=talon_number)
+        return render_template("booking/verify.html", appointment=None, number=talon_number, full=False), 404
+    return render_template("booking/verify.html", appointment=appt, number=talon_number, full=False)

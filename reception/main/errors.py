@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..core.errors import DomainError
-from ..extensions import db
+from ..extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +47,29 @@ def error_response(status: int, message: str | None = None):
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def retry_after() -> int:
+    """Seconds until every limit this request breached lets it through again (at least 1)."""
+    breached = [limit.reset_at for limit in limiter.current_limits if limit.breached]
+    return max(1, math.ceil(max(breached, default=0) - time.time()))
+
+
 def register_error_handlers(app):
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         db.session.rollback()
         return error_response(400, _("The form has expired or did not come from this site. "
                                      "Go back, reload the page and send it again."))
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many_requests(exc: RateLimitExceeded):
+        db.session.rollback()
+        wait = retry_after()
+        minutes = math.ceil(wait / 60)
+        response = make_response(error_response(429, ngettext(
+            "Too many attempts. Try again in %(num)d minute.", "Too many attempts. Try again in %(num)d minutes.",
+            minutes)))
+        response.headers["Retry-After"] = str(wait)
+        return response
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
