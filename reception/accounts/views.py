@@ -28,7 +28,8 @@ def _address_limit() -> str:
 
 
 def _failed(response) -> bool:
-    return response.status_code != 302
+    # A wrong password (or a bad form); not a refusal by the throttle itself, which tested no password.
+    return response.status_code not in (302, 429)
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -64,7 +64,7 @@ def register_error_handlers(app):
     def too_many_requests(exc: RateLimitExceeded):
         db.session.rollback()
         wait = retry_after()
-        minutes = math.ceil(wait / 60)
+        minutes = max(1, round(wait / 60))
         response = make_response(error_response(429, ngettext(
             "Too many attempts. Try again in %(num)d minute.", "Too many attempts. Try again in %(num)d minutes.",
             minutes)))
