@@ -5,6 +5,7 @@ the wall clock.
 """
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -156,11 +157,11 @@ def test_production_with_in_memory_counters_and_one_worker_warns_at_start(tmp_pa
 def test_two_app_instances_share_counts_through_redis(database_url, db, still, storage, shared):
     """Two app instances, each with its own storage connection, as two workers have: with Redis the second
     refuses the sixth failure the first counted five of; with memory:// it starts from nothing."""
-    if storage.startswith("redis"):
-        redis.Redis.from_url(storage).flushdb()
-    saved = limiter._storage, limiter._limiter
+    prefix = "test-" + secrets.token_hex(8)  # this run's keys only (other runs may share the Redis database)
+    saved = limiter._storage, limiter._limiter, limiter._key_prefix
     config = {"ENV": "testing", "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
-              "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url), "RATELIMIT_STORAGE_URI": storage}
+              "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url), "RATELIMIT_STORAGE_URI": storage,
+              "RATELIMIT_KEY_PREFIX": prefix}
     try:
         first = create_app(config).test_client()
         for _ in range(5):
@@ -168,9 +169,11 @@ def test_two_app_instances_share_counts_through_redis(database_url, db, still, s
         second = create_app(config).test_client()  # a storage of its own (a new connection, or new memory)
         assert _try(second, "worker@example.kz").status_code == (429 if shared else 401)
     finally:
-        limiter._storage, limiter._limiter = saved
+        limiter._storage, limiter._limiter, limiter._key_prefix = saved
         if storage.startswith("redis"):
-            redis.Redis.from_url(storage).flushdb()
+            server = redis.Redis.from_url(storage)
+            for key in server.scan_iter(f"*{prefix}*"):
+                server.delete(key)
 
 
 def test_time_left_is_counted_from_the_app_clock(client, citizen, still):
