@@ -1,10 +1,13 @@
 """Configuration: defaults, test overrides and RECEPTION_* environment variables."""
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 ENV_PREFIX = "RECEPTION_"
+
+log = logging.getLogger(__name__)
 
 #: Environment variables read by the application, with their defaults and a
 #: one-line meaning. The README's configuration table is checked against this.
@@ -15,8 +18,14 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "DATABASE_URL": (None, "SQLAlchemy URL; default is SQLite at instance/reception.sqlite3"),
     "BASE_URL": ("http://127.0.0.1:5000", "public address used in links sent by e-mail and SMS"),
     "DEFAULT_LOCALE": ("kk", "language when neither account, cookie nor browser decides (kk, ru, en)"),
-    "RATELIMIT_STORAGE_URI": ("memory://", "login throttle counters: memory:// or redis://host:port/db"),
-    "LOGIN_ATTEMPTS": ("5 per 15 minutes", "failed logins allowed per account (per address: 30 per 15 minutes)"),
+    "RATELIMIT_STORAGE_URI": ("memory://", "throttle and rate-limit counters: redis://host:port/db (shared by every "
+                                           "worker), or memory:// (per process; production refuses it when "
+                                           "WEB_CONCURRENCY is over 1, and warns at start otherwise)"),
+    "LOGIN_ATTEMPTS": ("5 per minute;10 per 5 minutes;15 per 15 minutes;20 per hour;30 per day",
+                       "failed logins allowed per account (or per known device), in moving windows: each "
+                       "limit reached makes the wait longer"),
+    "LOGIN_ATTEMPTS_PER_ADDRESS": ("30 per 15 minutes;100 per day", "failed logins allowed per client address "
+                                                                   "(devices the account knows are not counted)"),
     "PASSWORD_RESET_MAX_AGE": (3600, "seconds a password-reset link stays valid"),
     "MAIL_TRANSPORT": ("console", "how e-mail leaves: console (the dispatcher prints it) or smtp"),
     "MAIL_FROM": ("Reception system <noreply@reception.local>", "sender of e-mails and organizer of invitations"),
@@ -165,6 +174,8 @@ def build_config(instance_path: str, test_config: dict | None = None, environ=No
         values["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "reception.sqlite3")
     if values["SESSION_COOKIE_SECURE"] is None:
         values["SESSION_COOKIE_SECURE"] = production
+    if production:
+        _check_ratelimit_storage(str(values["RATELIMIT_STORAGE_URI"]), environ)
 
     config = {
         **values,
@@ -181,11 +192,31 @@ def build_config(instance_path: str, test_config: dict | None = None, environ=No
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; long forms by elderly users must not expire
         "RATELIMIT_STORAGE_URI": values["RATELIMIT_STORAGE_URI"],
-        "RATELIMIT_HEADERS_ENABLED": False,
+        # Moving windows: a limit frees one attempt as each old one ages out (no burst at a window's edge).
+        "RATELIMIT_STRATEGY": "moving-window",
+        # Every limit of a request is evaluated, so a 429 says how long the longest breached one lasts.
+        "RATELIMIT_FAIL_ON_FIRST_BREACH": False,
+        "RATELIMIT_HEADERS_ENABLED": False,  # Retry-After is set on 429 pages (reception.main.errors)
         "LANGUAGES": ("kk", "ru", "en"),
     }
     config.update({k: v for k, v in test_config.items() if k not in SETTINGS})
     return config
+
+
+def _check_ratelimit_storage(uri: str, environ) -> None:
+    """Production: in-memory counters are per process, so with several workers each counts alone. Refused
+    when WEB_CONCURRENCY (gunicorn's own default for --workers) says more than one worker runs; otherwise
+    allowed with a warning at start (the app cannot see a --workers flag)."""
+    if not uri.startswith("memory://"):
+        return
+    raw = str(environ.get("WEB_CONCURRENCY") or "").strip()
+    workers = int(raw) if raw.isdigit() else None
+    if workers is not None and workers > 1:
+        raise ConfigError(f"{ENV_PREFIX}RATELIMIT_STORAGE_URI is memory:// but WEB_CONCURRENCY={workers}: each "
+                          "worker would count logins and bookings alone. Set it to redis://host:port/db")
+    log.warning("%sRATELIMIT_STORAGE_URI is memory://: throttle counters live in this process only. Run ONE "
+                "worker (WEB_CONCURRENCY=1) or set redis://host:port/db; with several workers each counts "
+                "alone and an attacker gets that many times the attempts", ENV_PREFIX)
 
 
 def engine_options(url: str) -> dict:

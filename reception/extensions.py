@@ -5,7 +5,7 @@ from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -32,8 +32,17 @@ csrf = CSRFProtect()
 babel = Babel()
 
 
-def _client_address() -> str:
+def client_address() -> str:
+    """The client's address (behind RECEPTION_PROXY_COUNT proxies, the one they forwarded)."""
     return get_remote_address() or request.remote_addr or "unknown"
 
 
-limiter = Limiter(key_func=_client_address, default_limits=[])
+def user_or_address() -> str:
+    """Rate-limit key: the signed-in user, else the client's address."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return "address:" + client_address()
+
+
+# Limits are declared on the views; counters live in RECEPTION_RATELIMIT_STORAGE_URI (see reception.config).
+limiter = Limiter(key_func=client_address, default_limits=[])

@@ -10,14 +10,14 @@ from reception.booking.models import Appointment, AppointmentStatus, Participant
 from reception.core.clock import utcnow
 from reception.core.permissions import Role
 from reception.directory.models import VenueKind
-from reception.schedule.models import AttendanceFormat
+from reception.schedule.models import AttendanceFormat, UnifiedDay
 from tests.booking.fixtures import new_session
 from tests.schedule.factories import event_world
 
 PUBLIC_PREFIXES = ("directory.",)
 PUBLIC = {"static", "main.index", "main.health", "main.choose_language", "accounts.register", "accounts.login",
           "accounts.logout", "accounts.forgot_password", "accounts.reset_password", "booking.search",
-          "booking.verify_talon", "booking.official", "booking.lookup_names"}
+          "booking.verify_talon", "booking.verify_talon_token", "booking.official", "booking.lookup_names"}
 # Any signed-in user, each seeing only their own data.
 LOGIN_ONLY = {"main.home", "accounts.profile"}
 # Any signed-in user's action on their own account: a POST that redirects back (not to the login page).
@@ -196,6 +196,7 @@ def build_world(db, make_body, make_official, make_venue, make_user) -> dict:
     }
     values.update(build_request_world(db, body_a, official, venue, citizen, make_official, make_user))
     values.update(event_world(official, venue))  # unified_day_id, unified_session_id, visiting_id
+    values["local_date"] = db.session.get(UnifiedDay, values["unified_day_id"]).local_date.isoformat()
     values["entry_id"] = build_waitlist_entry(db, official, citizen)
     values["feed_id"] = build_feed(official)
     values["message_id"] = build_outbox_message(citizen)

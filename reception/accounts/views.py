@@ -10,9 +10,9 @@ from ..core.errors import DomainError
 from ..core.i18n import current_language
 from ..core.permissions import Permission, Role, require
 from ..core.web import attach_error, commit, render_form, safe_next
-from ..directory.queries import body_choices, region_choices
+from ..directory.queries import body_choices, get, region_choices
 from ..extensions import db, limiter
-from . import services
+from . import services, throttle
 from .forms import ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, StaffForm
 from .models import NotifyBy, User
 from .queries import list_staff
@@ -21,19 +21,21 @@ from .sessions import start_session
 bp = Blueprint("accounts", __name__)
 
 
-def _login_key() -> str:
-    return "login:" + (request.form.get("login") or "").strip().lower()[:254]
-
-
 def _login_limit() -> str:
     return current_app.config["LOGIN_ATTEMPTS"]
 
 
+def _address_limit() -> str:
+    return current_app.config["LOGIN_ATTEMPTS_PER_ADDRESS"]
+
+
 def _failed(response) -> bool:
-    return response.status_code != 302
+    # A wrong password (or a bad form); not a refusal by the throttle itself, which tested no password.
+    return response.status_code not in (302, 429)
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: "5 per minute;20 per hour;50 per day", methods=["POST"])  # per address: a family, a cafe
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -58,8 +60,15 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, key_func=_login_key, methods=["POST"], deduct_when=_failed)
-@limiter.limit(lambda: "30 per 15 minutes", methods=["POST"], deduct_when=_failed)
+# Failures count per account (however it was named) and per address, from devices that have not logged in to
+# the account before; from a device that has, per device instead (see .throttle): others' failures never lock
+# the owner out, and a stolen device cookie still meets growing delays.
+@limiter.limit(_login_limit, key_func=throttle.account_key, methods=["POST"], deduct_when=_failed,
+               exempt_when=throttle.is_known_device)
+@limiter.limit(_address_limit, key_func=throttle.address_key, methods=["POST"], deduct_when=_failed,
+               exempt_when=throttle.is_known_device)
+@limiter.limit(_login_limit, key_func=throttle.device_key, methods=["POST"], deduct_when=_failed,
+               exempt_when=throttle.is_unknown_device)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -69,7 +78,8 @@ def login():
         if user is not None:
             db.session.commit()
             start_session(user)
-            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+            return throttle.remember_device(redirect(safe_next(request.args.get("next"), url_for("main.home"))),
+                                            user.id)
         form.form_errors.append(str(_l("Wrong e-mail, IIN or password.")))
         return render_form("accounts/login.html", form, 401)
     return render_form("accounts/login.html", form)
@@ -198,7 +208,7 @@ def staff_new():
 @bp.route("/admin/staff/<int:user_id>", methods=["GET", "POST"])
 @require(Permission.STAFF_MANAGE)
 def staff_edit(user_id: int):
-    staff = db.session.get(User, user_id)
+    staff = get(User, user_id)
     if staff is None or not staff.is_staff:
         abort(404)
     form = _staff_form(staff)

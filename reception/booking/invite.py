@@ -22,6 +22,7 @@ from ..core.web import absolute_url
 from ..extensions import db
 from ..schedule.models import AttendanceFormat
 from .models import Appointment
+from .talon import talon_verify_url
 
 PRODID = "-//Reception system//reception//EN"
 #: The span each VTIMEZONE describes around the events' dates.
@@ -143,7 +144,7 @@ def appointment_ics(appointment, method: str = "REQUEST", *, attendee_email: str
     vevent = event(appointment_uid(appointment), slot.starts_at, slot.ends_at, session.timezone, stamp=utcnow(),
                    summary=_("Reception: %(name)s", name=official.full_name), location=citizens_place(appointment),
                    description="\n".join(lines),
-                   url=call_url or absolute_url("booking.verify_talon", talon_number=appointment.talon_number or "-"),
+                   url=call_url or talon_verify_url(appointment),
                    status="CANCELLED" if cancel else "CONFIRMED")
     vevent.add("sequence", moves + (1 if cancel else 0))
     sender = parseaddr(current_app.config.get("MAIL_FROM") or "")[1] or f"noreply@{host()}"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -65,6 +66,11 @@ class DeclineGround(enum.StrEnum):
     WITHDRAWN = "withdrawn"        # the citizen withdrew the request
 
 
+def new_talon_token() -> str:
+    """A talon's verification token: 32 URL-safe characters, 192 random bits."""
+    return secrets.token_urlsafe(24)
+
+
 class Appointment(db.Model):
     """A citizen's booking (or request) for a reception, with its talon."""
 
@@ -96,6 +102,9 @@ class Appointment(db.Model):
     status: Mapped[AppointmentStatus] = mapped_column(str_enum(AppointmentStatus, "appointment_status"))
     # The talon: a unique number, the date and time of acceptance and who accepted (required by law).
     talon_number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # What the talon's QR code and link carry: unguessable, unlike the number (sequential, for people).
+    # Made in Python, so it goes into the same INSERT as the rest of the row (Core inserts too).
+    talon_token: Mapped[str | None] = mapped_column(String(43), unique=True, default=lambda: new_talon_token())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_by_name: Mapped[str | None] = mapped_column(String(200))
     # A double-submitted form carries the same key and books once.

@@ -362,6 +362,14 @@ def get_by_talon(number: str) -> Appointment | None:
     return db.session.scalar(_appointment_stmt().where(Appointment.talon_number == number))
 
 
+def get_by_talon_token(token: str) -> Appointment | None:
+    """The appointment whose talon carries ``token`` (only an issued talon has one that opens it)."""
+    if not token or len(token) > 43:
+        return None
+    return db.session.scalar(_appointment_stmt().where(Appointment.talon_token == token,
+                                                       Appointment.talon_number.is_not(None)))
+
+
 # --- the waitlist ----------------------------------------------------------------------
 
 def _waitlist_stmt():

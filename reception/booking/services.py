@@ -18,7 +18,14 @@ from ..extensions import db
 from ..schedule.models import AttendanceFormat, Slot
 from . import holds, policy, queries, signals, waitlist
 from .lifecycle import Action, emit_event, transition
-from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Reservation, ReservationResource
+from .models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Reservation,
+    ReservationResource,
+    new_talon_token,
+)
 from .talon import talon_number
 
 DEFAULT_MAX_ACTIVE_APPOINTMENTS = 3
@@ -111,13 +118,20 @@ def _cap_message(cap: int):
               "Cancel one or wait until it has taken place.", n=cap)
 
 
+def lock_citizen(citizen) -> None:
+    """Lock the citizen's row until the transaction ends (PostgreSQL; SQLite writes one at a time anyway):
+    a citizen's bookings and requests are then decided one after the other, each seeing what the one
+    before it committed (its twin, its count of active appointments)."""
+    db.session.execute(select(User.id).where(User.id == citizen.id).with_for_update(key_share=True))
+
+
 def check_active_cap(citizen, config) -> None:
     """Refuse a new booking or request when the citizen holds the most active appointments allowed.
 
-    The citizen's row is locked first (PostgreSQL; SQLite writes one at a time anyway), so two
-    bookings of one citizen at once are counted one after the other and cannot both pass the cap.
+    The citizen's row is locked first (:func:`lock_citizen`), so two bookings of one citizen at once are
+    counted one after the other and cannot both pass the cap.
     """
-    db.session.execute(select(User.id).where(User.id == citizen.id).with_for_update(key_share=True))
+    lock_citizen(citizen)
     cap = int(config.get("MAX_ACTIVE_APPOINTMENTS", DEFAULT_MAX_ACTIVE_APPOINTMENTS))
     if queries.count_active_appointments(citizen.id) >= cap:
         raise Invalid(_cap_message(cap))
@@ -178,7 +192,7 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
         needs_wheelchair=bool(data.needs_wheelchair), needs_sign_language=bool(data.needs_sign_language),
         co_applicants=(data.co_applicants or "").strip() or None, status=AppointmentStatus.SCHEDULED,
         accepted_at=now, accepted_by_name=(checks.assistant_name or official.body.name)[:200],
-        idempotency_key=key, created_at=now, talon_number=number)
+        idempotency_key=key, created_at=now, talon_number=number, talon_token=new_talon_token())
     # No savepoint (two more statements on every booking): a refused reservation deletes the appointment
     # just inserted instead, which nobody else can see yet (its reservations go with it).
     try:
@@ -234,7 +248,8 @@ def reserve(appointment_id: int, citizen, slot, studio_id: int | None) -> None:
 
 
 def reserve_and_issue_talon(appointment_id: int, citizen, slot, studio, now: datetime) -> str:
-    """Reserve the citizen's time (and the studio, for video) over ``slot``; write and return the talon number.
+    """Reserve the citizen's time (and the studio, for video) over ``slot``; write and return the talon number
+    (with a new verification token, :attr:`.models.Appointment.talon_token`).
 
     For an appointment row that already holds ``slot``, inside the caller's savepoint: used by
     :func:`book_slot` and when a citizen accepts a time offered after screening (reception.requests).
@@ -243,7 +258,9 @@ def reserve_and_issue_talon(appointment_id: int, citizen, slot, studio, now: dat
     session = slot.session
     reserve(appointment_id, citizen, slot, studio.id if studio is not None else None)
     number = talon_number(session.venue.region.code, now, session.timezone, appointment_id)
-    db.session.execute(update(Appointment).where(Appointment.id == appointment_id).values(talon_number=number))
+    # A fresh token with the talon: whatever the request's row held before was never shown on a talon.
+    db.session.execute(update(Appointment).where(Appointment.id == appointment_id)
+                       .values(talon_number=number, talon_token=new_talon_token()))
     return number
 
 

@@ -6,12 +6,20 @@ from datetime import datetime
 import segno
 
 from ..core.timeutil import to_local
+from ..core.web import absolute_url
 
 
 def talon_number(region_code: str, accepted_at: datetime, tz_name: str, appointment_id: int) -> str:
     """E.g. ``KZ15-20261124-000123``: region, local date of acceptance, appointment id (unique by the id)."""
     local_date = to_local(accepted_at, tz_name).strftime("%Y%m%d")
     return f"{region_code.replace('-', '')}-{local_date}-{appointment_id:06d}"
+
+
+def talon_verify_url(appointment) -> str:
+    """The talon's public verification address, by its unguessable token (what the QR code carries)."""
+    if appointment.talon_token:
+        return absolute_url("booking.verify_talon_token", token=appointment.talon_token)
+    return absolute_url("booking.verify_talon", talon_number=appointment.talon_number or "-")
 
 
 def qr_svg(url: str) -> str:

@@ -13,10 +13,10 @@ from markupsafe import Markup
 from ..core.clock import utcnow
 from ..core.errors import DomainError, Invalid, NotAllowed, NotFound
 from ..core.permissions import Role
-from ..core.web import attach_error, render_form
+from ..core.web import attach_error, id_arg, render_form
 from ..directory.models import Official
 from ..directory.queries import get, get_region_by_code, list_regions, topic_choices
-from ..extensions import db, login_manager
+from ..extensions import db, limiter, login_manager, user_or_address
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat, VisitingReception
 from . import ballot, lookup, policy, queries, services, waitlist
 from .forms import (
@@ -29,9 +29,18 @@ from .forms import (
     format_choices,
 )
 from .models import AppointmentStatus, WaitlistStatus
-from .talon import qr_svg
+from .talon import qr_svg, talon_verify_url
 
 bp = Blueprint("booking", __name__)
+
+# Booking POSTs (booking, moving, joining a waitlist, applying for a draw) share one budget per citizen and one
+# per address: generous for people, a wall for scripts.
+booking_per_user = limiter.shared_limit(lambda: "20 per minute;200 per day", scope="booking-user",
+                                        key_func=user_or_address, methods=["POST"])
+booking_per_address = limiter.shared_limit(lambda: "60 per minute", scope="booking-address", methods=["POST"])
+# Talon checks: a person checks a few; the numbers are sequential, so walking them is slowed (the page by number
+# shows little anyway, see verify_talon).
+talon_checks = limiter.shared_limit(lambda: "60 per minute;1000 per day", scope="talons")
 
 
 def citizen_required(view):
@@ -57,17 +66,12 @@ def _search_form() -> SlotSearchForm:
     regions = list_regions()
     form.region.choices = [("", any_label)] + [(r.code, r.name) for r in regions]
     region = next((r for r in regions if r.code == form.region.data), None)
-    body_id, official_id = _int_arg("body"), _int_arg("official")
+    body_id, official_id = id_arg("body"), id_arg("official")
     form.body.choices = [(0, any_label)] + lookup.search_body_choices(region.id if region else None, body_id)
     form.official.choices = [(0, any_label)] + lookup.search_official_choices(body_id, official_id)
     form.topic.choices = topic_choices(blank_label=any_label)
     form.format.choices = [("", any_label)] + format_choices()
     return form
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) <= 10 else None
 
 
 @bp.get("/reception/")
@@ -167,6 +171,8 @@ def _render_book(slot, form, status=None, alternatives=()):
 
 
 @bp.route("/reception/slots/<int:slot_id>/book", methods=["GET", "POST"])
+@booking_per_address
+@booking_per_user
 @citizen_required
 def book(slot_id: int):
     # A booking locks the citizen's row and the slot's with the same statement that loads the slot.
@@ -247,8 +253,7 @@ def _check_reschedulable(appt, now) -> None:
 def appointment(appointment_id: int):
     appt = _own_appointment_or_404(appointment_id)
     now = utcnow()
-    verify_url = current_app.config["BASE_URL"].rstrip("/") + url_for("booking.verify_talon",
-                                                                       talon_number=appt.talon_number or "-")
+    verify_url = talon_verify_url(appt)
     rebook_slots, waiting = [], None
     if appt.status is AppointmentStatus.CANCELLED and appt.slot_id is not None:
         # Cancelled (by the citizen or with the whole session): the official's free time, else the waitlist.
@@ -296,6 +301,8 @@ def reschedule(appointment_id: int):
 
 
 @bp.route("/my/appointments/<int:appointment_id>/reschedule/<int:slot_id>", methods=["GET", "POST"])
+@booking_per_address
+@booking_per_user
 @citizen_required
 def reschedule_confirm(appointment_id: int, slot_id: int):
     appt = _own_appointment_or_404(appointment_id)
@@ -351,8 +358,8 @@ def _waitlist_panel():
 def _join_form(now) -> WaitlistJoinForm:
     form = WaitlistJoinForm()
     if request.method == "GET":
-        form.official.data = request.args.get("official", type=int) or 0
-        form.visiting.data = request.args.get("visiting", type=int) or 0
+        form.official.data = id_arg("official") or 0
+        form.visiting.data = id_arg("visiting") or 0
         form.topic.data = 0
     form.official.choices = [(0, str(_l("— choose an official —")))] + queries.official_choices()
     form.visiting.choices = [(0, str(_l("Any reception of this official")))] + [
@@ -363,6 +370,8 @@ def _join_form(now) -> WaitlistJoinForm:
 
 
 @bp.route("/my/waitlist/", methods=["GET", "POST"])
+@booking_per_address
+@booking_per_user
 @login_required
 def my_waitlist():
     """The signed-in user's own places in line (staff accounts have none) and the form to join a waitlist."""
@@ -423,10 +432,23 @@ def waitlist_leave(entry_id: int):
 
 
 # --- public talon check -----------------------------------------------------------------
+# The QR code and the link on a talon carry its unguessable token: that page shows the official, the time and the
+# status. The page by number is for someone who has only the number on paper: talon numbers are sequential, so
+# it says only whether such a talon is valid (and is rate-limited); more would let anyone walk every reception.
+
+@bp.get("/talons/t/<token>")
+@talon_checks
+def verify_talon_token(token: str):
+    appt = queries.get_by_talon_token(token)
+    if appt is None:
+        return render_template("booking/verify.html", appointment=None, number=None, full=True), 404
+    return render_template("booking/verify.html", appointment=appt, number=appt.talon_number, full=True)
+
 
 @bp.get("/talons/<talon_number>")
+@talon_checks
 def verify_talon(talon_number: str):
     appt = queries.get_by_talon(talon_number)
     if appt is None:
-        return render_template("booking/verify.html", appointment=None, number=talon_number), 404
-    return render_template("booking/verify.html", appointment=appt, number=talon_number)
+        return render_template("booking/verify.html", appointment=None, number=talon_number, full=False), 404
+    return render_template("booking/verify.html", appointment=appt, number=talon_number, full=False)

@@ -19,6 +19,7 @@ from ..core.clock import utcnow
 from ..core.errors import Conflict
 from ..core.i18n import LANGUAGES, current_language
 from ..core.permissions import Permission, require_any
+from ..directory.queries import get
 from ..extensions import db
 from . import feeds
 from .ics import feed_ics, feed_target
@@ -98,7 +99,7 @@ def _card(owned: feeds.OwnedFeed, lang: str) -> dict:
 
 
 def _feed_or_404(feed_id: int) -> CalendarFeed:
-    feed = db.session.get(CalendarFeed, feed_id)
+    feed = get(CalendarFeed, feed_id)
     if feed is None:
         abort(404)
     return feed

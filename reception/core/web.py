@@ -3,11 +3,28 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import render_template
+from flask import render_template, request
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from .errors import Conflict, DomainError
+
+#: Primary keys are 32-bit integers on PostgreSQL: a larger id in a URL is simply not found.
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value) -> int | None:
+    """``value`` when some row could have it as its id (an int from 1 to :data:`MAX_ID`), else None.
+
+    Every lookup by an id that came from outside (a URL's path or query string, a form) goes through this,
+    so an id past the integer range is "not found", never a database error (a 500)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID else None
+
+
+def id_arg(name: str) -> int | None:
+    """The query-string parameter ``name`` as a record id, or None (absent, not a number, out of range)."""
+    raw = request.args.get(name, "")
+    return valid_id(int(raw)) if raw.isdigit() and len(raw) <= 10 else None
 
 
 def form_status(form) -> int:

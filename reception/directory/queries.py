@@ -7,12 +7,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from ..core.web import MAX_ID, valid_id  # noqa: F401  (MAX_ID: re-exported for the areas' own guards)
 from ..extensions import db
 from . import signals
 from .models import Body, BodyLevel, Official, Region, Topic, Venue, body_topics
-
-# Primary keys are 32-bit integers on PostgreSQL: a larger id in a URL is simply not found.
-MAX_ID = 2**31 - 1
 
 # The Kazakh Cyrillic alphabet holds the Russian one in the same order, so one key sorts both.
 _ALPHABET = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя"
@@ -33,8 +31,9 @@ def by_name(items, attr: str = "name") -> list:
 
 
 def get(model, ident) -> object | None:
-    """``db.session.get`` that answers None for ids no row can have (instead of a database error)."""
-    if not isinstance(ident, int) or ident < 1 or ident > MAX_ID:
+    """``db.session.get`` that answers None for ids no row can have (instead of a database error): the one
+    lookup by id for every route (see :func:`reception.core.web.valid_id`)."""
+    if valid_id(ident) is None:
         return None
     return db.session.get(model, ident)
 

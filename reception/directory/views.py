@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..core.errors import DomainError, NotAllowed
 from ..core.permissions import Permission, require, require_any
-from ..core.web import attach_error, commit, render_form
+from ..core.web import attach_error, commit, id_arg, render_form
 from ..extensions import db
 from . import policy, queries, services
 from .forms import BodyForm, OfficialForm, OfficialSearchForm, RegionForm, TopicForm, VenueForm
@@ -237,7 +237,7 @@ def _official_scope():
 def admin_officials():
     if not policy.can_manage_officials(current_user):
         abort(403)
-    body_id = request.args.get("body", type=int)
+    body_id = id_arg("body")
     return render_template("directory/admin/officials.html",
                            officials=queries.list_officials(_official_scope(), body_id),
                            filter_body=queries.get(Body, body_id) if body_id else None)
@@ -255,7 +255,7 @@ def _official_form(official: Official | None) -> OfficialForm:
         elif len(form.body_id.choices) == 1:
             form.body_id.data = form.body_id.choices[0][0]
         else:
-            form.body_id.data = request.args.get("body", type=int)
+            form.body_id.data = id_arg("body")
     return form
 
 
@@ -302,7 +302,7 @@ def _venue_scope():
 def admin_venues():
     if not policy.can_manage_venues(current_user):
         abort(403)
-    body_id = request.args.get("body", type=int)
+    body_id = id_arg("body")
     return render_template("directory/admin/venues.html", venues=queries.list_venues(_venue_scope(), body_id),
                            filter_body=queries.get(Body, body_id) if body_id else None)
 
@@ -313,7 +313,7 @@ def _venue_form(venue: Venue | None) -> VenueForm:
     form.region_id.choices = queries.region_choices()
     if venue is None and request.method == "GET":
         body_id = (form.body_id.choices[0][0] if len(form.body_id.choices) == 1
-                   else request.args.get("body", type=int))
+                   else id_arg("body"))
         body = queries.get(Body, body_id) if body_id else None
         if body is not None:
             form.body_id.data = body.id

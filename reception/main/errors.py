@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from contextlib import nullcontext
 
 from flask import current_app, g, jsonify, make_response, render_template, request
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -14,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..core.errors import DomainError
 from ..core.i18n import LANGUAGES
-from ..extensions import db
+from ..extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -116,12 +119,29 @@ def _answer_without_database(status: int, message: str | None):
     return response
 
 
+def retry_after() -> int:
+    """Seconds until every limit this request breached lets it through again (at least 1)."""
+    breached = [limit.reset_at for limit in limiter.current_limits if limit.breached]
+    return max(1, math.ceil(max(breached, default=0) - time.time()))
+
+
 def register_error_handlers(app):
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         _rollback()
         return error_response(400, _("The form has expired or did not come from this site. "
                                      "Go back, reload the page and send it again."))
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many_requests(exc: RateLimitExceeded):
+        _rollback()
+        wait = retry_after()
+        minutes = max(1, round(wait / 60))
+        response = make_response(error_response(429, ngettext(
+            "Too many attempts. Try again in %(num)d minute.", "Too many attempts. Try again in %(num)d minutes.",
+            minutes)))
+        response.headers["Retry-After"] = str(wait)
+        return response
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):

@@ -18,7 +18,7 @@ from ..booking.views import citizen_required
 from ..core.clock import local_today, utcnow
 from ..core.errors import DomainError
 from ..core.permissions import Permission, require, require_any
-from ..core.web import attach_error, commit, render_form
+from ..core.web import attach_error, commit, id_arg, render_form
 from ..directory.models import Body, Official
 from ..directory.queries import get, topic_choices
 from ..extensions import db
@@ -372,7 +372,7 @@ def report_new():
 @require(Permission.ACCESS_REPORT_VIEW)
 def monitor_reports():
     """Citizens' reports of refused bookings, not yet reviewed first; filter by body."""
-    body_id = request.args.get("body_id", type=int)
+    body_id = id_arg("body_id")
     reports = services.list_access_reports(body_id)
     record_view("access_report", None, "citizens' reports", body_id=body_id)
     db.session.commit()

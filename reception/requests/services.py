@@ -110,6 +110,9 @@ def submit_request(citizen, official, data: BookingData, idempotency_key: str | 
     """
     key = scoped_idempotency_key(citizen, idempotency_key)
     if key is not None:
+        # The citizen's row first: a twin sent at the same moment has committed by the time we look for it,
+        # so it is answered with the request sent, not counted against the cap (issue 14, finding 5).
+        booking_services.lock_citizen(citizen)
         existing = db.session.scalar(select(Appointment).where(Appointment.idempotency_key == key))
         if existing is not None:
             return existing

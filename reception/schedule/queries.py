@@ -19,7 +19,7 @@ from .models import ReceptionSession, Schedule, SessionStatus, Slot, UnifiedDay,
 
 
 def get_session(session_id: int) -> ReceptionSession | None:
-    return db.session.get(ReceptionSession, session_id)
+    return get(ReceptionSession, session_id)
 
 
 def list_schedules(scope: frozenset[int] | None) -> list[Schedule]:

@@ -102,3 +102,25 @@ def test_two_video_bookings_of_one_studio_at_the_same_time_reserve_it_once(app, 
     assert _count(app, studio_reservations) == 1
     assert _count(app, select(func.count()).select_from(Appointment).where(
         Appointment.slot_id.in_(race_world.slot_ids))) == 1
+
+
+def test_a_double_submit_at_the_cap_racing_itself_books_once_and_both_get_the_talon(app, race_world):
+    """The same form (one idempotency key) sent twice at once by a citizen with one place left under the cap:
+    one appointment, and both submits answer with it, not with "you already have … active appointments"."""
+    from reception.accounts.models import User
+
+    citizen_id, slot_id = race_world.citizen_ids[0], race_world.slot_ids[0]
+    data = BookingData(format=AttendanceFormat.IN_PERSON, topic_id=race_world.topic_id, summary="twice at once")
+    at_the_cap = {**app.config, "MAX_ACTIVE_APPOINTMENTS": 1}
+
+    def submit():
+        return book_slot(db.session.get(User, citizen_id), slot_id, data, "one-form-key-123456", utcnow(),
+                         at_the_cap).id
+
+    from tests.races import run_racers
+    outcomes = run_racers(app, [submit, submit], CLAIM)
+
+    assert all(isinstance(o, int) for o in outcomes), outcomes
+    assert outcomes[0] == outcomes[1]
+    assert _count(app, select(func.count()).select_from(Appointment).where(
+        Appointment.citizen_id == citizen_id)) == 1

@@ -85,7 +85,9 @@ def test_booking_redirects_to_a_printable_talon_with_qr_code(client, db, login_a
     assert "Gulnar Reception" in body
     assert "Asia/Almaty" in body
     assert session.venue.address_en in body
-    assert "<svg" in body and f"http://reception.test/talons/{appointment.talon_number}" in body
+    # The QR code and the link carry the talon's unguessable token; the number is for people.
+    assert "<svg" in body and f"http://reception.test/talons/t/{appointment.talon_token}" in body
+    assert len(appointment.talon_token) >= 32 and appointment.talon_number not in appointment.talon_token
     svg = body.split("<svg", 1)[1].split("</svg>", 1)[0]
     assert "href" not in svg and "<image" not in svg  # inline, no external requests
 
@@ -175,6 +177,32 @@ def test_double_submit_of_one_form_books_once(client, db, login_as, session, top
     assert appointments(db, citizen_id=citizen.id) == 1
 
 
+def test_double_submit_at_the_cap_answers_the_twin_with_its_talon(client, db, app, login_as, make_session,
+                                                                   booking_data, topic):
+    """The submit that takes the citizen's last free place is sent twice: both land on the one talon booked,
+    the second is not told that the citizen has too many appointments (issue 14, finding 5)."""
+    from reception.booking.services import book_slot
+
+    citizen = login_as(Role.CITIZEN)
+    cap, now = app.config["MAX_ACTIVE_APPOINTMENTS"], utcnow()
+    with app.test_request_context():
+        for day in range(cap - 1):
+            book_slot(citizen, make_session(start=(now + timedelta(days=3 + day)).replace(microsecond=0)).slots[0].id,
+                      booking_data(), None, now, app.config)
+    last = make_session(start=(now + timedelta(days=10)).replace(microsecond=0))
+    db.session.commit()
+    url = f"/reception/slots/{last.slots[0].id}/book"
+    key = KEY_RE.search(text(client.get(url)))[1]
+    data = {"format": "in_person", "studio_id": "0", "topic_id": str(topic.id), "summary": "at the cap",
+            "idempotency_key": key}
+    first, second = post_form(client, url, data), post_form(client, url, data)
+    assert first.status_code == 302, text(first)
+    assert second.status_code == 302, text(second)
+    assert second.headers["Location"] == first.headers["Location"]
+    assert appointments(db, citizen_id=citizen.id) == cap
+    assert "active appointments" not in text(client.get(second.headers["Location"]))
+
+
 def test_cancel_frees_the_slot_for_another_citizen(client, db, login_as, book, session, make_user):
     login_as(Role.CITIZEN)
     talon_url = book(session.slots[0]).headers["Location"]
@@ -208,11 +236,24 @@ def test_my_appointments_lists_only_my_own(client, db, login_as, book, session):
 def test_public_talon_check_shows_validity_without_personal_data(client, db, login_as, book, session):
     citizen = login_as(Role.CITIZEN)
     book(session.slots[0], summary="Secret family matter")
+    number, token = db.session.execute(select(Appointment.talon_number, Appointment.talon_token)).one()
+    client.post("/logout", data={"csrf_token": _csrf(client)})
+    body = text(client.get(f"/talons/t/{token}"))  # what the QR code opens
+    assert "Valid talon" in body and number in body and session.official.full_name in body
+    assert citizen.full_name not in body and "Secret family matter" not in body
+    assert client.get("/talons/t/" + "x" * 32).status_code == 404
+
+
+def test_the_page_by_talon_number_tells_only_whether_it_is_valid(client, db, login_as, book, session):
+    """Talon numbers are sequential: whoever walks them learns that a talon exists, not whose reception it is
+    with whom or when (issue 14, finding 8)."""
+    login_as(Role.CITIZEN)
+    book(session.slots[0])
     number = db.session.scalars(select(Appointment.talon_number)).one()
     client.post("/logout", data={"csrf_token": _csrf(client)})
     body = text(client.get(f"/talons/{number}"))
-    assert "Valid talon" in body and session.official.full_name in body
-    assert citizen.full_name not in body and "Secret family matter" not in body
+    assert "Valid talon" in body and number in body
+    assert session.official.full_name not in body and session.venue.region.timezone not in body
     assert client.get("/talons/KZ71-00000000-000000").status_code == 404
 
 

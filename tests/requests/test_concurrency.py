@@ -187,3 +187,30 @@ def test_decisions_on_one_request_at_once_leave_one_decision_and_one_email(app, 
     assert note == f"Resolved by desk {outcomes.index('won')}"
     assert _scalar(app, select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.user_id == world.citizen_ids[0])) == 1
+
+
+# A request with an idempotency key locks the citizen's row, then looks for its twin and counts the citizen's
+# active appointments.
+CITIZEN_LOCK = statement(r"^SELECT users\.id\s+FROM users\s+WHERE users\.id = ")
+
+
+def test_a_double_submit_of_a_request_at_the_cap_racing_itself_sends_it_once(app, request_race_world):
+    """The same request form (one idempotency key) sent twice at once by a citizen with one place left under
+    the cap: one request, and both submits answer with it, not with "you already have … active appointments"
+    (issue 14, finding 5)."""
+    world = request_race_world
+    citizen_id = world.citizen_ids[0]
+    at_the_cap = {**app.config, "MAX_ACTIVE_APPOINTMENTS": 1}
+    sent = []
+
+    def submit():
+        citizen, official = db.session.get(User, citizen_id), db.session.get(Official, world.official_id)
+        return lambda: sent.append(services.submit_request(citizen, official, _data(world), "one-form-key-123456",
+                                                           utcnow(), at_the_cap).id)
+
+    outcomes = _race(app, [submit, submit], CITIZEN_LOCK)
+
+    assert outcomes == ["won", "won"], outcomes
+    assert len(sent) == 2 and sent[0] == sent[1]
+    assert _scalar(app, select(func.count()).select_from(Appointment).where(
+        Appointment.citizen_id == citizen_id)) == 1
