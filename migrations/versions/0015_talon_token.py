@@ -7,7 +7,7 @@ own token here, row by row, on SQLite and PostgreSQL alike; new rows get theirs 
 the INSERT that writes them. Downgrading drops the column (the numbers are untouched).
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-20 12:00:00
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -17,7 +17,7 @@ from ..schedule.models import ReceptionSession
 from ..schedule.policy import can_manage_session
 from . import ballot, policy, queries
 from .forms import BallotApplyForm, BallotOpenForm, BallotWithdrawForm, format_choices
-from .views import booking_per_address, booking_per_user, citizen_required
+from .views import booking_per_user, citizen_required
 
 bp = Blueprint("ballot", __name__)
 
@@ -47,7 +47,6 @@ def _render(session, form, status=None):
 
 
 @bp.route("/reception/sessions/<int:session_id>/draw", methods=["GET", "POST"])
-@booking_per_address
 @booking_per_user
 @citizen_required
 def apply(session_id: int):

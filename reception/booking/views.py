@@ -33,11 +33,11 @@ from .talon import qr_svg, talon_verify_url
 
 bp = Blueprint("booking", __name__)
 
-# Booking POSTs (booking, moving, joining a waitlist, applying for a draw) share one budget per citizen and one
-# per address: generous for people, a wall for scripts.
+# Booking POSTs (booking, moving, joining a waitlist, applying for a draw) share one budget per citizen: generous
+# for people, a wall for scripts. Not per address: at a noon rush many citizens book from one address (a mobile
+# carrier's NAT, an akimat's studio), and accounts themselves are bounded (registration is limited per address).
 booking_per_user = limiter.shared_limit(lambda: "20 per minute;200 per day", scope="booking-user",
                                         key_func=user_or_address, methods=["POST"])
-booking_per_address = limiter.shared_limit(lambda: "60 per minute", scope="booking-address", methods=["POST"])
 # Talon checks: a person checks a few; the numbers are sequential, so walking them is slowed (the page by number
 # shows little anyway, see verify_talon).
 talon_checks = limiter.shared_limit(lambda: "60 per minute;1000 per day", scope="talons")
@@ -171,7 +171,6 @@ def _render_book(slot, form, status=None, alternatives=()):
 
 
 @bp.route("/reception/slots/<int:slot_id>/book", methods=["GET", "POST"])
-@booking_per_address
 @booking_per_user
 @citizen_required
 def book(slot_id: int):
@@ -301,7 +300,6 @@ def reschedule(appointment_id: int):
 
 
 @bp.route("/my/appointments/<int:appointment_id>/reschedule/<int:slot_id>", methods=["GET", "POST"])
-@booking_per_address
 @booking_per_user
 @citizen_required
 def reschedule_confirm(appointment_id: int, slot_id: int):
@@ -370,7 +368,6 @@ def _join_form(now) -> WaitlistJoinForm:
 
 
 @bp.route("/my/waitlist/", methods=["GET", "POST"])
-@booking_per_address
 @booking_per_user
 @login_required
 def my_waitlist():

@@ -130,6 +130,19 @@ def test_booking_posts_are_rate_limited_per_citizen(client, db, login_as, make_s
     assert client.post(url, data={"csrf_token": token}).status_code != 429
 
 
+def test_many_citizens_booking_from_one_address_are_not_refused(client, db, make_user, make_session, still):
+    """A noon rush behind one address (a mobile carrier's NAT, an akimat's studio): only per citizen limits."""
+    session = make_session(slots=30)
+    citizens = [make_user(Role.CITIZEN) for _ in range(len(session.slots))]
+    db.session.commit()
+    for citizen, slot in zip(citizens, session.slots, strict=True):
+        browser = client.application.test_client()  # every one from 127.0.0.1
+        login(browser, citizen)
+        url = f"/reception/slots/{slot.id}/book"
+        assert browser.post(url, data={"csrf_token": csrf_from(browser, url)}).status_code == 422  # not 429
+    assert limiter.enabled
+
+
 def test_talon_checks_are_rate_limited_per_address(client, db, still):
     statuses = [client.get(f"/talons/KZ71-20270101-{n:06d}").status_code for n in range(61)]
     assert statuses[:60] == [404] * 60 and statuses[60] == 429
@@ -139,7 +152,7 @@ def test_talon_checks_are_rate_limited_per_address(client, db, still):
 # --- where the counts live ----------------------------------------------------------------------------------
 
 def test_production_refuses_in_memory_counters_with_several_workers(tmp_path):
-    environ = {"RECEPTION_ENV": "production", "RECEPTION_SECRET_KEY": "s" * 40,
+    environ = {"RECEPTION_ENV": "production", "RECEPTION_SECRET_KEY": secrets.token_urlsafe(32),
                "RECEPTION_DATABASE_URL": "postgresql+psycopg://x@db/x", "WEB_CONCURRENCY": "4"}
     with pytest.raises(ConfigError, match="RECEPTION_RATELIMIT_STORAGE_URI"):
         build_config(str(tmp_path), environ=environ)
@@ -147,7 +160,7 @@ def test_production_refuses_in_memory_counters_with_several_workers(tmp_path):
 
 
 def test_production_with_in_memory_counters_and_one_worker_warns_at_start(tmp_path, caplog):
-    environ = {"RECEPTION_ENV": "production", "RECEPTION_SECRET_KEY": "s" * 40,
+    environ = {"RECEPTION_ENV": "production", "RECEPTION_SECRET_KEY": secrets.token_urlsafe(32),
                "RECEPTION_DATABASE_URL": "postgresql+psycopg://x@db/x"}
     build_config(str(tmp_path), environ=environ)
     assert "memory://" in caplog.text and "WEB_CONCURRENCY" in caplog.text
