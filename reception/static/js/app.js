@@ -1,4 +1,4 @@
-/* Behaviour every page may use, here rather than inline (the Content-Security-Policy runs no inline code):
+/* Behaviour of the pages that include it (the talon, the hearing brief), here rather than inline (the Content-Security-Policy runs no inline code):
    a button with data-print prints the page. */
 (function () {
   "use strict";
