@@ -234,7 +234,9 @@ def sms_request_body(message: OutboxMessage, config) -> bytes:
     return Template(template).safe_substitute(values).encode("utf-8")
 
 
-class _WatchedHTTPConnection(http.client.HTTPConnection):
+class _Watched:
+    """An HTTP(S) connection that connects within what is left of its deadline, which then watches its socket."""
+
     def __init__(self, *args, deadline: Deadline, **kwargs):
         super().__init__(*args, **kwargs)
         self.deadline = deadline
@@ -245,15 +247,12 @@ class _WatchedHTTPConnection(http.client.HTTPConnection):
         self.deadline.watch(self.sock)
 
 
-class _WatchedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args, deadline: Deadline, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.deadline = deadline
+class _WatchedHTTPConnection(_Watched, http.client.HTTPConnection):
+    pass
 
-    def connect(self):
-        self.timeout = self.deadline.left()
-        super().connect()
-        self.deadline.watch(self.sock)
+
+class _WatchedHTTPSConnection(_Watched, http.client.HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPHandler(urllib.request.HTTPHandler):

@@ -23,6 +23,7 @@ from reception.notifications.channels import message_key
 from reception.notifications.models import Channel, OutboxMessage, OutboxStatus
 from reception.notifications.services import dispatch_due
 from tests.notifications.conftest import GatewayServer, _start_smtp, free_port
+from tests.notifications.test_dispatch import add_message
 
 LIMIT = 1  # seconds: the send limit these tests configure for a gateway that does not answer
 
@@ -32,16 +33,6 @@ def outbox_of_this_test_only(db):
     """Other tests' committed rows are hidden in this test's transaction (rolled back afterwards)."""
     db.session.execute(delete(OutboxMessage))
     db.session.flush()
-
-
-def add_message(db, **overrides) -> OutboxMessage:
-    values = dict(kind="test", channel=Channel.EMAIL, recipient="someone@example.kz", locale="en",
-                  subject="A test message", body_text="Hello.", due_at=utcnow() - timedelta(minutes=1))
-    values.update(overrides)
-    message = OutboxMessage(**values)
-    db.session.add(message)
-    db.session.commit()
-    return message
 
 
 def add_sms(db) -> OutboxMessage:
