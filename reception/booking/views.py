@@ -276,11 +276,17 @@ def _video_details(appt) -> dict | None:
             "opens_at": window.opens_at, "joinable": appt.format is AttendanceFormat.VIDEO_REMOTE}
 
 
-@bp.post("/my/appointments/<int:appointment_id>/cancel")
+@bp.route("/my/appointments/<int:appointment_id>/cancel", methods=["GET", "POST"])
 @citizen_required
 def cancel(appointment_id: int):
+    """GET asks once more, naming the reception (one tap on the talon must not cancel it); POST cancels."""
     appt = _own_appointment_or_404(appointment_id)
-    services.cancel_appointment(current_user, appt, utcnow())  # a DomainError is answered by the handler
+    now = utcnow()
+    if request.method == "GET":
+        if not policy.can_cancel(current_user, appt, now):
+            return redirect(url_for("booking.appointment", appointment_id=appt.id))
+        return render_template("booking/cancel.html", appointment=appt)
+    services.cancel_appointment(current_user, appt, now)  # a DomainError is answered by the handler
     db.session.commit()
     flash(_l("Your appointment has been cancelled. The time is free for others again."), "success")
     return redirect(url_for("booking.my_appointments"))

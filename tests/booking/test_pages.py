@@ -214,12 +214,33 @@ def test_cancel_frees_the_slot_for_another_citizen(client, db, login_as, book, s
     assert book(session.slots[0]).status_code == 302
 
 
+def test_cancel_asks_once_more_naming_the_reception_and_only_the_answer_yes_cancels(
+        client, db, login_as, book, session):
+    login_as(Role.CITIZEN)
+    talon_url = book(session.slots[0]).headers["Location"]
+    talon = client.get(talon_url).get_data(as_text=True)
+    assert f'method="post" action="{talon_url}/cancel"' not in talon  # one tap does not cancel
+    assert f'href="{talon_url}/cancel"' in talon
+    page = client.get(talon_url + "/cancel")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    official = session.official
+    assert f"Cancel your reception with {official.full_name}?" in html
+    number = re.search(r"<strong>([^<]+)</strong>", talon).group(1)
+    assert f"talon {number}" in html and f'href="{talon_url}"' in html  # "No, keep it" goes back
+    assert appointments(db, status=AppointmentStatus.SCHEDULED) == 1  # asking changed nothing
+    assert post_form(client, talon_url + "/cancel", form_url=talon_url + "/cancel").status_code == 302
+    assert appointments(db, status=AppointmentStatus.CANCELLED) == 1
+    assert client.get(talon_url + "/cancel").headers["Location"].endswith(talon_url)  # nothing left to cancel
+
+
 def test_another_citizens_appointment_is_not_found(client, db, login_as, book, session, make_user):
     login_as(Role.CITIZEN)
     talon_url = book(session.slots[0]).headers["Location"]
     client.post("/logout", data={"csrf_token": _csrf(client)})
     login_as(Role.CITIZEN)
     assert client.get(talon_url).status_code == 404
+    assert client.get(talon_url + "/cancel").status_code == 404
     assert client.post(talon_url + "/cancel", data={"csrf_token": _csrf(client)}).status_code == 404
     assert appointments(db, status=AppointmentStatus.SCHEDULED) == 1
 
