@@ -15,7 +15,7 @@ from ..directory.queries import MAX_ID
 from ..extensions import db
 from ..schedule.models import AttendanceFormat, BookingMode, ReceptionSession, SessionStatus, Slot, VisitingReception
 from .holds import not_held_by_other
-from .models import ACTIVE_STATUSES, Appointment, WaitlistEntry, WaitlistStatus
+from .models import ACTIVE_STATUSES, Appointment, Reservation, ReservationResource, WaitlistEntry, WaitlistStatus
 
 LIVE_WAITLIST = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
 
@@ -292,12 +292,22 @@ def _booking_checks_stmt(dialect: str, with_key: bool, with_studio: bool):
     return select(*columns)
 
 
-def nearest_free_slots(slot: Slot, now: datetime, limit: int = 3) -> list[Slot]:
-    """A cheap suggestion for a citizen who just lost a slot: the next free times of the same session."""
+def nearest_free_slots(slot: Slot, now: datetime, limit: int = 3, *, citizen_id: int | None = None,
+                       studio_id: int | None = None) -> list[Slot]:
+    """A cheap suggestion for a citizen who just lost a slot: the next free times of the same session.
+
+    Never the lost time again (another slot of the session at the same start loses the same way), nor a time
+    when ``citizen_id`` already has a reception or ``studio_id`` (a booking from a studio) is reserved.
+    """
     taken = exists().where(Appointment.slot_id == Slot.id, Appointment.status.in_(ACTIVE_STATUSES))
+    busy = [(ReservationResource.CITIZEN, citizen_id), (ReservationResource.STUDIO, studio_id)]
+    held = [exists().where(Reservation.resource == resource, Reservation.resource_id == resource_id,
+                           Reservation.released_at.is_(None), Reservation.starts_at < Slot.ends_at,
+                           Reservation.ends_at > Slot.starts_at)
+            for resource, resource_id in busy if resource_id is not None]
     return list(db.session.scalars(
-        select(Slot).where(Slot.session_id == slot.session_id, Slot.id != slot.id, Slot.starts_at > now,
-                           not_held_by_other(None, now), ~taken)
+        select(Slot).where(Slot.session_id == slot.session_id, Slot.starts_at != slot.starts_at, Slot.starts_at > now,
+                           not_held_by_other(None, now), ~taken, *(~h for h in held))
         .order_by(Slot.starts_at, Slot.id).limit(limit)))
 
 

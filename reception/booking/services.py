@@ -176,7 +176,7 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
     if checks.slot_taken or checks.same_official:
         # Lost to a booking that committed first: answered at once, with a cheap suggestion.
         raise SlotTaken(MSG_SAME_OFFICIAL if checks.same_official else MSG_SLOT_TAKEN,
-                        alternatives=queries.nearest_free_slots(slot, now))
+                        alternatives=_alternatives(slot, citizen, data, now))
     studio_id = _validate(citizen, slot, data, checks, now, config)
     session = slot.session
     official = session.official
@@ -215,13 +215,20 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
                 if twin is not None:
                     return twin
             message = _lost_race_message(citizen, slot)
-        raise SlotTaken(message, alternatives=queries.nearest_free_slots(slot, now), field=exc.field) from None
+        raise SlotTaken(message, alternatives=_alternatives(slot, citizen, data, now), field=exc.field) from None
     appointment = _known(Appointment(**values))
     if checks.waitlist_entry_id is not None:
         waitlist.settle_on_booking(appointment, now)  # a citizen waiting for this official is served
     if announce:
         signals.booked.send(appointment, now=now, fresh=True)
     return appointment
+
+
+def _alternatives(slot, citizen, data: BookingData, now: datetime) -> list:
+    """What to offer instead of a lost slot: other times of its session that this citizen (and the chosen
+    studio, for video from a studio) could take."""
+    studio_id = data.studio_id if data.format is AttendanceFormat.VIDEO_STUDIO else None
+    return queries.nearest_free_slots(slot, now, citizen_id=citizen.id, studio_id=studio_id)
 
 
 def _known(appointment: Appointment) -> Appointment:

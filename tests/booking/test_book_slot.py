@@ -133,6 +133,25 @@ def test_a_taken_slot_is_refused_with_the_nearest_free_slots_of_the_official(ctx
     assert count(db, Appointment, Appointment.citizen_id == citizen.id) == 0
 
 
+def test_after_a_studio_clash_the_suggestions_are_times_the_studio_is_free(
+        ctx, db, citizen, make_user, make_session, make_studio, booking_data):
+    """The citizen's studio is taken at 15:00 and 16:00 by other officials' receptions: a booking at 15:00
+    from that studio is refused, and the suggestions are 15:30 and 16:30, never a time the studio is taken."""
+    studio = make_studio()
+    video = booking_data(format=AttendanceFormat.VIDEO_STUDIO, studio_id=studio.id)
+    session = make_session(slots=4)
+    for taken in (session.slots[0], session.slots[2]):
+        elsewhere = make_session(start=taken.starts_at, slots=1)  # another official, the same studio
+        book_slot(make_user(Role.CITIZEN), elsewhere.slots[0].id, video, None, utcnow(), CONFIG)
+    with pytest.raises(SlotTaken, match="studio is already reserved") as caught:
+        book_slot(citizen, session.slots[0].id, video, None, utcnow(), CONFIG)
+    assert [s.id for s in caught.value.alternatives] == [session.slots[1].id, session.slots[3].id]
+    book_slot(make_user(Role.CITIZEN), session.slots[1].id, booking_data(), None, utcnow(), CONFIG)
+    with pytest.raises(SlotTaken) as caught:  # in person the studio does not matter
+        book_slot(citizen, session.slots[1].id, booking_data(), None, utcnow(), CONFIG)
+    assert [s.id for s in caught.value.alternatives] == [s.id for s in (session.slots[0], *session.slots[2:])]
+
+
 def test_one_active_appointment_per_official(ctx, citizen, make_session, booking_data):
     session = make_session()
     book_slot(citizen, session.slots[0].id, booking_data(), None, utcnow(), CONFIG)
