@@ -92,7 +92,8 @@ class BookingForm(FlaskForm):
         """What the citizen asked for, as the booking services take it (after validation)."""
         return BookingData(
             format=AttendanceFormat(self.format.data), topic_id=self.topic_id.data, summary=self.summary.data,
-            studio_id=self.studio_id.data or None, appeal_numbers=self.appeal_numbers.data,
+            studio_id=(self.studio_id.data or None) if "studio_id" in self else None,
+            appeal_numbers=self.appeal_numbers.data,
             needs_wheelchair=self.needs_wheelchair.data, needs_sign_language=self.needs_sign_language.data,
             co_applicants=self.co_applicants.data)
 

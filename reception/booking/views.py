@@ -142,11 +142,16 @@ def official(official_id: int):
 def _booking_form(slot) -> BookingForm:
     form = BookingForm()
     session = slot.session
-    form.format.choices = format_choices(policy.allowed_formats(session))
+    formats = policy.allowed_formats(session)
+    form.format.choices = format_choices(formats)
+    if AttendanceFormat.VIDEO_STUDIO not in formats:
+        del form.studio_id  # this reception is not attended from a studio: no studio to choose
     if request.method == "POST":
         # The booking checks the topic and the studio in its one statement of checks (book_slot); the
         # lists are loaded only if the form is shown again.
-        form.studio_id.validate_choice = form.topic_id.validate_choice = False
+        form.topic_id.validate_choice = False
+        if "studio_id" in form:
+            form.studio_id.validate_choice = False
         return form
     _fill_choices(form, slot)
     if request.method == "GET":
@@ -160,7 +165,8 @@ def _booking_form(slot) -> BookingForm:
 
 
 def _fill_choices(form, slot) -> None:
-    form.studio_id.choices = [(0, "—")] + queries.studio_choices(current_user.region_id)
+    if "studio_id" in form:
+        form.studio_id.choices = [(0, "—")] + queries.studio_choices(current_user.region_id)
     form.topic_id.choices = queries.topic_choices_for(slot.session.official.body)
 
 

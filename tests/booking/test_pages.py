@@ -129,6 +129,21 @@ def _csrf(client):
     return csrf_from(client, "/reception/")
 
 
+def test_the_studio_list_shows_only_when_the_reception_can_be_attended_from_a_studio(
+        client, db, login_as, make_session, make_studio, topic):
+    login_as(Role.CITIZEN)
+    make_studio()
+    in_person_only = make_session(allow_video_studio=False).slots[0]
+    either = make_session().slots[0]
+    db.session.commit()
+    assert 'name="studio_id"' not in client.get(f"/reception/slots/{in_person_only.id}/book").get_data(as_text=True)
+    assert 'name="studio_id"' in client.get(f"/reception/slots/{either.id}/book").get_data(as_text=True)
+    url = f"/reception/slots/{in_person_only.id}/book"  # a studio sent anyway is ignored, the booking made
+    r = post_form(client, url, {"format": "in_person", "studio_id": "0", "topic_id": str(topic.id),
+                                "summary": "Roof", "idempotency_key": "k" * 24})
+    assert r.status_code == 302, r.get_data(as_text=True)
+
+
 def test_forged_slot_id_is_404(client, db, login_as):
     login_as(Role.CITIZEN)
     assert client.get("/reception/slots/2147483647/book").status_code == 404
