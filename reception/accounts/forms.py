@@ -12,7 +12,7 @@ from wtforms import (
     StringField,
     TelField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from ..core.forms import REQUIRED, MultiCheckboxField
 from ..core.i18n import LANGUAGE_NAMES, LANGUAGES
@@ -73,7 +73,8 @@ class RegisterForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(message=REQUIRED), _too_long(254),
                                                  validate_email_address],
                        render_kw={"autocomplete": "email"})
-    region_id = SelectField(_l("Region"), coerce=int, validators=[InputRequired(message=REQUIRED)],
+    # Nothing preselected (the first region is nobody's default): the blank choice is 0, which DataRequired refuses.
+    region_id = SelectField(_l("Region"), coerce=int, validators=[DataRequired(message=REQUIRED)],
                             validate_choice=True)
     language = SelectField(_l("Preferred language"), choices=language_choices, validators=[DataRequired(REQUIRED)])
     notify_visiting = BooleanField(_l("Tell me about visiting receptions in my region"))

@@ -40,7 +40,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegisterForm()
-    form.region_id.choices = region_choices()
+    form.region_id.choices = region_choices(blank_label=_l("Choose your region"))
     if request.method == "GET":
         form.language.data = current_language()
     if form.validate_on_submit():

@@ -72,6 +72,17 @@ def test_registration_refuses_an_unknown_region(client, db):
     assert _users(db) == before
 
 
+def test_registration_preselects_no_region_and_refuses_none_chosen(client, db):
+    page = client.get("/register").get_data(as_text=True)
+    region_select = page.split('name="region_id"')[1].split("</select>")[0]
+    first_option = region_select.split("<option")[1]
+    assert "selected" not in region_select and 'value="0">Choose your region' in first_option  # a browser shows it
+    before = _users(db)
+    r = post_form(client, "/register", _registration(region_id="0"))
+    assert r.status_code == 422 and "This field is required" in r.get_data(as_text=True)
+    assert _users(db) == before
+
+
 def test_registration_error_messages_follow_the_chosen_language(client, db):
     client.set_cookie("lang", "ru")
     r = post_form(client, "/register", _registration(iin="123"))
