@@ -6,15 +6,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import (
-    format_date,
-    format_time,
-    get_date_format,
-    get_datetime_format,
-    get_time_format,
-    parse_pattern,
-)
+from babel.dates import format_time, get_date_format, get_time_format, match_skeleton, parse_pattern
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 
 def to_local(value: datetime, tz_name: str) -> datetime:
@@ -30,34 +24,48 @@ def local_to_utc(value: datetime, tz_name: str) -> datetime:
     return value.replace(tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
 
 
-def format_local(value: datetime | None, tz_name: str, fmt: str = "medium") -> str:
-    """Localized date and time in the given zone, with the zone named (e.g. "Asia/Aqtobe")."""
+#: The zones of Kazakhstan's regions in words, as people say them (the capital's time for Asia/Almaty, which
+#: most regions keep); an unknown zone is shown by its IANA name.
+ZONE_NAMES = {
+    "Asia/Almaty": _l("Astana time"),
+    "Asia/Aqtau": _l("Aktau time"),
+    "Asia/Aqtobe": _l("Aktobe time"),
+    "Asia/Atyrau": _l("Atyrau time"),
+    "Asia/Oral": _l("Oral time"),
+    "Asia/Qostanay": _l("Kostanay time"),
+    "Asia/Qyzylorda": _l("Kyzylorda time"),
+}
+
+
+def zone_name(tz_name: str) -> str:
+    """The zone in words in the current language ("Aktobe time")."""
+    name = ZONE_NAMES.get(tz_name)
+    return str(name) if name is not None else tz_name
+
+
+def format_local(value: datetime | None, tz_name: str, fmt: str = "full") -> str:
+    """The date and time people read, in the given zone and the current language, the zone in words and no
+    seconds: "Monday, December 7, 2026, 3:00 PM (Aktobe time)"; ``fmt="short"`` abbreviates the weekday and
+    the month ("Mon, Dec 7, 2026, 3:00 PM (Aktobe time)"), for lists."""
     if value is None:
         return ""
     local = to_local(value, tz_name)
-    offset = local.strftime("%z")
     locale = get_locale()
-    if fmt == "long":
-        # Babel's long date-time names the zone itself ("UTC" for a naive value): build it from parts.
-        text = f"{format_date(local, 'long', locale=locale)}, {format_time(local, 'short', locale=locale)}"
-    else:
-        text = _format_datetime(local, fmt, locale)
-    return f"{text} ({tz_name}, UTC{offset[:3]}:{offset[3:]})"
-
-
-def _format_datetime(local: datetime, fmt: str, locale: Locale) -> str:
-    """What babel.dates.format_datetime(local, fmt) gives for the wall-clock time, from patterns looked up
-    once per language and format (a search page formats dozens of times: the lookups cost more than the
-    formatting)."""
-    combined, date_pattern, time_pattern = _datetime_patterns(str(locale), fmt)
-    return combined.replace("{0}", time_pattern.apply(local, locale)).replace("{1}", date_pattern.apply(local, locale))
+    date_pattern, time_pattern = _patterns(str(locale), "short" if fmt == "short" else "full")
+    return f"{date_pattern.apply(local, locale)}, {time_pattern.apply(local, locale)} ({zone_name(tz_name)})"
 
 
 @lru_cache(maxsize=32)
-def _datetime_patterns(locale_id: str, fmt: str):
+def _patterns(locale_id: str, fmt: str):
+    """The date and time patterns of ``fmt`` in a language, looked up once (a search page formats dozens of
+    times: the lookups cost more than the formatting)."""
     locale = Locale.parse(locale_id)
-    return (get_datetime_format(fmt, locale=locale).replace("'", ""),
-            parse_pattern(get_date_format(fmt, locale=locale)), parse_pattern(get_time_format(fmt, locale=locale)))
+    if fmt == "short":
+        skeletons = locale.datetime_skeletons
+        date_pattern = parse_pattern(skeletons[match_skeleton("yMMMEd", skeletons)])
+    else:
+        date_pattern = parse_pattern(get_date_format("full", locale=locale))
+    return date_pattern, parse_pattern(get_time_format("short", locale=locale))
 
 
 def format_local_time(value: datetime | None, tz_name: str) -> str:

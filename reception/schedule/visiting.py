@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..core.errors import Invalid, NotAllowed
-from ..core.timeutil import to_local
+from ..core.timeutil import to_local, zone_name
 from ..core.workdays import WorkCalendar
 from ..directory.models import Official, Region, Venue
 from ..directory.queries import get
@@ -42,12 +42,11 @@ class VisitingData:
 
 
 def format_hours(starts_at: datetime, ends_at: datetime, tz_name: str) -> str:
-    """"Monday, 14 December 2026, 10:00 – 13:00 (Asia/Almaty, UTC+05:00)" in the current language."""
+    """"Monday, 14 December 2026, 10:00 – 13:00 (Astana time)" in the current language."""
     start, end = to_local(starts_at, tz_name), to_local(ends_at, tz_name)
-    offset = start.strftime("%z")
     # Naive local times: Flask-Babel would otherwise shift them into its own default zone.
     return (f"{format_date(start.date(), 'full')}, {format_time(start.replace(tzinfo=None), 'short')} – "
-            f"{format_time(end.replace(tzinfo=None), 'short')} ({tz_name}, UTC{offset[:3]}:{offset[3:]})")
+            f"{format_time(end.replace(tzinfo=None), 'short')} ({zone_name(tz_name)})")
 
 
 def _check_dates(official: Official, venue: Venue, dates: list[date], hours: SessionHours, now: datetime,

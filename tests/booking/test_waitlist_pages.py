@@ -180,7 +180,7 @@ def test_offered_slot_shows_on_the_home_page_and_only_the_holder_can_book_it(app
     slot = session.slots[0]
     home = text(client.get("/home"))
     assert "A time is kept for you" in home and f"/reception/slots/{slot.id}/book" in home
-    assert "Asia/Almaty" in home
+    assert "(Astana time)" in home
 
     logout(client)
     login_as(Role.CITIZEN)

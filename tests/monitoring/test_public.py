@@ -87,7 +87,7 @@ def test_a_bodys_page_lists_its_coming_receptions(client, db, make_body, make_of
     # The list shows the body with its next reception, though it received nobody last month.
     start = datetime.combine(soon, time(10), tzinfo=ZoneInfo(venue.region.timezone))
     assert rows(client.get("/results/").get_data(as_text=True))[body.name_en][-1].startswith(
-        start.strftime("%b %-d, %Y"))
+        start.strftime("%A, %B %-d, %Y"))
     assert start > utcnow()
 
 

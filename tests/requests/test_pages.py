@@ -146,7 +146,7 @@ def test_the_queue_lists_own_body_requests_oldest_first_with_flagged_deadlines(c
     assert "2 requests wait for a decision" in page
     assert page.index(f"/staff/requests/{old.id}") < page.index(f"/staff/requests/{new.id}")
     assert f"/staff/requests/{elsewhere.id}" not in page and "Official Of Another Body" not in page
-    assert "Overdue" in page and "(Asia/Almaty, UTC+05:00)" in page
+    assert "Overdue" in page and "(Astana time)" in page
     assert client.get(f"/staff/requests/{elsewhere.id}").status_code == 403
 
 
@@ -326,7 +326,7 @@ def test_the_accept_page_lists_the_offered_times_as_choices(client, db, offered)
     login(client, request.citizen)
     page = text(client.get(f"/my/requests/{request.id}/accept"))
     assert "Choose a reception time" in page and f'value="{offer.id}"' in page
-    assert "(Asia/Almaty, UTC+05:00)" in page
+    assert "(Astana time)" in page
 
 
 def test_the_official_page_snippet_offers_a_request_only_for_request_mode_officials(app, ctx, db, office,

@@ -100,7 +100,7 @@ def test_offering_holds_each_time_for_the_citizen_and_mails_the_times(app, ctx, 
         assert slot.held_for_id == request.citizen_id and slot.held_until == hold
     [mail] = outbox(db, user_id=request.citizen_id)
     assert mail.kind == "request_offered"
-    assert "(Asia/Almaty, UTC+05:00)" in mail.body_text and "Kept for you until" in mail.body_text
+    assert "(Astana time)" in mail.body_text and "Kept for you until" in mail.body_text
     assert f"/my/requests/{request.id}/accept" in mail.body_text
     assert "Bring your land deed." in mail.body_text
 

@@ -44,7 +44,7 @@ def test_assistant_creates_a_schedule_and_its_sessions_appear(client, submit, as
     assert count(ReceptionSession, ReceptionSession.official_id == official.id) > 0
     page = client.get("/staff/schedule/sessions")
     assert page.status_code == 200
-    assert official.full_name in text(page) and "Asia/Almaty" in text(page)
+    assert official.full_name in text(page) and "(Astana time)" in text(page)
     assert "0 of 9" in text(page)
     assert official.full_name in text(client.get("/staff/schedule/"))
 
