@@ -10,6 +10,7 @@ from ..core.permissions import ROLE_LABELS, Permission, Role
 from ..core.timeutil import format_local, format_local_time
 from ..directory.models import BODY_LEVEL_LABELS, VENUE_KIND_LABELS
 from ..schedule.models import FORMAT_LABELS
+from .nav import can_book, links_for
 
 
 def register_template_helpers(app):
@@ -27,6 +28,8 @@ def register_template_helpers(app):
         venue_kind_labels=VENUE_KIND_LABELS,
         attendance_format_labels=FORMAT_LABELS,
         CAPITAL_TZ=CAPITAL_TZ,
+        header_links=lambda: links_for(current_user),
+        can_book=lambda: can_book(current_user),
     )
 
     @app.context_processor
