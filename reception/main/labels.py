@@ -12,8 +12,7 @@ from ..legal.models import ADDRESSEE_LABELS, OPINION_STATUS_LABELS, REVIEW_STATU
 from ..monitoring.models import ACTION_KIND_LABELS, AlertKind
 from ..notifications.models import CHANNEL_LABELS, KIND_LABELS, OUTBOX_STATUS_LABELS
 from ..outcomes.forms import CONTACT_CHANNEL_LABELS
-from ..outcomes.models import (ACCESS_REPORT_KIND_LABELS, INSTRUCTION_STATUS_LABELS, OUTCOME_RESULT_LABELS,
-                               ReportVerdict)
+from ..outcomes.models import ACCESS_REPORT_KIND_LABELS, INSTRUCTION_STATUS_LABELS, OUTCOME_RESULT_LABELS, ReportVerdict
 from ..requests.rules import DECISION_LABELS, DECLINE_GROUND_LABELS
 from ..schedule.models import FORMAT_LABELS
 

@@ -43,7 +43,8 @@ def add_event(**values) -> None:
 def test_the_audit_page_shows_words_for_fields_values_and_pages(client, db, login_as, lang):
     add_event(changes='{"status": ["screening", "scheduled"], "format": ["in_person", "video"]}')
     add_event(entity="question", action="create", changes='{"result": "forwarded_part", "wording": "Дорога"}')
-    add_event(entity="instruction", changes='{"due_on": ["2026-03-20", "2026-04-03"], "original_due_on": [null, "2026-03-20"]}')
+    add_event(entity="instruction",
+              changes='{"due_on": ["2026-03-20", "2026-04-03"], "original_due_on": [null, "2026-03-20"]}')
     add_event(entity="session", entity_id=5, action="view", changes='{"page": "day board"}')
     add_event(entity="appointment", changes='{"status": ["scheduled", "cancelled"], "decline_ground": [null, "court"]}')
     db.session.commit()
