@@ -29,6 +29,8 @@ ENTITY_LABELS = {
     "citizen_contact": _l("Contact with the citizen"),
     "rating": _l("Rating"),
     "access_report": _l("Access report"),
+    "session": _l("Reception session"),
+    "monitoring_action": _l("Action on a monitoring item"),
 }
 
 

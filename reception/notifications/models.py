@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +29,44 @@ class OutboxStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"        # gave up after the configured number of attempts
     CANCELLED = "cancelled"  # dropped: e.g. a reminder of an appointment cancelled or moved meanwhile
+
+
+CHANNEL_LABELS = {Channel.EMAIL: _l("E-mail"), Channel.SMS: _l("SMS")}
+
+OUTBOX_STATUS_LABELS = {
+    OutboxStatus.PENDING: _l("Waiting to be sent"),
+    OutboxStatus.SENDING: _l("Being sent"),
+    OutboxStatus.SENT: _l("Sent"),
+    OutboxStatus.FAILED: _l("Not delivered"),
+    OutboxStatus.CANCELLED: _l("Dropped"),
+}
+
+#: What each kind of message (its template's name) tells, for the administrators' pages.
+KIND_LABELS = {
+    "access_report_answered": _l("Answer to a citizen's report"),
+    "appointment_cancelled": _l("Appointment cancelled"),
+    "ballot_lost": _l("Not drawn in the ballot"),
+    "body_invited": _l("Body invited to a reception"),
+    "booking_confirmed": _l("Booking confirmed"),
+    "followup_due_soon": _l("Instruction due soon"),
+    "followup_overdue": _l("Instruction overdue"),
+    "instruction_extended": _l("Instruction deadline extended"),
+    "legal_opinion_signed": _l("Legal opinion signed"),
+    "legal_review_queued": _l("Case sent for legal review"),
+    "outcome_recorded": _l("Outcome of a reception"),
+    "participant_invited": _l("Invitation to a reception"),
+    "password_reset": _l("Password reset"),
+    "reminder": _l("Reminder of a reception"),
+    "request_declined": _l("Request declined"),
+    "request_offered": _l("Reception times offered"),
+    "request_redirected": _l("Request redirected to a body"),
+    "request_resolved": _l("Request resolved"),
+    "rescheduled": _l("Appointment moved"),
+    "session_cancelled": _l("Reception cancelled"),
+    "video_details": _l("Video call details"),
+    "visiting_announced": _l("Visiting reception announced"),
+    "waitlist_offer": _l("Free time from the waitlist"),
+}
 
 
 class OutboxMessage(db.Model):

@@ -43,8 +43,8 @@ def logged(db):
 def test_the_administrator_sees_who_did_what_newest_first_in_local_time(client, db, login_as, logged):
     login_as(Role.ADMIN)
     page = body(client.get(AUDIT))
-    assert page.index("request screening") < page.index("Broken road") < page.index("screening → closed")
-    assert "status</strong>: screening → closed" in page
+    assert page.index("Request screening") < page.index("Broken road") < page.index("Time offered: choose one → Closed")
+    assert "Status</strong>: Time offered: choose one → Closed" in page
     assert "203.0.113.7" in page and "/staff/requests/11" in page and "Aigerim Assistant (#7)" in page
     # 18:30 UTC on 9 March is 23:30 in Almaty.
     assert "11:30" in page and "Asia/Almaty" in page
@@ -57,13 +57,14 @@ def test_the_admin_home_page_links_to_the_audit_log(client, db, login_as):
 
 
 @pytest.mark.parametrize("query,shown,hidden", [
-    ("entity=appointment&entity_id=11", ["screening → closed"], ["Broken road"]),
-    ("actor=bolat", ["Broken road"], ["screening → closed"]),
-    ("actor=7", ["screening → closed", "request screening"], ["Broken road"]),
-    ("action=view", ["request screening"], ["Broken road", "screening → closed"]),
+    ("entity=appointment&entity_id=11", ["Time offered: choose one → Closed"], ["Broken road"]),
+    ("actor=bolat", ["Broken road"], ["Time offered: choose one → Closed"]),
+    ("actor=7", ["Time offered: choose one → Closed", "Request screening"], ["Broken road"]),
+    ("action=view", ["Request screening"], ["Broken road", "Time offered: choose one → Closed"]),
     # Local dates: 10 March in Almaty runs from 9 March 19:00 UTC to 10 March 19:00 UTC.
-    ("date_from=2026-03-10&date_to=2026-03-10", ["Broken road"], ["screening → closed", "request screening"]),
-    ("date_from=2026-03-11", ["request screening"], ["Broken road"]),
+    ("date_from=2026-03-10&date_to=2026-03-10", ["Broken road"],
+     ["Time offered: choose one → Closed", "Request screening"]),
+    ("date_from=2026-03-11", ["Request screening"], ["Broken road"]),
 ])
 def test_the_filters_narrow_the_list(client, db, login_as, logged, query, shown, hidden):
     login_as(Role.ADMIN)
@@ -78,7 +79,7 @@ def test_the_filters_narrow_the_list(client, db, login_as, logged, query, shown,
 def test_the_history_of_one_record(client, db, login_as, logged):
     login_as(Role.ADMIN)
     page = body(client.get("/admin/audit/appointment/12"))
-    assert "Broken road" in page and "request screening" in page and "screening → closed" not in page
+    assert "Broken road" in page and "Request screening" in page and "Time offered: choose one → Closed" not in page
 
 
 def test_pages_of_fifty_with_a_link_to_older_entries(client, db, login_as):
