@@ -39,9 +39,14 @@ def gunicorn(env: dict[str, str], args: list[str], log_path: Path):
                 time.sleep(0.2)
         yield port, server.pid
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
+
+
+def stop(process: subprocess.Popen, timeout: float = 30) -> None:
+    """Ask ``process`` to end (SIGTERM: gunicorn finishes its requests), kill it if it has not within ``timeout``."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

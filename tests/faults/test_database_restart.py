@@ -27,6 +27,7 @@ from time_machine import escape_hatch
 
 from bench import database as bench_database
 from bench.scenarios import booking_form, signed_in
+from bench.server import stop
 from reception import create_app
 from reception.core.clock import utcnow
 from reception.directory.reference import load_reference_data
@@ -259,12 +260,7 @@ def test_bookings_during_a_postgresql_restart_succeed_or_fail_cleanly_and_the_ap
         load.wait_for("bookings after the restart", lambda a: a.sent > started and a.booked, BOOKED_AFTER)
     finally:
         load.finish()
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
     answers = load.answers
     log = log_path.read_text()
 
