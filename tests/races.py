@@ -196,11 +196,15 @@ class Race:
             me.txn += 1
 
 
-def run_racers(app, jobs, contended, sides=None) -> list[object]:
+def run_racers(app, jobs, contended, sides=None, *, prepare=False, context=None) -> list[object]:
     """Run ``jobs`` (callables taking nothing) at once, each in its own thread, application context and
     transaction (committed when it returns, rolled back when it raises), as racers of their ``sides`` (one per
     job; by default each its own) meeting at ``contended``; check that they met; return what each returned
-    ("done" for None) or raised."""
+    ("done" for None) or raised.
+
+    With ``prepare``, each job is called first, in its thread before the race (to load what its racer sees, as
+    a page would), and returns the callable that races. ``context`` (default ``app.app_context``) makes each
+    thread's context, e.g. ``app.test_request_context``."""
     from reception.extensions import db
 
     barrier = threading.Barrier(len(jobs))
@@ -210,18 +214,23 @@ def run_racers(app, jobs, contended, sides=None) -> list[object]:
         engine = db.engine
 
     def run(i, job):
-        with app.app_context():
-            db.session.rollback()  # start without holding a transaction (SQLite: the write lock)
-            with race.racer(f"job {i}", side=sides[i]):
-                barrier.wait(timeout=30)
-                try:
-                    outcomes[i] = job() or "done"
-                    db.session.commit()
-                except Exception as exc:
-                    db.session.rollback()
-                    outcomes[i] = exc
-                finally:
-                    db.session.remove()
+        with (context or app.app_context)():
+            try:
+                act = job() if prepare else job
+                db.session.rollback()  # start without holding a transaction (SQLite: the write lock)
+                with race.racer(f"job {i}", side=sides[i]):
+                    barrier.wait(timeout=30)
+                    try:
+                        outcomes[i] = act() or "done"
+                        db.session.commit()
+                    except Exception as exc:
+                        db.session.rollback()
+                        outcomes[i] = exc
+            except Exception as exc:  # preparing failed (or the barrier broke)
+                db.session.rollback()
+                outcomes[i] = exc
+            finally:
+                db.session.remove()
 
     with Race(engine, contended) as race:
         threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]

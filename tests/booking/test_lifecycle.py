@@ -2,8 +2,6 @@
 table says, every other is refused with nothing written, and of two transitions at once exactly one wins."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -14,7 +12,7 @@ from reception.booking.models import Appointment, AppointmentStatus
 from reception.core.clock import utcnow
 from reception.extensions import db as _db
 from reception.schedule.models import AttendanceFormat, Slot
-from tests.races import Race, statement
+from tests.races import run_racers, statement
 
 S = AppointmentStatus
 ALLOWED = [(action, source) for action, rule in TRANSITIONS.items() for source in sorted(rule.sources)]
@@ -154,39 +152,22 @@ def test_two_transitions_from_the_same_status_at_once_have_one_winner(app, commi
     with app.app_context():
         floor = _db.session.scalar(select(func.max(AuditEvent.id))) or 0
         _db.session.remove()
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[object] = [None] * THREADS
     actions = [Action.CANCEL if i % 2 else Action.CHECK_IN for i in range(THREADS)]
-    with app.app_context():
-        engine = _db.engine
 
-    def run(i):
-        with app.app_context():
+    def racer(action):
+        def prepare():
             appointment = _db.session.get(Appointment, committed_appointment)
             _db.session.expunge(appointment)  # what this racer saw: scheduled (pages show, then change)
-            _db.session.rollback()  # start the race without holding a transaction (SQLite: the write lock)
-            with race.racer(f"racer {i}", side=actions[i].value):
-                barrier.wait(timeout=30)
-                try:
-                    now = utcnow()
-                    values = {"cancelled_at": now} if actions[i] is Action.CANCEL else {"checked_in_at": now}
-                    transition(appointment, actions[i], now, values=values, emit=False)
-                    _db.session.commit()
-                    outcomes[i] = "won"
-                except Exception as exc:
-                    _db.session.rollback()
-                    outcomes[i] = exc
-                finally:
-                    _db.session.remove()
 
-    with Race(engine, STEP) as race:
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a racer hung"
-    race.assert_overlapped()
+            def act():
+                now = utcnow()
+                values = {"cancelled_at": now} if action is Action.CANCEL else {"checked_in_at": now}
+                transition(appointment, action, now, values=values, emit=False)
+                return "won"
+            return act
+        return prepare
+
+    outcomes = run_racers(app, [racer(a) for a in actions], STEP, sides=[a.value for a in actions], prepare=True)
     assert outcomes.count("won") == 1, outcomes
     assert all(isinstance(o, StatusConflict) for o in outcomes if o != "won"), outcomes
     winner = actions[outcomes.index("won")]

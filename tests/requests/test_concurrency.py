@@ -6,8 +6,6 @@ point until another is there too. Runs on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from reception.accounts.models import User
@@ -20,7 +18,7 @@ from reception.extensions import db
 from reception.notifications.models import OutboxMessage
 from reception.requests import queries, services
 from reception.schedule.models import AttendanceFormat, Slot
-from tests.races import Race, statement
+from tests.races import run_racers, statement
 
 THREADS = 12
 # Holding a slot writes its row (reception.booking.holds.place_hold): on PostgreSQL, offers of one slot
@@ -54,44 +52,10 @@ def _send_requests(app, world, citizen_ids) -> list[int]:
 
 
 def _race(app, jobs, contended, sides=None):
-    """Run each job (a function of nothing, inside its own request context) at once, racers of different
-    ``sides`` (one per job; by default each its own) meeting at ``contended``; check that they did, and
-    return the outcomes: "won" or the exception."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[object] = [None] * len(jobs)
-    sides = sides or [None] * len(jobs)
-    with app.app_context():
-        engine = db.engine
-
-    def run(i, prepare):
-        with app.test_request_context():
-            try:
-                act = prepare()
-                db.session.rollback()  # start the race without holding a transaction (SQLite: the write lock)
-                with race.racer(f"job {i}", side=sides[i]):
-                    barrier.wait(timeout=30)
-                    try:
-                        act()
-                        db.session.commit()
-                        outcomes[i] = "won"
-                    except Exception as exc:
-                        db.session.rollback()
-                        outcomes[i] = exc
-            except Exception as exc:  # preparing failed (or the barrier broke)
-                db.session.rollback()
-                outcomes[i] = exc
-            finally:
-                db.session.remove()
-
-    with Race(engine, contended) as race:
-        threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a racer hung"
-    race.assert_overlapped()
-    return outcomes
+    """Each job (a function of nothing, inside its own request context) prepares what its racer sees and returns
+    the act that races (tests.races.run_racers); the outcomes: "won" or the exception."""
+    outcomes = run_racers(app, jobs, contended, sides, prepare=True, context=app.test_request_context)
+    return [o if isinstance(o, BaseException) else "won" for o in outcomes]
 
 
 def _scalar(app, stmt):
