@@ -1,12 +1,11 @@
 """Two people pressing the same day-board button at once: the database lets exactly one through.
 
-Each press is a thread with its own application context, hence its own Session and connection; a
-barrier starts them together, and a Race (tests.races) holds the first to finish at the conditional
-UPDATE until another press has reached it too. Runs on SQLite and PostgreSQL.
+Each press is a racer of tests.races.run_racers: a thread with its own application context, hence its
+own Session and connection, held at the conditional UPDATE until another press has reached it too.
+Runs on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,7 +24,7 @@ from reception.hearings.services import advance_appointment
 from reception.schedule.models import AttendanceFormat, ReceptionSession, Slot
 from tests.booking.fixtures import new_session
 from tests.conftest import _PASSWORD_HASH
-from tests.races import Race, statement
+from tests.races import run_racers, statement
 
 THREADS = 6
 # The step is one conditional UPDATE of the appointment (reception.hearings.services.advance_appointment).
@@ -72,38 +71,18 @@ def test_checking_in_twice_at_once_checks_in_once(app, running_reception):
     with app.app_context():
         floor = db.session.scalar(select(func.max(AuditEvent.id))) or 0
         db.session.remove()
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[object] = [None] * THREADS
 
-    with app.app_context():
-        engine = db.engine
+    def press():
+        actor = db.session.get(User, running_reception["admin"])
+        appointment = db.session.get(Appointment, running_reception["appointment"])
+        appointment.session, appointment.slot, appointment.official  # noqa: B018 (load before the race)
 
-    def run(i):
-        with app.app_context():
-            actor = db.session.get(User, running_reception["admin"])
-            appointment = db.session.get(Appointment, running_reception["appointment"])
-            appointment.session, appointment.slot, appointment.official  # noqa: B018 (load before the race)
-            db.session.rollback()
-            with race.racer(f"press {i}"):
-                barrier.wait(timeout=30)
-                try:
-                    advance_appointment(actor, appointment, "check_in", utcnow())
-                    db.session.commit()
-                    outcomes[i] = "won"
-                except Exception as exc:
-                    db.session.rollback()
-                    outcomes[i] = exc
-                finally:
-                    db.session.remove()
+        def act():
+            advance_appointment(actor, appointment, "check_in", utcnow())
+            return "won"
+        return act
 
-    with Race(engine, STEP) as race:
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a press hung"
-    race.assert_overlapped()
+    outcomes = run_racers(app, [press] * THREADS, STEP, prepare=True)
     assert outcomes.count("won") == 1, outcomes
     assert all(isinstance(o, Conflict) for o in outcomes if o != "won"), outcomes
     with app.app_context():
