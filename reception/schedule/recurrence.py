@@ -12,7 +12,7 @@ from datetime import date, time
 from babel.dates import get_day_names, get_month_names
 from babel.lists import format_list
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY
-from flask_babel import get_locale, gettext, lazy_gettext, lazy_pgettext, ngettext
+from flask_babel import get_locale, gettext, lazy_gettext, ngettext, pgettext
 
 from .rules import RuleError, normalize_rrule, parse_rrule
 
@@ -29,16 +29,6 @@ _EVERY_DAY_OF_WEEK = {
     "FR": lazy_gettext("every Friday"),
     "SA": lazy_gettext("every Saturday"),
     "SU": lazy_gettext("every Sunday"),
-}
-#: A day as it stands in a list of days after "every … and …" (Russian: dative plural after "по").
-_DAY_IN_LIST = {
-    "MO": lazy_pgettext("weekday in the list of 'every %(days)s'", "Monday"),
-    "TU": lazy_pgettext("weekday in the list of 'every %(days)s'", "Tuesday"),
-    "WE": lazy_pgettext("weekday in the list of 'every %(days)s'", "Wednesday"),
-    "TH": lazy_pgettext("weekday in the list of 'every %(days)s'", "Thursday"),
-    "FR": lazy_pgettext("weekday in the list of 'every %(days)s'", "Friday"),
-    "SA": lazy_pgettext("weekday in the list of 'every %(days)s'", "Saturday"),
-    "SU": lazy_pgettext("weekday in the list of 'every %(days)s'", "Sunday"),
 }
 #: Any start date will do to read a rule's parts (a Monday).
 _EPOCH = date(2000, 1, 3)
@@ -77,6 +67,25 @@ def weekdays_of(rule: str) -> tuple[str, ...] | None:
     return tuple(d for d in WEEKDAYS if d in days)
 
 
+def _day_in_list(code: str) -> str:
+    """A day as it stands in a list of days after "every … and …" (Russian: dative plural after "по")."""
+    if code == "MO":
+        return pgettext("weekday in a list after 'every'", "Monday")
+    if code == "TU":
+        return pgettext("weekday in a list after 'every'", "Tuesday")
+    if code == "WE":
+        return pgettext("weekday in a list after 'every'", "Wednesday")
+    if code == "TH":
+        return pgettext("weekday in a list after 'every'", "Thursday")
+    if code == "FR":
+        return pgettext("weekday in a list after 'every'", "Friday")
+    if code == "SA":
+        return pgettext("weekday in a list after 'every'", "Saturday")
+    if code == "SU":
+        return pgettext("weekday in a list after 'every'", "Sunday")
+    raise ValueError(code)
+
+
 def _day_names() -> dict[int, str]:
     return get_day_names("wide", context="stand-alone", locale=get_locale())
 
@@ -86,7 +95,7 @@ def _weekdays_phrase(days: tuple[str, ...]) -> str:
         return str(_EVERY_DAY_OF_WEEK[days[0]])
     if days == WORKING_WEEK:
         return gettext("every working day, Monday to Friday")
-    listed = format_list([str(_DAY_IN_LIST[d]) for d in days], locale=get_locale())
+    listed = format_list([_day_in_list(d) for d in days], locale=get_locale())
     return gettext("every %(days)s", days=listed)
 
 
