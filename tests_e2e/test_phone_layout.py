@@ -13,7 +13,7 @@ from datetime import timedelta
 from itertools import islice, product
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import or_, select
 
 from reception.accounts.models import User
@@ -217,5 +217,9 @@ def test_search_results_are_cards_with_the_book_button_in_view_on_a_360_px_phone
         card = page.locator("table.slot-results tbody tr").first.bounding_box()
         assert card["x"] >= 0 and card["x"] + card["width"] <= PHONE["width"], card
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        # The studio to check for free time is asked only for video from a studio.
+        expect(page.locator("#studio")).to_be_hidden()
+        page.locator("#format").select_option("video_studio")
+        expect(page.locator("#studio")).to_be_visible()
     finally:
         context.close()
