@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,9 +77,10 @@ def _seed(app) -> None:
         db.session.remove()
 
 
-@pytest.fixture(scope="session")
-def live_server():
-    with tempfile.TemporaryDirectory(prefix="reception-e2e-") as tmp, pytest.MonkeyPatch.context() as mp:
+@contextmanager
+def _serve(seed, name: str):
+    """Serve the app on a free port of 127.0.0.1 on a throwaway SQLite database that ``seed(app, url)`` fills."""
+    with tempfile.TemporaryDirectory(prefix=f"reception-{name}-") as tmp, pytest.MonkeyPatch.context() as mp:
         instance_path = str(Path(tmp) / "instance")
         database_url = "sqlite:///" + str(Path(tmp) / "e2e.sqlite3")
         # The developer's own RECEPTION_* settings (a real database, say) must not leak in.
@@ -97,11 +99,11 @@ def live_server():
             "MAIL_TRANSPORT": "console",
             "SERVER_NAME": None,
         })
-        _seed(app)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         url = f"http://127.0.0.1:{server.server_port}"
         app.config["BASE_URL"] = url
-        thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
+        seed(app, url)
+        thread = threading.Thread(target=server.serve_forever, name=f"{name}-live-server", daemon=True)
         thread.start()
         try:
             yield LiveServer(url=url, database_url=database_url, app=app)
@@ -111,6 +113,34 @@ def live_server():
             server.server_close()
             with app.app_context():
                 db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    with _serve(lambda app, url: _seed(app), "e2e") as server:
+        yield server
+
+
+def _seed_demo(app, url: str) -> None:
+    """What ``flask demo load`` creates (every role's account and work, a year of history), committed."""
+    from reception.cli.demo import load_demo_data
+    from reception.core.clock import local_today, utcnow
+    from reception.monitoring.services import take_snapshots
+
+    with app.test_request_context(base_url=url):
+        load_reference_data()
+        load_demo_data(local_today())
+        db.session.commit()
+        take_snapshots(local_today(), utcnow())
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def demo_server():
+    """A second live server holding the demo data (``flask demo load``), for sweeps over every role's pages."""
+    with _serve(_seed_demo, "e2e-demo") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

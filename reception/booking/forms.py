@@ -49,6 +49,8 @@ class SlotSearchForm(Form):
     date_from = DateField(_l("From date"), validators=[Optional()])
     date_to = DateField(_l("To date"), validators=[Optional()])
     format = SelectField(_l("Format"), validate_choice=True, validators=[Optional()])
+    studio = SelectField(_l("Video studio (for video from an akimat studio)"), coerce=int, validate_choice=True,
+                         validators=[Optional()])
     # Where the previous page of results ended (see reception.booking.queries.page_cursor); no field shown.
     after = StringField(validators=[Optional(), Regexp(r"^\d{1,20}-\d{1,18}$", message=_l(
         "This link to later times is damaged. Search again."))])

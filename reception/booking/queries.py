@@ -80,11 +80,14 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def search_free_slots(region_code: str | None = None, body_id: int | None = None, official_id: int | None = None,
                       topic_id: int | None = None, date_from: date | None = None, date_to: date | None = None,
                       format: AttendanceFormat | None = None, *, now: datetime,
-                      limit: int = DEFAULT_LIMIT, after: tuple[datetime, int] | None = None) -> list[Slot]:
+                      limit: int = DEFAULT_LIMIT, after: tuple[datetime, int] | None = None,
+                      studio_id: int | None = None) -> list[Slot]:
     """Free slots, soonest first, with session, official, body, venue and region loaded, in one query.
 
     ``region_code`` is the region where the reception takes place; dates are the session's local dates.
     ``after`` (a start and a slot id, see :func:`page_cursor`): only the slots that come after it.
+    ``studio_id`` (with the video-from-a-studio format): only times when that studio is free, i.e. no
+    unreleased reservation of the studio overlaps the slot (booking such a time would fail).
     """
     stmt = _free_slots_stmt(now)
     if after is not None:
@@ -112,8 +115,17 @@ def search_free_slots(region_code: str | None = None, body_id: int | None = None
         stmt = stmt.where(ReceptionSession.local_date <= date_to)
     if format is not None:
         stmt = stmt.where(_FORMAT_COLUMNS[format])
+    if studio_id and format is AttendanceFormat.VIDEO_STUDIO:
+        stmt = stmt.where(~_studio_taken(studio_id))
     stmt = _eager(stmt).order_by(*order).limit(limit)
     return list(db.session.scalars(stmt))
+
+
+def _studio_taken(studio_id: int):
+    """Whether the studio is reserved for a reception overlapping the slot (ix_reservations_resource)."""
+    return exists().where(Reservation.resource == ReservationResource.STUDIO, Reservation.resource_id == studio_id,
+                          Reservation.released_at.is_(None), Reservation.starts_at < Slot.ends_at,
+                          Reservation.ends_at > Slot.starts_at)
 
 
 _FORMAT_COLUMNS = {AttendanceFormat.IN_PERSON: ReceptionSession.allow_in_person,
@@ -443,6 +455,16 @@ def visiting_choices(official_id: int | None, now: datetime) -> list[tuple[int, 
 
 
 # --- form choices ---------------------------------------------------------------------
+
+def search_studio_choices(region_id: int | None) -> list[tuple[int, str]]:
+    """The studios a search may check for free time: those of the citizen's region (only those can be booked),
+    every active studio for a visitor or a user with no region, in one query."""
+    stmt = (select(Venue).join(Venue.region).options(contains_eager(Venue.region))
+            .where(Venue.kind == VenueKind.STUDIO, Venue.is_active).order_by(Region.code, Venue.id))
+    if region_id is not None:
+        stmt = stmt.where(Venue.region_id == region_id)
+    return [(s.id, f"{s.name} ({s.region.name})") for s in db.session.scalars(stmt)]
+
 
 def studio_choices(region_id: int | None) -> list[tuple[int, str]]:
     if region_id is None:

@@ -71,6 +71,10 @@ def _search_form() -> SlotSearchForm:
     form.official.choices = [(0, any_label)] + lookup.search_official_choices(body_id, official_id)
     form.topic.choices = topic_choices(blank_label=any_label)
     form.format.choices = [("", any_label)] + format_choices()
+    citizen_region = getattr(current_user, "region_id", None) if current_user.is_authenticated else None
+    form.studio.choices = [(0, any_label)] + queries.search_studio_choices(citizen_region)
+    if "studio" not in request.args and citizen_region is not None and len(form.studio.choices) > 1:
+        form.studio.data = form.studio.choices[1][0]  # the citizen's region's studio, where they would sit
     return form
 
 
@@ -92,11 +96,12 @@ def search():
             official_id=form.official.data or None, topic_id=form.topic.data or None,
             date_from=form.date_from.data, date_to=form.date_to.data,
             format=AttendanceFormat(form.format.data) if form.format.data else None, now=now,
-            limit=queries.SEARCH_PAGE + 1, after=after)
+            limit=queries.SEARCH_PAGE + 1, after=after, studio_id=form.studio.data or None)
         if len(slots) > queries.SEARCH_PAGE:
             slots = slots[:queries.SEARCH_PAGE]
             later = url_for("booking.search", **{**request.args, "after": queries.page_cursor(slots[-1])})
         narrowed = any((form.region.data, form.topic.data, form.date_from.data, form.date_to.data, form.format.data))
+        # A studio narrows only with its format (see search_free_slots), and the format already says "narrowed".
         if after is None:  # the first page: each official's soonest time (later pages go on from there)
             next_free = queries.next_free_of_listed(slots, now, narrowed=narrowed)
         if form.official.data and not slots and after is None and (

@@ -7,9 +7,10 @@ from ..accounts.validation import format_phone
 from ..core.clock import CAPITAL_TZ
 from ..core.i18n import LANGUAGE_NAMES, LANGUAGES, current_language
 from ..core.permissions import ROLE_LABELS, Permission, Role
-from ..core.timeutil import format_local, format_local_time
+from ..core.timeutil import format_local, format_local_time, zone_name
 from ..directory.models import BODY_LEVEL_LABELS, VENUE_KIND_LABELS
 from ..schedule.models import FORMAT_LABELS
+from ..schedule.recurrence import describe_hours
 from . import labels
 from .nav import can_book, links_for
 
@@ -23,6 +24,8 @@ def register_template_helpers(app):
     app.jinja_env.filters["outbox_status"] = labels.outbox_status_label
     app.jinja_env.filters["outbox_kind"] = labels.outbox_kind_label
     app.jinja_env.filters["channel"] = labels.channel_label
+    app.jinja_env.filters["repeats"] = describe_hours
+    app.jinja_env.filters["zone_words"] = zone_name
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES,
         LANGUAGE_NAMES=LANGUAGE_NAMES,

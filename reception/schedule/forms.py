@@ -2,6 +2,8 @@
 visiting receptions. Messages go through gettext."""
 from __future__ import annotations
 
+from babel.dates import get_day_names
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -20,6 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..core.forms import REQUIRED, MultiCheckboxField
 from ..directory.models import BODY_LEVEL_LABELS, BodyLevel
 from .models import FORMAT_LABELS, AttendanceFormat, BookingMode, SessionStatus
+from .recurrence import WEEKDAYS, build_weekly_rule, describe_rule, weekdays_of
 from .rules import MAX_RRULE_LENGTH
 from .services import (
     MAX_CLOSES_HOURS_BEFORE,
@@ -32,25 +35,6 @@ from .services import (
 from .unified import MAX_NOTE_LENGTH
 from .visiting import MAX_DATES
 
-CUSTOM = "custom"
-#: Preset recurrences offered in the form; "custom" uses the advanced RRULE field.
-RRULE_PRESETS = {
-    "MO": "FREQ=WEEKLY;BYDAY=MO",
-    "TU": "FREQ=WEEKLY;BYDAY=TU",
-    "WE": "FREQ=WEEKLY;BYDAY=WE",
-    "TH": "FREQ=WEEKLY;BYDAY=TH",
-    "FR": "FREQ=WEEKLY;BYDAY=FR",
-    "weekdays": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
-}
-PRESET_LABELS = {
-    "MO": _l("Every Monday"),
-    "TU": _l("Every Tuesday"),
-    "WE": _l("Every Wednesday"),
-    "TH": _l("Every Thursday"),
-    "FR": _l("Every Friday"),
-    "weekdays": _l("Every working day (Monday to Friday)"),
-    CUSTOM: _l("Advanced: the rule below"),
-}
 SESSION_STATUS_LABELS = {
     SessionStatus.PLANNED: _l("Planned"),
     SessionStatus.HELD: _l("Held"),
@@ -61,6 +45,12 @@ BOOKING_MODE_LABELS = {
     BookingMode.SELF: _l("Citizens book a free slot themselves"),
     BookingMode.REQUEST: _l("Citizens send a request; staff pre-screen it and give a slot"),
 }
+
+
+def _weekday_choices() -> list[tuple[str, str]]:
+    """Monday to Sunday in the page's language, for the schedule's day picker."""
+    names = get_day_names("wide", context="stand-alone", locale=get_locale())
+    return [(code, names[n][:1].upper() + names[n][1:]) for n, code in enumerate(WEEKDAYS)]
 
 
 def _strip(value):
@@ -122,9 +112,8 @@ class _HoursForm(FlaskForm):
 class ScheduleForm(_HoursForm):
     official_id = _select_id(_l("Official"))
     venue_id = _select_id(_l("Venue"))
-    preset = SelectField(_l("Repeats"), choices=lambda: list(PRESET_LABELS.items()), default="TU",
-                         validate_choice=True)
-    rrule = StringField(_l("Advanced rule (RFC 5545 RRULE)"), filters=[_strip], validators=[
+    weekdays = MultiCheckboxField(_l("Days of the week"), choices=_weekday_choices, validate_choice=True)
+    rrule = StringField(_l("Another rule (RFC 5545 RRULE, for specialists)"), filters=[_strip], validators=[
         Optional(), Length(max=MAX_RRULE_LENGTH, message=_l("Too long: at most %(max)d characters.",
                                                             max=MAX_RRULE_LENGTH))],
         render_kw={"autocomplete": "off", "spellcheck": "false", "placeholder": "FREQ=MONTHLY;BYDAY=1MO"})
@@ -132,20 +121,33 @@ class ScheduleForm(_HoursForm):
     until_on = _date(_l("Last day (optional)"), required=False)
     topic_ids = MultiCheckboxField(_l("Topics"), coerce=int, validate_choice=True)
 
-    # Field order on the page: who, where, when, how.
-    field_order = ("csrf_token", "official_id", "venue_id", "preset", "rrule", "starts_on", "until_on",
-                   "start_time", "end_time", "slot_minutes", "formats", "single_video_room", "booking_mode",
+    # Field order on the page: who, where, when, how. The rule field is shown apart, folded away.
+    field_order = ("csrf_token", "official_id", "venue_id", "weekdays", "start_time", "end_time", "slot_minutes",
+                   "starts_on", "until_on", "formats", "single_video_room", "booking_mode",
                    "opens_days_ahead", "closes_hours_before", "topic_ids")
 
     def __iter__(self):
         return iter([self[name] for name in self.field_order])
 
-    def validate_rrule(self, field):
-        if self.preset.data == CUSTOM and not field.data:
-            raise ValidationError(str(_l("Enter the rule, or choose the days above.")))
+    def validate_weekdays(self, field):
+        if not field.data and not self.rrule.data:
+            raise ValidationError(str(_l("Choose at least one day of the week.")))
 
     def rrule_text(self) -> str:
-        return self.rrule.data if self.preset.data == CUSTOM else RRULE_PRESETS.get(self.preset.data, "")
+        """The rule to store: built from the ticked days; without a ticked day, the rule typed or kept."""
+        if self.weekdays.data:
+            return build_weekly_rule(self.weekdays.data)
+        return self.rrule.data or ""
+
+    def show_rule(self, rule: str) -> None:
+        """Show a stored rule: its days ticked when the picker can express it, else kept in the rule field."""
+        days = weekdays_of(rule)
+        self.weekdays.data = list(days) if days else []
+        self.rrule.data = "" if days else rule
+
+    def kept_rule_in_words(self) -> str:
+        """The rule field's rule in words, when it holds one the days cannot express."""
+        return describe_rule(self.rrule.data) if self.rrule.data and not self.weekdays.data else ""
 
 
 class SessionForm(_HoursForm):

@@ -6,10 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from reception.booking import queries
+from reception.booking.services import BookingData, book_slot
 from reception.core.clock import utcnow
-from reception.directory.models import BodyLevel
+from reception.directory.models import BodyLevel, Topic
+from reception.schedule.models import AttendanceFormat
 from tests.conftest import region
 from tests.test_query_counts import LARGE, SMALL, assert_same_count, load
 
@@ -293,4 +296,85 @@ def test_one_officials_search_runs_as_many_queries_for_many_sessions_and_officia
     add_rows(LARGE - SMALL)
     page, large = load(db, client, count_queries, url)
     assert all(name in page for name in venues) and page.count(">Book</a>") == LARGE
+    assert_same_count(small, large)
+
+
+# --- video from a studio: only times the citizen's studio is free ----------------------------------------
+
+def _studio_world(db, make_user, make_session, make_studio, make_body):
+    """A studio of Aktobe region, taken at the first of three times of an official (another official's video
+    reception booked from it); the second studio of the region is free all along."""
+    aktobe = region("KZ-15")
+    akimat = make_body(region=aktobe)
+    studio, other_studio = make_studio(body=akimat), make_studio(body=akimat)
+    session = make_session(slots=3)
+    elsewhere = make_session(start=session.slots[0].starts_at, slots=1)
+    topic_id = db.session.scalars(select(Topic.id)).first()
+    book_slot(make_user(region_id=aktobe.id), elsewhere.slots[0].id,
+              BookingData(format=AttendanceFormat.VIDEO_STUDIO, topic_id=topic_id, summary="Roof", studio_id=studio.id),
+              None, utcnow(), {"MAX_ACTIVE_APPOINTMENTS": 3})
+    db.session.commit()
+    return session, studio, other_studio, aktobe
+
+
+def _listed_slots(page: str) -> set[int]:
+    """The times listed as results (not each official's soonest time above them)."""
+    results = page.partition('id="results"')[2]
+    return {int(n) for n in re.findall(r"/reception/slots/(\d+)/book", results)}
+
+
+def test_search_by_video_from_a_studio_offers_only_times_the_chosen_studio_is_free(
+        client, db, make_user, make_session, make_studio, make_body):
+    session, studio, other_studio, _ = _studio_world(db, make_user, make_session, make_studio, make_body)
+    first, second, third = (s.id for s in session.slots)
+    url = f"/reception/?official={session.official_id}&format=video_studio"
+    page = client.get(f"{url}&studio={studio.id}").get_data(as_text=True)
+    assert _listed_slots(page) == {second, third}
+    assert _listed_slots(client.get(f"{url}&studio={other_studio.id}").get_data(as_text=True)) == {
+        first, second, third}
+    # In person, or with no studio chosen, the studio does not narrow the times.
+    assert _listed_slots(client.get(
+        f"/reception/?official={session.official_id}&format=in_person&studio={studio.id}").get_data(as_text=True)) == {
+        first, second, third}
+    assert _listed_slots(client.get(f"{url}&studio=0").get_data(as_text=True)) == {first, second, third}
+
+
+def test_a_citizens_search_checks_their_regions_studio_without_being_asked(
+        client, db, login_as, make_user, make_session, make_studio, make_body):
+    session, studio, _, aktobe = _studio_world(db, make_user, make_session, make_studio, make_body)
+    login_as(region_id=aktobe.id)
+    response = client.get(f"/reception/?official={session.official_id}&format=video_studio")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert re.search(rf'<option selected value="{studio.id}">|<option value="{studio.id}" selected', page)
+    assert _listed_slots(page) == {session.slots[1].id, session.slots[2].id}
+
+
+@pytest.mark.parametrize("studio", ["-1", "abc", "99999999999999999999", "0 OR 1=1"])
+def test_a_bad_studio_in_the_search_is_a_clear_422(client, studio):
+    response = client.get(f"/reception/?format=video_studio&studio={studio}")
+    assert response.status_code == 422
+    assert "Not a valid choice" in response.get_data(as_text=True) or "valid" in response.get_data(as_text=True)
+
+
+def test_search_with_a_studio_runs_as_many_queries_for_many_free_times_as_for_few(
+        db, client, count_queries, make_body, make_official, make_session, make_studio):
+    body = make_body()
+    studio = make_studio(body=body)
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    officials: list[str] = []
+
+    def add_rows(count: int) -> None:
+        for _ in range(count):
+            session = make_session(make_official(body=body), start=now + timedelta(days=2, hours=len(officials)),
+                                   slots=1)
+            officials.append(session.official.full_name)
+
+    url = f"/reception/?body={body.id}&format=video_studio&studio={studio.id}"
+    add_rows(SMALL)
+    page, small = load(db, client, count_queries, url)
+    assert all(name in page for name in officials)
+    add_rows(LARGE - SMALL)
+    page, large = load(db, client, count_queries, url)
+    assert page.count(">Book</a>") == LARGE
     assert_same_count(small, large)

@@ -210,3 +210,41 @@ def test_the_brief_is_refused_to_another_body(db, browser, make_user, make_body,
     for role in (Role.ASSISTANT, Role.AGENCY_REP):
         r = browser(make_user(role, body=make_body())).get(f"/staff/appointments/{soon['appointment'].id}/brief")
         assert r.status_code == 403 and "Citizen Bolat" not in text(r)
+
+
+# --- the day's name in words, and a compact card -------------------------------------------------------
+
+@pytest.mark.parametrize("language,weekday,expected", [
+    ("ru", 2, "Приёмы в среду, "), ("ru", 4, "Приёмы в пятницу, "), ("ru", 6, "Приёмы в воскресенье, "),
+    ("kk", 2, "Сәрсенбідегі қабылдаулар, "), ("kk", 0, "Дүйсенбідегі қабылдаулар, "),
+    ("en", 3, "Receptions on Thursday, "),
+])
+def test_the_board_names_the_day_in_a_whole_sentence_of_the_language(db, app, make_user, office, language,
+                                                                      weekday, expected):
+    """"Приёмы на среда" glued a nominative day into a sentence: each language says it in its own words."""
+    from tests.conftest import login
+
+    office["assistant"].language = language
+    db.session.commit()
+    client = app.test_client()
+    login(client, office["assistant"])
+    from reception.core.clock import local_today
+
+    today = local_today(office["venue"].region.timezone)
+    day = today + timedelta(days=(weekday - today.weekday()) % 7)
+    page = text(client.get(DAY.format(day.isoformat())))
+    heading = page.partition("<h1>")[2].partition("</h1>")[0]
+    assert heading.startswith(expected), heading
+    assert str(day.year) in heading and str(day.day) in heading
+
+
+def test_a_card_shows_the_buttons_before_the_folded_case_details(db, browser, make_user, office, soon):
+    """The compact card: time, citizen, state, the required bodies' warning and the actions come first; the
+    summary, participants and invitations are one tap away and still on the page."""
+    page = text(browser(office["assistant"]).get(DAY.format(soon["session"].local_date.isoformat())))
+    card = page.partition(f'id="appointment-{soon["appointment"].id}"')[2].partition("</article>")[0]
+    actions, details = card.index('class="actions"'), card.index('<details class="board-more"')
+    assert card.index(WARNING) < actions < details
+    assert card.index("Wheelchair access") < actions  # needs shown at a glance, as a badge
+    assert "Case brief" in card[actions:details] and "Participants" in card[actions:details]
+    assert "Interpreter Aliya" in card[details:] and "Health Office Astana" in card[details:]

@@ -12,7 +12,7 @@ from tests.dates import today, working_day
 
 from .conftest import count, text
 
-FORM = {"preset": "WE", "rrule": "", "until_on": "", "start_time": "15:00",
+FORM = {"weekdays": "WE", "rrule": "", "until_on": "", "start_time": "15:00",
         "end_time": "18:00", "slot_minutes": "20", "formats": "in_person", "booking_mode": "self",
         "opens_days_ahead": "30", "closes_hours_before": "24"}
 
@@ -67,7 +67,7 @@ def test_new_schedule_form_offers_only_own_bodys_officials(client, assistant, pl
 
 def test_bad_advanced_rule_is_shown_next_to_the_field(submit, assistant, place):
     _, official, venue = place
-    r = submit("/staff/schedule/new", {**FORM, "preset": "custom", "rrule": "FREQ=MINUTELY",
+    r = submit("/staff/schedule/new", {**FORM, "weekdays": [], "rrule": "FREQ=MINUTELY",
                                        "official_id": official.id, "venue_id": venue.id})
     assert r.status_code == 422
     assert "not more often" in text(r)
@@ -168,9 +168,10 @@ def test_administrator_opens_every_page(client, login_as, session, url):
 
 
 @pytest.mark.parametrize("data", [
-    {"preset": "-1"}, {"slot_minutes": "1 OR 1=1"}, {"start_time": "25:99"}, {"starts_on": "Ж" * 5000},
+    {"weekdays": "XX"}, {"weekdays": []},
+    {"slot_minutes": "1 OR 1=1"}, {"start_time": "25:99"}, {"starts_on": "Ж" * 5000},
     {"formats": "-1"}, {"booking_mode": "x"}, {"official_id": "-1"}, {"topic_ids": "999999999"},
-    {"closes_hours_before": "9999"}, {"rrule": "Ж" * 5000, "preset": "custom"},
+    {"closes_hours_before": "9999"}, {"rrule": "Ж" * 5000, "weekdays": []},
 ])
 def test_garbage_in_the_schedule_form_is_422_and_writes_nothing(submit, assistant, place, data):
     _, official, venue = place

@@ -143,9 +143,23 @@
     }
   }
 
+  /* The studio matters only for video from an akimat studio: its field shows with that format only (without
+     JavaScript it is always there, and the search ignores it for other formats). */
+  function studioField() {
+    var format = document.getElementById("format");
+    var studio = document.getElementById("studio");
+    var field = studio && studio.closest(".field");
+    if (!format || !field) { return; }
+    var sync = function () { field.hidden = format.value !== "video_studio"; };
+    format.addEventListener("change", sync);
+    sync();
+  }
+
+  function start() { init(); studioField(); }
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    init();
+    start();
   }
 })();
