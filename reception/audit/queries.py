@@ -30,6 +30,9 @@ ENTITY_LABELS = {
     "rating": _l("Rating"),
     "access_report": _l("Access report"),
     "session": _l("Reception session"),
+    "reception_session": _l("Reception session"),  # the ballot's records before 2026-12 named it so
+    "ballot_entry": _l("Application to a ballot"),
+    "demo_history": _l("Demo history"),
     "monitoring_action": _l("Action on a monitoring item"),
 }
 

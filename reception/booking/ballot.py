@@ -75,7 +75,7 @@ def open_ballot(session: ReceptionSession, hours: int, now: datetime) -> datetim
                       field="hours")
     if not _guard(session.id, ReceptionSession.ballot_closes_at.is_(None), ballot_closes_at=closes):
         raise Conflict(_l("This reception is already booked by a draw."))
-    record_change("reception_session", session.id, {"ballot_closes_at": (None, closes)})
+    record_change("session", session.id, {"ballot_closes_at": (None, closes)})
     db.session.refresh(session)
     return closes
 
@@ -236,7 +236,7 @@ def draw(session_id: int, now: datetime, config, *, seed: int | None = None) -> 
         entry.status = BallotStatus.LOST
         result.lost.append(entry.id)
         _tell_lost(entry, session, now)
-    record_change("reception_session", session_id, {
+    record_change("session", session_id, {
         "ballot_drawn_at": (None, now), "ballot_seed": (None, seed), "ballot_order": (None, result.order),
         "ballot_won": (None, result.won)})
     return result

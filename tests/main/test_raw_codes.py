@@ -81,3 +81,19 @@ def test_the_outbox_pages_show_words_for_statuses_kinds_and_channels(client, db,
         page = client.get(f"/admin/outbox/{message.id}")
         assert page.status_code == 200
         assert_no_raw(page.get_data(as_text=True), RAW_OUTBOX)
+
+
+def test_every_entity_the_code_audits_has_a_label():
+    """The audit page names each record's kind in words: every entity the code records (the audited models'
+    ``__audit__`` and the names passed to the audit services) has a label (a ballot's "reception_session" once
+    showed raw)."""
+    from pathlib import Path
+
+    from reception.audit.queries import ENTITY_LABELS, audited_entities
+
+    root = Path(__file__).resolve().parents[2] / "reception"
+    call = re.compile(r"\brecord_\w+\(\s*\"([a-z_]+)\"")
+    recorded = {name for path in root.rglob("*.py") for name in call.findall(path.read_text())}
+    assert "session" in recorded  # the pattern still finds the calls
+    assert sorted(recorded - ENTITY_LABELS.keys()) == []
+    assert sorted(name for name, _ in audited_entities() if name not in ENTITY_LABELS) == []
