@@ -342,10 +342,11 @@ def report_signature(message_id: int, key: str, secret: str) -> str:
 
 def kannel_report_url(message: OutboxMessage, config) -> str:
     """Where Kannel reports on ``message``: RECEPTION_BASE_URL/sms/kannel/dlr with the row's id, its
-    signature and Kannel's ``%d`` (the report's type), which Kannel fills in."""
+    signature, and Kannel's ``%d`` (the report's type) and ``%A`` (the operator's words), which Kannel
+    fills in."""
     base = (config.get("BASE_URL") or "").rstrip("/")
     sig = report_signature(message.id, message_key(message), config["SECRET_KEY"])
-    return f"{base}/sms/kannel/dlr?id={message.id}&sig={sig}&type=%d"
+    return f"{base}/sms/kannel/dlr?id={message.id}&sig={sig}&type=%d&reply=%A"
 
 
 def kannel_sendsms_url(config) -> str:
