@@ -164,7 +164,13 @@ omit-empty = true
     def send_from_phone(self, sender: str, text: str, receiver: str = "1414") -> None:
         """A citizen's phone sends ``text`` to the system's number (through fakesmsc and Kannel)."""
         data = urllib.parse.quote_from_bytes(text.encode("utf-16-be"))
+        before = self._sent_count()
         self.start_fakesmsc(f"{sender} {receiver} ucs2 {data}")
+        _wait(lambda: self._sent_count() > before, "fakesmsc to send the SMS", self)
+
+    def _sent_count(self) -> int:
+        path = self.directory / "fakesmsc.out"
+        return path.read_text(errors="replace").count("fakesmsc: sent message") if path.exists() else 0
 
     def received(self) -> list[Received]:
         """Every SMS the fake network got, its concatenated parts put together in order."""
