@@ -4,6 +4,7 @@ and the administrators' outbox page showing segments and delivery. (tests/notifi
 has Kannel itself in the loop.)"""
 from __future__ import annotations
 
+import secrets
 import urllib.parse
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from reception.accounts.models import NotifyBy
+from reception.config import ConfigError, build_config
 from reception.core.clock import utcnow
 from reception.core.permissions import Role
 from reception.notifications.channels import KANNEL_DLR_MASK, kannel_query, message_key, report_signature
@@ -82,8 +84,8 @@ def test_forged_and_unknown_reports_are_refused_and_change_nothing(client, db, s
     assert report(client, message, 1, sig="").status_code == 403
     assert report(client, message, 1, sig=report_signature(message.id, message_key(message), "another")
                   ).status_code == 403
-    assert client.get(f"/sms/kannel/dlr?id=999999999&sig=x&type=1").status_code == 404
-    assert client.get(f"/sms/kannel/dlr?id=99999999999&sig=x&type=1").status_code == 400
+    assert client.get("/sms/kannel/dlr?id=999999999&sig=x&type=1").status_code == 404
+    assert client.get("/sms/kannel/dlr?id=99999999999&sig=x&type=1").status_code == 400
     assert client.get(f"/sms/kannel/dlr?id={message.id}&sig=x&type=%d").status_code == 400  # %d not filled in
     assert client.get("/sms/kannel/dlr").status_code == 400
     email = sent_sms(channel=Channel.EMAIL, recipient="a@example.kz")
@@ -179,3 +181,20 @@ def test_administrators_see_segments_and_delivery_on_the_outbox_page(client, db,
     assert "Не доставлено на телефон" in page and "NACK/no SMSC" in page
     one = client.get(f"/admin/outbox/{failed.id}").get_data(as_text=True)
     assert "Не доставлено на телефон" in one and "NACK/no SMSC" in one
+
+
+# --- production settings --------------------------------------------------------------------------------
+
+def test_production_refuses_a_weak_kannel_password_or_sms_key(tmp_path):
+    strong = secrets.token_urlsafe(24)
+    production = {"RECEPTION_ENV": "production", "RECEPTION_SECRET_KEY": secrets.token_urlsafe(32),
+                  "RECEPTION_DATABASE_URL": "postgresql+psycopg://x/y", "RECEPTION_SMS_TRANSPORT": "kannel"}
+    for weak in ("", "foobar", "…", "changeme"):
+        with pytest.raises(ConfigError, match="RECEPTION_KANNEL_PASSWORD"):
+            build_config(str(tmp_path), environ={**production, "RECEPTION_KANNEL_PASSWORD": weak})
+    with pytest.raises(ConfigError, match="RECEPTION_KANNEL_MO_SECRET"):
+        build_config(str(tmp_path), environ={**production, "RECEPTION_KANNEL_PASSWORD": strong,
+                                             "RECEPTION_KANNEL_MO_SECRET": "short"})
+    config = build_config(str(tmp_path), environ={**production, "RECEPTION_KANNEL_PASSWORD": strong,
+                                                  "RECEPTION_KANNEL_MO_SECRET": strong})
+    assert (config["SMS_TRANSPORT"], config["KANNEL_URL"]) == ("kannel", "http://127.0.0.1:13013")
