@@ -36,7 +36,16 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "SMTP_PASSWORD": ("", "SMTP password"),
     "SMTP_TIMEOUT": (30, "seconds one e-mail may take to send, connecting included (then cut off and retried); "
                          "a dispatcher's claim on it lasts twice this plus 10 s"),
-    "SMS_TRANSPORT": ("console", "how SMS leave: console (the dispatcher prints them) or http (a gateway)"),
+    "SMS_TRANSPORT": ("console", "how SMS leave: console (the dispatcher prints them), kannel (Kannel's sendsms, "
+                                 "with delivery reports) or http (a generic HTTP gateway)"),
+    "KANNEL_URL": ("http://127.0.0.1:13013", "Kannel smsbox's sendsms address (SMS_TRANSPORT=kannel); a bare "
+                                             "host:port gets /cgi-bin/sendsms"),
+    "KANNEL_USERNAME": ("", "the username of Kannel's sendsms-user group"),
+    "KANNEL_PASSWORD": ("", "the password of Kannel's sendsms-user group"),
+    "SMS_SENDER": ("", "the SMS sender (Kannel's from: a short number or an alphanumeric name the operator "
+                       "registered); empty: Kannel's global-sender"),
+    "KANNEL_MO_SECRET": ("", "the shared secret in the URL Kannel's sms-service calls with SMS citizens send "
+                             "(/sms/kannel/incoming?key=…); empty: that address answers 404"),
     "SMS_GATEWAY_URL": ("", "the SMS gateway's HTTP(S) address; the message is POSTed there"),
     "SMS_GATEWAY_AUTH": ("", "the Authorization header sent to the gateway, e.g. 'Bearer …' or 'Basic …'"),
     "SMS_GATEWAY_BODY": ('{"to": "$to", "text": "$text"}',
@@ -44,6 +53,8 @@ SETTINGS: dict[str, tuple[object, str]] = {
                          "in (JSON-escaped for a JSON content type, URL-encoded for a form)"),
     "SMS_GATEWAY_CONTENT_TYPE": ("application/json", "the request's Content-Type (application/json or "
                                                      "application/x-www-form-urlencoded)"),
+    "SMS_GATEWAY_SUCCESS": ("", "a regular expression the gateway's 2xx answer must contain to count as sent "
+                                "(e.g. \"status\":\\s*\"ok\"); empty: any 2xx answer counts"),
     "SMS_TIMEOUT": (20, "seconds one SMS may take to hand to the gateway, connecting included (then cut off and "
                         "retried); a dispatcher's claim on it lasts twice this plus 10 s"),
     "NOTIFY_MAX_ATTEMPTS": (5, "sending attempts before a message is marked failed (retries back off: "
@@ -129,6 +140,10 @@ def check_production_secrets(values: dict) -> None:
         credential = str(values["SMS_GATEWAY_AUTH"]).strip().partition(" ")[2].strip() \
             or str(values["SMS_GATEWAY_AUTH"]).strip()
         _check_secret("SMS_GATEWAY_AUTH", credential, MIN_SMS_CREDENTIAL)
+    if str(values.get("SMS_TRANSPORT") or "").strip().lower() == "kannel":
+        _check_secret("KANNEL_PASSWORD", str(values.get("KANNEL_PASSWORD") or ""), MIN_SMS_CREDENTIAL)
+    if values.get("KANNEL_MO_SECRET"):
+        _check_secret("KANNEL_MO_SECRET", str(values["KANNEL_MO_SECRET"]), MIN_SMS_CREDENTIAL)
     if values.get("SMTP_PASSWORD") and _is_placeholder(str(values["SMTP_PASSWORD"])):
         raise ConfigError(f"{ENV_PREFIX}SMTP_PASSWORD is an example value: set the real password")
 

@@ -1,4 +1,5 @@
-"""How a message leaves: e-mail over SMTP, SMS through an HTTP gateway, or the console in development.
+"""How a message leaves: e-mail over SMTP, SMS through Kannel or a generic HTTP gateway, or the console
+in development.
 
 Each sender raises :class:`DeliveryError` with a short reason (logged and shown to administrators
 with the message); credentials never appear in it.
@@ -12,8 +13,11 @@ header (and ``$key`` in its body), so a receiver can tell a resend from a new me
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
+import hashlib
+import hmac
 import http.client
 import json
 import re
@@ -31,6 +35,7 @@ from email.utils import formatdate, parseaddr
 from string import Template
 
 from .models import Channel, OutboxMessage
+from .sms import is_gsm7
 
 DEFAULT_SMTP_TIMEOUT = 30
 DEFAULT_SMS_TIMEOUT = 20
@@ -133,6 +138,8 @@ def send(message: OutboxMessage, config, timeout: float | None = None) -> None:
         transport = config.get("SMS_TRANSPORT") or "console"
         if transport == "http":
             return send_sms_http(message, config, timeout)
+        if transport == "kannel":
+            return send_sms_kannel(message, config, timeout)
     if transport != "console":
         raise DeliveryError(f"unknown transport {transport!r} for {message.channel}")
     return send_console(message, config)
@@ -274,9 +281,29 @@ class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
                             context=self._context)
 
 
+def _exchange(request: urllib.request.Request, timeout: float, what: str, timeout_setting: str) -> tuple[int, str]:
+    """Send ``request`` within ``timeout`` seconds; the answer's status and (the start of) its body. Raises
+    DeliveryError on a 4xx/5xx answer, a network error or no answer in time (``what`` names the other side)."""
+    with Deadline(timeout) as deadline:
+        opener = urllib.request.build_opener(_WatchedHTTPHandler(deadline), _WatchedHTTPSHandler(deadline))
+        try:
+            with opener.open(request, timeout=deadline.left()) as response:
+                return response.status, response.read(64 * 1024).decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            raise DeliveryError(f"{what} answered {exc.code}: "
+                                f"{exc.read(300).decode('utf-8', 'replace').strip()}") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            if deadline.ended(exc):
+                raise DeliveryError(f"{what}: no answer within {timeout:g} s ({timeout_setting})") from None
+            raise DeliveryError(f"{what}: {getattr(exc, 'reason', exc)}"[:500]) from None
+
+
 def send_sms_http(message: OutboxMessage, config, timeout: float | None = None) -> None:
     """POST an SMS to the gateway within ``timeout`` seconds (default RECEPTION_SMS_TIMEOUT), with the
-    row's key as ``Idempotency-Key``: a gateway that honours it sends a retried SMS once."""
+    row's key as ``Idempotency-Key``: a gateway that honours it sends a retried SMS once.
+
+    A 2xx answer counts as sent, unless RECEPTION_SMS_GATEWAY_SUCCESS is set: then the answer's body must
+    also contain a match of that regular expression (for gateways that answer 200 with an error inside)."""
     url = config.get("SMS_GATEWAY_URL") or ""
     if not url.startswith(("http://", "https://")):
         raise DeliveryError("RECEPTION_SMS_GATEWAY_URL is not set to an http(s) address")
@@ -286,20 +313,74 @@ def send_sms_http(message: OutboxMessage, config, timeout: float | None = None) 
     request.add_header("Idempotency-Key", message_key(message))
     if config.get("SMS_GATEWAY_AUTH"):
         request.add_header("Authorization", config["SMS_GATEWAY_AUTH"])
-    target = urllib.parse.urlsplit(url).netloc
-    with Deadline(timeout) as deadline:
-        opener = urllib.request.build_opener(_WatchedHTTPHandler(deadline), _WatchedHTTPSHandler(deadline))
-        try:
-            with opener.open(request, timeout=deadline.left()) as response:
-                status = response.status
-                response.read(64 * 1024)
-        except urllib.error.HTTPError as exc:
-            raise DeliveryError(f"SMS gateway {target} answered {exc.code}: "
-                                f"{exc.read(300).decode('utf-8', 'replace')}") from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            if deadline.ended(exc):
-                raise DeliveryError(f"SMS gateway {target}: no answer within {timeout:g} s "
-                                    "(RECEPTION_SMS_TIMEOUT)") from None
-            raise DeliveryError(f"SMS gateway {target}: {getattr(exc, 'reason', exc)}"[:500]) from None
+    target = f"SMS gateway {urllib.parse.urlsplit(url).netloc}"
+    status, body = _exchange(request, timeout, target, "RECEPTION_SMS_TIMEOUT")
     if not 200 <= status < 300:
-        raise DeliveryError(f"SMS gateway {target} answered {status}")
+        raise DeliveryError(f"{target} answered {status}")
+    expected = config.get("SMS_GATEWAY_SUCCESS") or ""
+    if expected and not re.search(expected, body):
+        raise DeliveryError(f"{target} answered {status} without {expected!r}: {body.strip()[:300]}")
+
+
+# --- Kannel -----------------------------------------------------------------------------------------
+
+#: Delivery reports asked of Kannel: delivered to the phone (1), not delivered to the phone (2), accepted
+#: by the operator's SMSC (8), refused by the SMSC (16). Kannel's "queued on the SMSC" (4) is left out.
+KANNEL_DLR_MASK = 1 + 2 + 8 + 16
+#: Kannel's sendsms answers that mean it took the message: "0: Accepted for delivery" and
+#: "3: Queued for later delivery" (status 202). Everything else ("Authorization failed", "Not routable",
+#: a 4xx/5xx) is an error to retry.
+_KANNEL_TOOK_IT = re.compile(r"^\s*[03]:")
+
+
+def report_signature(message_id: int, key: str, secret: str) -> str:
+    """The signature of an outbox row's delivery-report address: HMAC-SHA256 over the row's id and key with
+    the application's secret key, so that nobody but the gateway we told can report on a message."""
+    digest = hmac.new(secret.encode(), f"sms-report:{message_id}:{key}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def kannel_report_url(message: OutboxMessage, config) -> str:
+    """Where Kannel reports on ``message``: RECEPTION_BASE_URL/sms/kannel/dlr with the row's id, its
+    signature, and Kannel's ``%d`` (the report's type) and ``%A`` (the operator's words), which Kannel
+    fills in."""
+    base = (config.get("BASE_URL") or "").rstrip("/")
+    sig = report_signature(message.id, message_key(message), config["SECRET_KEY"])
+    return f"{base}/sms/kannel/dlr?id={message.id}&sig={sig}&type=%d&reply=%A"
+
+
+def kannel_sendsms_url(config) -> str:
+    url = (config.get("KANNEL_URL") or "").rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise DeliveryError("RECEPTION_KANNEL_URL is not set to an http(s) address")
+    if not urllib.parse.urlsplit(url).path:
+        url += "/cgi-bin/sendsms"
+    return url
+
+
+def kannel_query(message: OutboxMessage, config) -> dict[str, str]:
+    """The sendsms parameters of ``message``: the text as UTF-8, sent as UCS-2 (coding 2) when it is not
+    GSM-7, with the delivery-report mask and address."""
+    text = message.body_text or ""
+    params = {"username": config.get("KANNEL_USERNAME") or "", "password": config.get("KANNEL_PASSWORD") or "",
+              "to": message.recipient, "text": text, "charset": "UTF-8"}
+    if config.get("SMS_SENDER"):
+        params["from"] = config["SMS_SENDER"]
+    if not is_gsm7(text):
+        params["coding"] = "2"
+    params["dlr-mask"] = str(KANNEL_DLR_MASK)
+    params["dlr-url"] = kannel_report_url(message, config)
+    return params
+
+
+def send_sms_kannel(message: OutboxMessage, config, timeout: float | None = None) -> None:
+    """Hand an SMS to Kannel's smsbox (``GET /cgi-bin/sendsms``) within ``timeout`` seconds; only its
+    "Accepted" (0) and "Queued" (3) answers count as sent. Delivery reports come back to /sms/kannel/dlr."""
+    url = kannel_sendsms_url(config)
+    timeout = timeout or send_timeout(Channel.SMS, config)
+    query = urllib.parse.urlencode(kannel_query(message, config), quote_via=urllib.parse.quote)
+    request = urllib.request.Request(f"{url}?{query}", method="GET")
+    target = f"Kannel {urllib.parse.urlsplit(url).netloc}"
+    status, body = _exchange(request, timeout, target, "RECEPTION_SMS_TIMEOUT")
+    if not (200 <= status < 300 and _KANNEL_TOOK_IT.match(body)):
+        raise DeliveryError(f"{target} answered {status}: {body.strip()[:300]}")

@@ -31,6 +31,14 @@ class OutboxStatus(enum.StrEnum):
     CANCELLED = "cancelled"  # dropped: e.g. a reminder of an appointment cancelled or moved meanwhile
 
 
+class DeliveryStatus(enum.StrEnum):
+    """What the SMS gateway last reported about a sent SMS (Kannel's delivery reports)."""
+
+    ACCEPTED = "accepted"    # the operator's SMSC took it (Kannel report 8): not on the phone yet
+    DELIVERED = "delivered"  # on the phone (report 1)
+    FAILED = "failed"        # the phone or the SMSC refused it (report 2 or 16)
+
+
 CHANNEL_LABELS = {Channel.EMAIL: _l("E-mail"), Channel.SMS: _l("SMS")}
 
 OUTBOX_STATUS_LABELS = {
@@ -39,6 +47,12 @@ OUTBOX_STATUS_LABELS = {
     OutboxStatus.SENT: _l("Sent"),
     OutboxStatus.FAILED: _l("Not delivered"),
     OutboxStatus.CANCELLED: _l("Dropped"),
+}
+
+DELIVERY_STATUS_LABELS = {
+    DeliveryStatus.ACCEPTED: _l("Accepted by the operator"),
+    DeliveryStatus.DELIVERED: _l("Delivered to the phone"),
+    DeliveryStatus.FAILED: _l("Not delivered to the phone"),
 }
 
 #: What each kind of message (its template's name) tells, for the administrators' pages.
@@ -108,6 +122,31 @@ class OutboxMessage(db.Model):
     # An iCalendar attachment (RFC 5545 text with its METHOD), e-mail only; rendered with the rest.
     ics: Mapped[str | None] = mapped_column(Text)
 
+    # SMS: how many segments the sent text takes (counted when rendered), and what the gateway reported
+    # after it was sent (delivery reports: the status, when it came, the operator's words on a failure).
+    segments: Mapped[int | None] = mapped_column(Integer)
+    delivery_status: Mapped[DeliveryStatus | None] = mapped_column(str_enum(DeliveryStatus, "delivery_status"))
+    delivery_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivery_error: Mapped[str | None] = mapped_column(String(255))
+
+    @property
+    def delivery_label(self) -> str:
+        return str(DELIVERY_STATUS_LABELS[self.delivery_status]) if self.delivery_status else ""
+
     @property
     def is_rendered(self) -> bool:
         return self.template is None or self.rendered_at is not None
+
+
+class InboundSms(db.Model):
+    """An SMS a citizen sent to the system's number, as the gateway handed it over (Kannel's sms-service)."""
+
+    __tablename__ = "inbound_sms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32), index=True)  # E.164 when it could be read as a phone
+    receiver: Mapped[str] = mapped_column(String(32), default="")  # the number it was sent to
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Whether a receiver of signals.sms_received understood it (e.g. the answer "1" to "is it solved?").
+    understood: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

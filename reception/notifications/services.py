@@ -44,7 +44,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from ..core.clock import utcnow
 from ..extensions import db
-from . import channels, signals
+from . import channels, signals, sms
 from .intent import Unpacker, pack
 from .models import Channel, OutboxMessage, OutboxStatus
 
@@ -207,6 +207,19 @@ class Rendered:
     body_text: str
     body_html: str | None
     ics: str | None
+    segments: int | None = None  # SMS: how many segments body_text takes
+
+
+def render_sms(template: str, locale: str, user=None, **context) -> tuple[str, bool]:
+    """templates/sms/<template>.txt rendered in ``locale``, on one line, fitted into two segments
+    (:func:`.sms.fit`: the parts marked ``sms_free`` are shortened first); and whether it had to be."""
+    with force_locale(locale):
+        text = render_template(f"sms/{template}.txt", user=user, **context)
+    text, shortened = sms.fit(" ".join(text.split()))
+    if shortened:
+        log.warning("SMS %s (%s) was longer than %s segments and was shortened", template, locale,
+                    sms.MAX_SEGMENTS)
+    return text, shortened
 
 
 def render(message: OutboxMessage) -> Rendered:
@@ -216,7 +229,9 @@ def render(message: OutboxMessage) -> Rendered:
     (e.g. a referenced record was deleted).
     """
     if message.template is None:
-        return Rendered(message.subject, message.body_text or "", message.body_html, message.ics)
+        text = message.body_text or ""
+        return Rendered(message.subject, text, message.body_html, message.ics,
+                        sms.count_segments(text) if message.channel is Channel.SMS else None)
     data = json.loads(message.intent or "{}")
     unpack = Unpacker()
     context = unpack(data.get("context") or {})
@@ -224,10 +239,10 @@ def render(message: OutboxMessage) -> Rendered:
         context.update(_context_builders[data["with"]](context))
     users = unpack._models["User"]
     user = db.session.get(users, message.user_id) if message.user_id is not None else None
+    if message.channel is Channel.SMS:
+        text, _shortened = render_sms(message.template, message.locale, user, **context)
+        return Rendered("", text, None, None, sms.count_segments(text))
     with force_locale(message.locale):
-        if message.channel is Channel.SMS:
-            text = render_template(f"sms/{message.template}.txt", user=user, **context)
-            return Rendered("", " ".join(text.split()), None, None)
         subject = unpack(data.get("subject"))
         ics = message.ics
         if data.get("invite") and message.appointment_id is not None and _invite_builder:
@@ -244,6 +259,7 @@ def render_and_keep(message: OutboxMessage, now: datetime) -> None:
     rendered = render(message)
     message.subject = rendered.subject[:255]
     message.body_text, message.body_html, message.ics = rendered.body_text, rendered.body_html, rendered.ics
+    message.segments = rendered.segments
     message.rendered_at = now
 
 
@@ -390,9 +406,10 @@ def _dispatch(claim: Claim, now: datetime, config, max_attempts: int, result: Di
             outgoing.subject = rendered.subject[:255]
             outgoing.body_text, outgoing.body_html, outgoing.ics = (rendered.body_text, rendered.body_html,
                                                                     rendered.ics)
-            outgoing.rendered_at = now
+            outgoing.rendered_at, outgoing.segments = now, rendered.segments
             if not _renew(claim, config, subject=outgoing.subject, body_text=outgoing.body_text,
-                          body_html=outgoing.body_html, ics=outgoing.ics, rendered_at=now):
+                          body_html=outgoing.body_html, ics=outgoing.ics, rendered_at=now,
+                          segments=rendered.segments):
                 _lost(claim, "it was rendered")
                 return
         budget = _send_budget(claim, config)

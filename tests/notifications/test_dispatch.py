@@ -31,7 +31,7 @@ INVITE = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Reception test//EN\r\nMET
           "END:VEVENT\r\nEND:VCALENDAR\r\n")
 # A name with a double quote and Kazakh letters: JSON must escape the one and keep the others. (Plain data:
 # the outbox keeps a message's context as references and plain values until it renders it.)
-OFFICIAL = {"full_name": 'Әкім "Ақорда" Серікұлы', "position": "Аким"}
+OFFICIAL = {"full_name": '"Ақорда" Әкімі Серікұлы', "position": "Аким"}  # SMS show the surname (here quoted)
 
 
 @pytest.fixture(autouse=True)
