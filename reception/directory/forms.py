@@ -125,6 +125,20 @@ class OfficialForm(FlaskForm):
     is_active = BooleanField(_l("Active (shown in the directory)"), default=True)
 
 
+class ResponsiblePersonForm(FlaskForm):
+    """The responsible person of a body's reception office; the talon writes them as "Surname I. O."."""
+
+    surname = StringField(_l("Surname"), validators=[DataRequired(message=REQUIRED), too_long(100)],
+                          filters=[_strip], render_kw={"autocomplete": "off"})
+    first_name = StringField(_l("First name"), validators=[DataRequired(message=REQUIRED), too_long(100)],
+                             filters=[_strip], render_kw={"autocomplete": "off"})
+    patronymic = StringField(_l("Patronymic (if any)"), validators=[Optional(), too_long(100)], filters=[_strip],
+                             render_kw={"autocomplete": "off"})
+    position_kk = _localized(POSITION, "kk", 255, True)
+    position_ru = _localized(POSITION, "ru", 255, True)
+    position_en = _localized(POSITION, "en", 255, False)
+
+
 def kind_choices():
     return [(kind.value, VENUE_KIND_LABELS[kind]) for kind in VenueKind]
 

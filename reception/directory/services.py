@@ -259,6 +259,47 @@ def update_body(actor, body: Body, data: BodyData) -> Body:
     return body
 
 
+# --- the responsible person of a body's reception office --------------------------------
+
+@dataclass
+class ResponsiblePersonData:
+    surname: str
+    first_name: str
+    position_kk: str
+    position_ru: str
+    position_en: str = ""
+    patronymic: str | None = None
+
+
+def check_responsible_person(body: Body) -> None:
+    """Raise Conflict (409) naming what is missing when ``body`` has no responsible person: its sessions
+    cannot be published until it has one."""
+    if not body.has_responsible_person:
+        raise Conflict(_l("The reception office of %(body)s has no responsible person yet: a talon must name "
+                          "the person who accepted the booking. Name the responsible person (surname, first "
+                          "name, position) in the directory, then publish.", body=body.name))
+
+
+def set_responsible_person(actor, body: Body, data: ResponsiblePersonData) -> Body:
+    """Name the responsible person of ``body``'s reception office (the talon names them; publishing needs one).
+
+    A person cannot be removed, only replaced: published sessions rely on one. Talons already issued keep
+    the name they were issued with. Raises NotAllowed (another body's, for an assistant), Invalid.
+    """
+    if not policy.can_set_responsible_person(actor, body):
+        raise NotAllowed(_l("You may name the responsible person of your own body only."))
+    patronymic = _text(data.patronymic, "patronymic", 100, required=False)
+    values = {
+        "responsible_surname": _text(data.surname, "surname", 100),
+        "responsible_first_name": _text(data.first_name, "first_name", 100),
+        "responsible_patronymic": patronymic or None,
+        **{f"responsible_{k}": v for k, v in _names(data, "position", 255).items()},
+    }
+    _assign(body, values)
+    _flush(_l("The responsible person could not be saved."))
+    return body
+
+
 # --- officials -----------------------------------------------------------------------
 
 @dataclass
