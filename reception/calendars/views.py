@@ -103,7 +103,8 @@ def appointment_ics(appointment_id: int):
     if appointment is None or appointment.slot is None or not appointment.is_active:
         abort(404)
     response = Response(appointment_download_ics(appointment), content_type="text/calendar; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="reception-{appointment.talon_number or appointment.id}.ics"'
+    name = appointment.talon_number or appointment.id
+    response.headers["Content-Disposition"] = f'attachment; filename="reception-{name}.ics"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -35,6 +35,7 @@ from ..schedule.models import AttendanceFormat, BookingMode, Schedule, UnifiedDa
 from ..schedule.services import generate_sessions
 from ..schedule.unified import UnifiedDayData, announce_unified_day
 from ..schedule.visiting import VisitingData, announce_visiting
+from . import demo_work
 from .demo_data import (
     ACCOUNTS,
     AKIMATS,
@@ -54,7 +55,6 @@ from .demo_data import (
     Akimat,
     Text,
 )
-from . import demo_work
 from .demo_history import load_history, load_monitoring_actions
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -79,9 +79,10 @@ def load_demo_data(today: date, *, history: bool = True) -> list[tuple[str, str]
     sessions of the next weeks are generated from ``today`` (also idempotent: a date
     that has its session is left alone). Every reception office names its responsible
     person; the staff get work (:mod:`.demo_work`): requests waiting in the Presidential
-    reception office's queue, video receptions in the Aktobe studio today and this week. With ``history``, the year before ``today`` is
-    generated once (:mod:`.demo_history`). Adds and flushes, never commits (the caller
-    does). Expects the regions and topics of ``load_reference_data()`` to be present.
+    reception office's queue, video receptions in the Aktobe studio today and this week.
+    With ``history``, the year before ``today`` is generated once (:mod:`.demo_history`).
+    Adds and flushes, never commits (the caller does). Expects the regions and topics of
+    ``load_reference_data()`` to be present.
     """
     loader = _Loader()
     loader.load_bodies()

@@ -29,9 +29,9 @@ from ..extensions import db
 from ..requests.services import submit_request
 from ..schedule.models import AttendanceFormat, ReceptionSession, SessionKind, SessionStatus, Slot
 from .demo_data import (
+    AKTOBE_AKIMAT,
     APPLICANT_DOMAIN,
     APPLICANTS,
-    AKTOBE_AKIMAT,
     PA_RECEPTION,
     PA_REQUESTS,
     RESPONSIBLE,

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from reception.accounts.models import User, UserRole
 from reception.accounts.validation import is_valid_iin, normalize_phone
+from reception.booking.models import Appointment, AppointmentStatus, Reservation
 from reception.cli.demo import DEMO_PASSWORD, load_demo_data
 from reception.cli.demo_data import ACCOUNTS
-from reception.booking.models import Appointment, AppointmentStatus, Reservation
-from reception.core.clock import local_today
+from reception.core.clock import local_today, utcnow
 from reception.core.permissions import Role
 from reception.directory.models import (
     Body,
@@ -326,3 +326,17 @@ def test_every_demo_roles_home_shows_work(app, db):
     talons = [page("citizen@demo.kz", f"/my/appointments/{i}") for i in talon_ids]
     assert any("Мұратова Г. Е." in t for t in talons)
     assert any("Add to my calendar" in t for t in talons)
+
+
+def test_a_reload_a_week_later_gives_the_studio_a_fresh_week(demo, time_machine):
+    time_machine.move_to(utcnow() + timedelta(days=8), tick=True)
+    later = local_today()
+    load_demo_data(later, history=False)
+    _db.session.flush()
+    before = _counts()
+    load_demo_data(later, history=False)
+    _db.session.flush()
+    assert _counts() == before
+    coming = _db.session.scalars(select(Appointment).join(Venue, Venue.id == Appointment.studio_id).join(Body).where(
+        Body.code == "akimat-kz-15", Appointment.status == AppointmentStatus.SCHEDULED)).all()
+    assert sorted(a.session.local_date for a in coming)[0] == later and len(coming) == 3
