@@ -8,6 +8,16 @@ letter each); a hyphenated first name keeps both initials ("Анна-Мария"
 """
 from __future__ import annotations
 
+import re
+
+#: A name as people write it: letters of any alphabet, with spaces, hyphens, apostrophes or a dot between them
+#: ("Анна-Мария", "O'Brien", "Серік ұлы"); no digits or other signs.
+NAME_RE = re.compile(r"^[^\W\d_]+(?:[-'’. ]+[^\W\d_]+)*\.?$")
+
+
+def is_valid_name(name: str | None) -> bool:
+    return bool(name) and NAME_RE.match(name.strip()) is not None
+
 
 def initial(name: str) -> str:
     """"Гүлжан" -> "Г.", "анна-мария" -> "А.-М.", "Г." -> "Г." (already an initial), "" -> ""."""

@@ -64,6 +64,15 @@ def test_too_long_a_name_is_refused(client, admin, make_body, save):
     assert r.status_code == 422 and "at most 100 characters" in text(r)
 
 
+@pytest.mark.parametrize("field,value", [("surname", "1 OR 1=1; <script>"), ("first_name", "Айгүл2"),
+                                         ("patronymic", "<b>")])
+def test_a_name_must_be_written_in_letters(client, admin, make_body, save, field, value):
+    body = make_body()
+    save()
+    r = post_form(client, url(body), {**FORM, field: value})
+    assert r.status_code == 422 and "Write the name in letters" in text(r)
+
+
 def test_labels_are_translated(client, login_as, make_body, save):
     body = make_body()
     save()
