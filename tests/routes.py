@@ -54,6 +54,8 @@ STAFF_OWN = {"staff.my_receptions"}
 # tests/calendars); the owners' page lists only the user's own feeds (officials, assistants, studio
 # operators); replacing an address is for the feed's owners (calendars.rotate: everyone else 403).
 PUBLIC |= {"calendars.feed"}
+# "Add to my calendar" on the talon: the citizen's own appointment as an .ics file.
+CITIZEN_ONLY |= {"calendars.appointment_ics"}
 OWN_BODY_PAGES |= {"calendars.index"}
 OWN_BODY_ROLES["calendars.index"] = {Role.ASSISTANT, Role.OFFICIAL, Role.STUDIO_OPERATOR}
 # Holding receptions (hearings): a body's invitations are for agency representatives (staff of another

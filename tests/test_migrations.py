@@ -307,3 +307,66 @@ def test_every_migration_downgrades_to_the_first_and_upgrades_again_over_the_dem
         db.engine.dispose()
     assert diff == []
     assert {table: again[table] for table in at_first} == {table: at_head[table] for table in at_first}
+
+
+# --- 0020: the responsible person of a body's reception office ------------------------------------------
+
+def test_0020_invents_nobody_and_takes_the_bodys_name_out_of_accepted_by(fresh_database):
+    """Written at 0015: two talons of one body, one issued with the body's name in "accepted by" (a body without
+    an assistant), one with an assistant's name. After the upgrade the body names no responsible person, the
+    body's name is gone from the first talon and the assistant's stays; the downgrade drops the columns."""
+    from flask_migrate import downgrade, upgrade
+
+    from reception import create_app
+    from reception.directory.reference import load_reference_data
+
+    url, engine_options = fresh_database
+    app = create_app({"ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": url,
+                      "SQLALCHEMY_ENGINE_OPTIONS": engine_options})
+    migrations = str(Path(__file__).resolve().parent.parent / "migrations")
+    at = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)
+    with app.app_context():
+        upgrade(directory=migrations, revision="0015")
+        load_reference_data()
+        db.session.commit()
+        topic = db.session.execute(text("SELECT min(id) FROM topics")).scalar()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            def insert(table: str, **values) -> None:
+                _insert(conn, table, **values)
+
+            insert("users", id=1, email="c@example.kz", full_name="C", password_hash="x", language="kk",
+                   notify_visiting=False, is_active=True, created_at=at, notify_by="email")
+            insert("bodies", id=1, code="b1", level="central", name_kk="Министрлік", name_ru="Министерство",
+                   name_en="Ministry", is_active=True)
+            insert("officials", id=1, body_id=1, full_name="O", position_kk="p", position_ru="p", position_en="p",
+                   is_head=True, is_active=True)
+            insert("venues", id=1, body_id=1, region_id=1, kind="office", name_kk="v", name_ru="v", name_en="v",
+                   address_kk="a", address_ru="a", address_en="a", is_active=True, created_at=at)
+            insert("reception_sessions", id=1, official_id=1, venue_id=1, kind="one_off", local_date=at.date(),
+                   starts_at=at, ends_at=at + timedelta(hours=1), allow_in_person=True, allow_video_studio=False,
+                   allow_video_remote=False, single_video_room=False, booking_mode="self",
+                   opens_at=at - timedelta(days=30), closes_at=at - timedelta(days=1), status="planned",
+                   is_published=True, created_at=at)
+            for n, accepted_by in enumerate(["Министерство", "Мұратова Гүлжан Ерланқызы"], 1):
+                insert("slots", id=n, session_id=1, starts_at=at + timedelta(minutes=30 * (n - 1)),
+                       ends_at=at + timedelta(minutes=30 * n))
+                insert("appointments", id=n, citizen_id=1, official_id=1, session_id=1, slot_id=n,
+                       format="in_person", topic_id=topic, summary="s", needs_wheelchair=False,
+                       needs_sign_language=False, status="cancelled" if n == 1 else "scheduled", created_at=at,
+                       accepted_at=at, accepted_by_name=accepted_by, talon_number=f"KZ71-20261201-00000{n}")
+        db.engine.dispose()
+
+        upgrade(directory=migrations, revision="0020")
+        with db.engine.connect() as conn:
+            assert _rows(conn, "SELECT id, accepted_by_name FROM appointments ORDER BY id") == [
+                (1, None), (2, "Мұратова Гүлжан Ерланқызы")]
+            assert _rows(conn, "SELECT responsible_surname, responsible_first_name FROM bodies") == [(None, None)]
+            assert _rows(conn, "SELECT is_published FROM reception_sessions") in ([(True,)], [(1,)])
+        db.engine.dispose()
+
+        downgrade(directory=migrations, revision="0015")
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("bodies")}
+            assert not any(c.startswith("responsible_") for c in columns) and "name_ru" in columns
+            assert _rows(conn, "SELECT count(*) FROM appointments") == [(2,)]

@@ -252,7 +252,7 @@ class BookingChecks:
     same_official: bool           # the citizen has an active appointment with the slot's official
     topic_ok: bool                # the topic exists and is among the body's competences (if it records any)
     studio_region_id: int | None  # the chosen studio's region, if it is an active studio
-    assistant_name: str | None    # who accepts the booking on the talon (else the body's name)
+    assistant_name: str | None    # the body's first active assistant (see .talon.accepting_person)
     waitlist_entry_id: int | None  # the citizen's live waitlist entry for the official
     next_id: int                  # the new appointment's id
 
@@ -329,12 +329,16 @@ def count_active_appointments(citizen_id: int) -> int:
 
 
 def responsible_assistant_name(body: Body) -> str:
-    """Who accepts the booking on the talon: the body's first active reception assistant, else the body."""
+    """Who accepts the booking on the talon when no assistant decided it: the body's reception office's
+    responsible person, else its first active reception assistant, else "" (never the body's name: the talon
+    page then names the responsible person once one is set)."""
+    if body.has_responsible_person:
+        return body.responsible_short_name
     name = db.session.scalar(
         select(User.full_name).join(UserRole, UserRole.user_id == User.id)
         .where(User.body_id == body.id, User.is_active, UserRole.role == Role.ASSISTANT)
         .order_by(User.id).limit(1))
-    return name or body.name
+    return name or ""
 
 
 def _appointment_stmt():

@@ -26,7 +26,7 @@ from .models import (
     ReservationResource,
     new_talon_token,
 )
-from .talon import talon_number
+from .talon import accepting_person, talon_number
 
 DEFAULT_MAX_ACTIVE_APPOINTMENTS = 3
 
@@ -150,8 +150,8 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
               config, *, announce: bool = True, slot=None) -> Appointment:
     """Book ``slot_id`` for ``citizen`` and issue the talon; adds and flushes, the caller commits.
 
-    Writes the appointment (scheduled, with talon number, acceptance time and the accepting
-    assistant's name) and its reservations: the citizen's time and, for video, the studio.
+    Writes the appointment (scheduled, with talon number, acceptance time and who accepted it:
+    :func:`.talon.accepting_person`) and its reservations: the citizen's time and, for video, the studio.
     The same ``idempotency_key`` from the same citizen returns the appointment already booked.
     With ``announce``, emits ``booked`` (:mod:`.signals`): the citizen is sent the confirmation with
     the invite and reminders (:mod:`.announce`: outbox rows holding intent, rendered when sent), competent
@@ -191,7 +191,7 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
         summary=data.summary.strip(), appeal_numbers=(data.appeal_numbers or "").strip() or None,
         needs_wheelchair=bool(data.needs_wheelchair), needs_sign_language=bool(data.needs_sign_language),
         co_applicants=(data.co_applicants or "").strip() or None, status=AppointmentStatus.SCHEDULED,
-        accepted_at=now, accepted_by_name=(checks.assistant_name or official.body.name)[:200],
+        accepted_at=now, accepted_by_name=(accepting_person(official.body, checks.assistant_name) or "")[:200] or None,
         idempotency_key=key, created_at=now, talon_number=number, talon_token=new_talon_token())
     # No savepoint (two more statements on every booking): a refused reservation deletes the appointment
     # just inserted instead, which nobody else can see yet (its reservations go with it).

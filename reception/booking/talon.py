@@ -7,6 +7,7 @@ import segno
 
 from ..core.timeutil import to_local
 from ..core.web import absolute_url
+from ..directory.names import short_full_name
 
 
 def talon_number(region_code: str, accepted_at: datetime, tz_name: str, appointment_id: int) -> str:
@@ -25,3 +26,14 @@ def talon_verify_url(appointment) -> str:
 def qr_svg(url: str) -> str:
     """An inline SVG QR code (no external requests); the caller marks it safe."""
     return segno.make(url, error="m").svg_inline(scale=4, border=2, title=url)
+
+
+def accepting_person(body, assistant_name: str | None) -> str | None:
+    """Who a self-booked talon names as the person who accepted it, as "Surname I. O.".
+
+    The body's reception office's responsible person; while none is named (sessions published before the
+    directory required one), the body's first active reception assistant, as before; else nobody (None):
+    never the body's name, the law asks for a person.
+    """
+    return body.responsible_short_name or short_full_name(assistant_name) or None
+

@@ -192,3 +192,10 @@ def feed_ics(feed: CalendarFeed, now: datetime, target=None) -> str:
     for event in _FEED_EVENTS[feed.kind](feed, target, now - FEED_PAST, now + FEED_AHEAD, now):
         calendar.add_component(event)
     return _finish(calendar)
+
+
+def appointment_download_ics(appointment) -> str:
+    """The citizen's own copy of an appointment for "Add to my calendar" on the talon: the invitation's event
+    (same UID and SEQUENCE as the e-mailed invitation, so importing both makes one event), published rather
+    than sent as an invitation to answer (iTIP PUBLISH)."""
+    return appointment_ics(appointment, "REQUEST").replace("METHOD:REQUEST\r\n", "METHOD:PUBLISH\r\n", 1)

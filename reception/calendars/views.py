@@ -15,6 +15,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
 
+from ..booking.queries import get_own_appointment
+from ..booking.views import citizen_required
 from ..core.clock import utcnow
 from ..core.errors import Conflict
 from ..core.i18n import LANGUAGES, current_language
@@ -22,7 +24,7 @@ from ..core.permissions import Permission, require_any
 from ..directory.queries import get
 from ..extensions import db
 from . import feeds
-from .ics import feed_ics, feed_target
+from .ics import appointment_download_ics, feed_ics, feed_target
 from .models import CalendarFeed, FeedKind
 
 bp = Blueprint("calendars", __name__)
@@ -87,6 +89,23 @@ def feed(token: str):
         response.headers["Referrer-Policy"] = "no-referrer"
     if not chosen:  # the language then comes from the request (see reception.core.i18n.select_locale)
         response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+# --- one appointment, for the citizen's own calendar ----------------------------------------------
+
+@bp.get("/my/appointments/<int:appointment_id>/calendar.ics")
+@citizen_required
+def appointment_ics(appointment_id: int):
+    """"Add to my calendar" on the talon: the appointment as an .ics file. The citizen's own appointments
+    only (another citizen's is a 404, like an unknown one), and only while it holds its time."""
+    appointment = get_own_appointment(current_user.id, appointment_id)
+    if appointment is None or appointment.slot is None or not appointment.is_active:
+        abort(404)
+    response = Response(appointment_download_ics(appointment), content_type="text/calendar; charset=utf-8")
+    name = appointment.talon_number or appointment.id
+    response.headers["Content-Disposition"] = f'attachment; filename="reception-{name}.ics"'
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

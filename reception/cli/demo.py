@@ -35,6 +35,7 @@ from ..schedule.models import AttendanceFormat, BookingMode, Schedule, UnifiedDa
 from ..schedule.services import generate_sessions
 from ..schedule.unified import UnifiedDayData, announce_unified_day
 from ..schedule.visiting import VisitingData, announce_visiting
+from . import demo_work
 from .demo_data import (
     ACCOUNTS,
     AKIMATS,
@@ -76,13 +77,17 @@ def load_demo_data(today: date, *, history: bool = True) -> list[tuple[str, str]
 
     Every head of a body with a reception office gets weekly reception hours, and the
     sessions of the next weeks are generated from ``today`` (also idempotent: a date
-    that has its session is left alone). With ``history``, the year before ``today`` is
-    generated once (:mod:`.demo_history`). Adds and flushes, never commits (the caller
-    does). Expects the regions and topics of ``load_reference_data()`` to be present.
+    that has its session is left alone). Every reception office names its responsible
+    person; the staff get work (:mod:`.demo_work`): requests waiting in the Presidential
+    reception office's queue, video receptions in the Aktobe studio today and this week.
+    With ``history``, the year before ``today`` is generated once (:mod:`.demo_history`).
+    Adds and flushes, never commits (the caller does). Expects the regions and topics of
+    ``load_reference_data()`` to be present.
     """
     loader = _Loader()
     loader.load_bodies()
     db.session.flush()
+    demo_work.load_responsible_persons(loader.bodies, loader.offices)
     loader.load_officials()
     loader.load_venues()
     db.session.flush()
@@ -93,6 +98,10 @@ def load_demo_data(today: date, *, history: bool = True) -> list[tuple[str, str]
     loader.load_events(today)
     db.session.flush()
     loader.load_receptions(today)
+    db.session.flush()
+    applicants = demo_work.load_applicants(DEMO_PASSWORD)
+    demo_work.load_pa_requests(loader.bodies, applicants, utcnow())
+    demo_work.load_studio_bookings(loader.bodies, applicants, today, utcnow())
     db.session.flush()
     loader.load_draw()
     db.session.flush()

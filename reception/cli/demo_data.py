@@ -417,7 +417,31 @@ OFFICE_CAPACITY = 12
 STUDIO_NAME: Text = ("Бейнестудия", "Видеостудия", "Video studio")
 STUDIO_CAPACITY = 4
 
-# --- Demo accounts: one per role --------------------------------------------------------
+# --- Responsible persons of the reception offices (the talon names them: "Surname I. O.") ---------------
+
+class Person(NamedTuple):
+    surname: str
+    first_name: str
+    patronymic: str | None
+
+
+RESPONSIBLE_POSITION: Text = ("Азаматтарды қабылдау бөлімінің басшысы", "Руководитель отдела по приёму граждан",
+                              "Head of the Citizens' Reception Division")
+# Named ones first: the Presidential reception office's, and Aktobe Region's (the demo assistant herself).
+RESPONSIBLE: dict[str, Person] = {
+    "pa-reception": Person("Бекова", "Сәуле", "Маратқызы"),
+    "akimat-kz-15": Person("Мұратова", "Гүлжан", "Ерланқызы"),
+}
+# The other offices get one of these in turn (fictional people; one without a patronymic, as many have none).
+RESPONSIBLE_POOL: list[Person] = [
+    Person("Нұрланова", "Айжан", "Серікқызы"), Person("Қасымов", "Ерлан", "Бақытұлы"),
+    Person("Омарова", "Динара", "Ғалымқызы"), Person("Сәрсенбаев", "Әділ", "Қайратұлы"),
+    Person("Жұмабаева", "Ләззат", None), Person("Ибраев", "Мирас", "Төлегенұлы"),
+    Person("Ким", "Елена", "Викторовна"), Person("Әбенов", "Ұлан", "Асқарұлы"),
+    Person("Исмаилова", "Гүлназ", "Ержанқызы"), Person("Тоқтаров", "Ілияс", "Нұрланұлы"),
+]
+
+# --- Demo accounts: one per role (and an assistant of the Presidential reception office) ----------
 
 AKTOBE_AKIMAT = "akimat-kz-15"
 
@@ -426,6 +450,8 @@ ACCOUNTS: list[Account] = [
     # The official is the akim of Aktobe Region: the account is linked to that Official row.
     Account("official", "official@demo.kz", "Байжанов Ержан Серікұлы", "kk", AKTOBE_AKIMAT),
     Account("assistant", "assistant@demo.kz", "Мұратова Гүлжан Ерланқызы", "ru", AKTOBE_AKIMAT),
+    # Screens the requests to the Presidential reception office (request mode): its queue has some waiting.
+    Account("assistant", "pa-assistant@demo.kz", "Тұрсынова Әлия Нұрланқызы", "kk", PA_RECEPTION["code"]),
     Account("agency_rep", "agency@demo.kz", "Қасенов Нұрбол Айдарұлы", "kk", "akimat-kz-15-alga"),
     Account("legal_consultant", "lawyer@demo.kz", "Ахметова Жанна Маратқызы", "ru", LEGAL_CHAMBER["code"]),
     Account("studio_operator", "studio@demo.kz", "Омаров Ерлан Бақытұлы", "kk", AKTOBE_AKIMAT),
@@ -435,3 +461,69 @@ ACCOUNTS: list[Account] = [
 
 # The citizen: a synthetic IIN with a valid check digit (born 1985-01-01, a man of the 20th century).
 CITIZEN = {"iin": "850101300015", "phone": "+77011234567", "region": "KZ-15"}
+
+# --- Applicants: citizens (no demo login) whose requests and bookings give the staff work -----------------
+
+APPLICANT_DOMAIN = "applicants.demo.kz"
+
+
+class Applicant(NamedTuple):
+    key: str                # the e-mail's local part
+    full_name: str
+    born: str               # YYMMDD (20th century)
+    male: bool
+    region: str
+    phone: str
+    language: str
+
+
+APPLICANTS: list[Applicant] = [
+    Applicant("asel.nurmagambetova", "Нұрмағамбетова Әсел Болатқызы", "880412", False, "KZ-15", "+77015550101", "kk"),
+    Applicant("timur.zhaksybekov", "Жақсыбеков Тимур Ерболұлы", "790923", True, "KZ-15", "+77015550102", "ru"),
+    Applicant("olga.petrenko", "Петренко Ольга Николаевна", "650207", False, "KZ-15", "+77015550103", "ru"),
+    Applicant("nurlan.seitkali", "Сейітқали Нұрлан Қуанышұлы", "920615", True, "KZ-35", "+77015550104", "kk"),
+    Applicant("gaukhar.amanova", "Аманова Гауһар Маратқызы", "830130", False, "KZ-75", "+77015550105", "ru"),
+]
+
+
+class PaRequest(NamedTuple):
+    applicant: str          # Applicant.key
+    topic: str
+    summary: str
+    days_ago: int           # when it was sent
+
+
+# Requests to the Presidential reception office waiting for screening, oldest first.
+PA_REQUESTS: list[PaRequest] = [
+    # The urgent one (a child's treatment that cannot wait): see reception/cli/demo_work.py.
+    PaRequest("asel.nurmagambetova", "health",
+              "Сыныма (8 жас) Астанада операция қажет, квота бойынша кезек наурызға берілді, ал дәрігерлер "
+              "операцияны бір айдан кешіктіруге болмайды дейді. Облыстық денсаулық сақтау басқармасы жауап бермейді.",
+              2),
+    PaRequest("nurlan.seitkali", "land",
+              "Ауылдағы жер учаскемді аудан әкімдігі басқа адамға берді, сот шешімі орындалмай жатыр. "
+              "Облыс әкімінің қабылдауында болдым, нәтиже жоқ.", 1),
+    PaRequest("gaukhar.amanova", "housing",
+              "Дольщики жилого комплекса в Алатауском районе: дом не сдан третий год, застройщик не отвечает, "
+              "акимат города направляет в суд. Прошу принять представителя инициативной группы.", 0),
+]
+
+
+class StudioBooking(NamedTuple):
+    applicant: str          # Applicant.key (a citizen of Aktobe Region: the studio is in its akimat)
+    ministry: str           # the minister receives by video from Astana
+    day: int                # 0: today; n: the n-th working day after today
+    start: str              # local time in the capital, "HH:MM"
+    summary: str
+
+
+# Video receptions from the Aktobe akimat's studio: the studio operator's week.
+STUDIO_BOOKINGS: list[StudioBooking] = [
+    StudioBooking("timur.zhaksybekov", "min-labour", 0, "11:00",
+                  "Отказ в назначении пособия по инвалидности после переосвидетельствования; "
+                  "обжаловал в департаменте, ответа нет."),
+    StudioBooking("olga.petrenko", "min-health", 1, "11:00",
+                  "Мать не может получить бесплатные лекарства по диабету в поликлинике Актобе третий месяц."),
+    StudioBooking("asel.nurmagambetova", "min-education", 3, "11:30",
+                  "Мектепке жақын жерде орын жоқ: балам күнде қалааралық автобуспен 40 шақырым жүреді."),
+]

@@ -9,7 +9,16 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..core.forms import REQUIRED, MultiCheckboxField
 from ..core.phones import PhoneError, normalize_phone
 from .models import BODY_LEVEL_LABELS, VENUE_KIND_LABELS, BodyLevel, VenueKind
-from .services import CODE_MESSAGE, CODE_RE, MAX_CAPACITY, MAX_POSITION, PHONE_MESSAGE, is_valid_timezone
+from .names import is_valid_name
+from .services import (
+    CODE_MESSAGE,
+    CODE_RE,
+    MAX_CAPACITY,
+    MAX_POSITION,
+    NAME_MESSAGE,
+    PHONE_MESSAGE,
+    is_valid_timezone,
+)
 
 # Whole phrases, not "<what> in <language>": word order differs between the three languages.
 NAME = {"kk": _l("Name in Kazakh"), "ru": _l("Name in Russian"), "en": _l("Name in English")}
@@ -39,6 +48,11 @@ def validate_phone(form, field):
 def validate_code(form, field):
     if field.data and not CODE_RE.match(field.data):
         raise ValidationError(str(CODE_MESSAGE))
+
+
+def validate_name(form, field):
+    if field.data and not is_valid_name(field.data):
+        raise ValidationError(str(NAME_MESSAGE))
 
 
 def validate_timezone(form, field):
@@ -123,6 +137,22 @@ class OfficialForm(FlaskForm):
     is_head = BooleanField(_l("Head of the body"))
     user_id = _select(_l("Linked staff account"), required=False)
     is_active = BooleanField(_l("Active (shown in the directory)"), default=True)
+
+
+class ResponsiblePersonForm(FlaskForm):
+    """The responsible person of a body's reception office; the talon writes them as "Surname I. O."."""
+
+    surname = StringField(_l("Surname"), validators=[DataRequired(message=REQUIRED), too_long(100), validate_name],
+                          filters=[_strip], render_kw={"autocomplete": "off"})
+    first_name = StringField(_l("First name"), validators=[DataRequired(message=REQUIRED), too_long(100),
+                                                           validate_name],
+                             filters=[_strip], render_kw={"autocomplete": "off"})
+    patronymic = StringField(_l("Patronymic (if any)"), validators=[Optional(), too_long(100), validate_name],
+                             filters=[_strip],
+                             render_kw={"autocomplete": "off"})
+    position_kk = _localized(POSITION, "kk", 255, True)
+    position_ru = _localized(POSITION, "ru", 255, True)
+    position_en = _localized(POSITION, "en", 255, False)
 
 
 def kind_choices():

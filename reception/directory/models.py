@@ -12,6 +12,7 @@ from ..core.clock import CAPITAL_TZ, utcnow
 from ..core.i18n import localized
 from ..core.types import UTCDateTime, str_enum
 from ..extensions import db
+from .names import short_name
 
 
 class Localized:
@@ -110,6 +111,14 @@ class Body(Localized, db.Model):
     address_en: Mapped[str | None] = mapped_column(String(255))
     phone: Mapped[str | None] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The person responsible for the body's reception office: the talon names them (surname and initials)
+    # as the person who accepted a self-booked appointment. Required before the body's sessions are published.
+    responsible_surname: Mapped[str | None] = mapped_column(String(100))
+    responsible_first_name: Mapped[str | None] = mapped_column(String(100))
+    responsible_patronymic: Mapped[str | None] = mapped_column(String(100))
+    responsible_position_kk: Mapped[str | None] = mapped_column(String(255))
+    responsible_position_ru: Mapped[str | None] = mapped_column(String(255))
+    responsible_position_en: Mapped[str | None] = mapped_column(String(255))
 
     region: Mapped[Region | None] = relationship()
     parent: Mapped[Body | None] = relationship(remote_side=[id], back_populates="children")
@@ -125,6 +134,29 @@ class Body(Localized, db.Model):
     @property
     def level_label(self) -> str:
         return str(BODY_LEVEL_LABELS[self.level])
+
+    @property
+    def has_responsible_person(self) -> bool:
+        """The reception office's responsible person is named (surname and first name at least)."""
+        return bool(self.responsible_surname and self.responsible_first_name)
+
+    @property
+    def responsible_short_name(self) -> str | None:
+        """"Surname I. O." of the responsible person, as the talon writes it; None when nobody is named."""
+        if not self.has_responsible_person:
+            return None
+        return short_name(self.responsible_surname, self.responsible_first_name, self.responsible_patronymic)
+
+    @property
+    def responsible_full_name(self) -> str | None:
+        if not self.has_responsible_person:
+            return None
+        return " ".join(n for n in (self.responsible_surname, self.responsible_first_name,
+                                    self.responsible_patronymic) if n)
+
+    @property
+    def responsible_position(self) -> str:
+        return localized(self, "responsible_position")
 
     @property
     def timezone(self) -> str:

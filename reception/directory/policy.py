@@ -74,3 +74,11 @@ def can_manage_venues_of(user, body_id: int | None) -> bool:
 
 def can_edit_venue(user, venue) -> bool:
     return can_manage_venues_of(user, venue.body_id)
+
+
+def can_set_responsible_person(user, body) -> bool:
+    """May name the responsible person of the body's reception office: administrators for every body (they
+    manage bodies), a reception assistant for their own body (they manage its officials and publish its
+    sessions)."""
+    return _authenticated(user) and body is not None and (
+        user.can(Permission.BODY_MANAGE) or can_manage_officials_of(user, body.id))

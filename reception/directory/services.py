@@ -20,6 +20,7 @@ from ..core.phones import PhoneError, normalize_phone
 from ..extensions import db
 from . import policy, signals
 from .models import Body, BodyLevel, Official, Region, Topic, Venue, VenueKind
+from .names import is_valid_name
 from .queries import body_descendant_ids, get, topic_descendant_ids
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -34,6 +35,7 @@ VENUE_NAME_TAKEN = _l("This body already has a venue with this name in Russian."
 ACCOUNT_TAKEN = _l("This account is already linked to another official.")
 PHONE_MESSAGE = _l("Enter a valid phone number, e.g. +7 7172 74 56 78.")
 CODE_MESSAGE = _l("Use Latin letters, digits, dots, hyphens and underscores only.")
+NAME_MESSAGE = _l("Write the name in letters: spaces, hyphens and apostrophes may join its parts.")
 
 
 @functools.cache
@@ -256,6 +258,51 @@ def update_body(actor, body: Body, data: BodyData) -> Body:
     _assign(body, values)
     body.topics = topics
     _flush(BODY_CODE_TAKEN, "code")
+    return body
+
+
+# --- the responsible person of a body's reception office --------------------------------
+
+@dataclass
+class ResponsiblePersonData:
+    surname: str
+    first_name: str
+    position_kk: str
+    position_ru: str
+    position_en: str = ""
+    patronymic: str | None = None
+
+
+def check_responsible_person(body: Body) -> None:
+    """Raise Conflict (409) naming what is missing when ``body`` has no responsible person: its sessions
+    cannot be published until it has one."""
+    if not body.has_responsible_person:
+        raise Conflict(_l("The reception office of %(body)s has no responsible person yet: a talon must name "
+                          "the person who accepted the booking. Name the responsible person (surname, first "
+                          "name, position) in the directory, then publish.", body=body.name))
+
+
+def set_responsible_person(actor, body: Body, data: ResponsiblePersonData) -> Body:
+    """Name the responsible person of ``body``'s reception office (the talon names them; publishing needs one).
+
+    A person cannot be removed, only replaced: published sessions rely on one. Talons already issued keep
+    the name they were issued with. Raises NotAllowed (another body's, for an assistant), Invalid.
+    """
+    if not policy.can_set_responsible_person(actor, body):
+        raise NotAllowed(_l("You may name the responsible person of your own body only."))
+    names = {"surname": _text(data.surname, "surname", 100), "first_name": _text(data.first_name, "first_name", 100),
+             "patronymic": _text(data.patronymic, "patronymic", 100, required=False)}
+    for field_name, value in names.items():
+        if value and not is_valid_name(value):
+            raise Invalid(NAME_MESSAGE, field=field_name)
+    values = {
+        "responsible_surname": names["surname"],
+        "responsible_first_name": names["first_name"],
+        "responsible_patronymic": names["patronymic"] or None,
+        **{f"responsible_{k}": v for k, v in _names(data, "position", 255).items()},
+    }
+    _assign(body, values)
+    _flush(_l("The responsible person could not be saved."))
     return body
 
 

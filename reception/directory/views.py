@@ -11,11 +11,26 @@ from ..core.permissions import Permission, require, require_any
 from ..core.web import attach_error, commit, id_arg, render_form
 from ..extensions import db
 from . import policy, queries, services
-from .forms import BodyForm, OfficialForm, OfficialSearchForm, RegionForm, TopicForm, VenueForm
+from .forms import (
+    BodyForm,
+    OfficialForm,
+    OfficialSearchForm,
+    RegionForm,
+    ResponsiblePersonForm,
+    TopicForm,
+    VenueForm,
+)
 from .models import Body, BodyLevel, Official, Region, Topic, Venue
+from .names import short_full_name
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 admin_bp = Blueprint("directory_admin", __name__, url_prefix="/admin/directory")
+
+
+@bp.app_template_filter("short_name")
+def short_name_filter(full_name: str | None) -> str:
+    """A full name written surname first as "Surname I. O." (the talon's "accepted by")."""
+    return short_full_name(full_name)
 
 
 def _or_404(obj):
@@ -224,6 +239,28 @@ def admin_body_edit(body_id: int):
                  lambda: services.update_body(current_user, body, _body_data(form)),
                  conflict_message=services.BODY_CODE_TAKEN, done_message=_l("The body has been saved."),
                  next_url=url_for("directory_admin.bodies"), body=body)
+
+
+@admin_bp.route("/bodies/<int:body_id>/responsible", methods=["GET", "POST"], endpoint="responsible_person")
+@require_any(Permission.BODY_MANAGE, Permission.OFFICIAL_MANAGE, Permission.OFFICIAL_MANAGE_OWN)
+def admin_responsible_person(body_id: int):
+    """The responsible person of the body's reception office: administrators, and the body's own assistants."""
+    body = _or_404(queries.get(Body, body_id))
+    if not policy.can_set_responsible_person(current_user, body):
+        abort(403)
+    form = ResponsiblePersonForm(data=None if request.method == "POST" else {
+        "surname": body.responsible_surname, "first_name": body.responsible_first_name,
+        "patronymic": body.responsible_patronymic, "position_kk": body.responsible_position_kk,
+        "position_ru": body.responsible_position_ru, "position_en": body.responsible_position_en})
+    data = services.ResponsiblePersonData(
+        surname=form.surname.data, first_name=form.first_name.data, patronymic=form.patronymic.data,
+        position_kk=form.position_kk.data, position_ru=form.position_ru.data, position_en=form.position_en.data or "")
+    back = (url_for("directory_admin.bodies") if current_user.can(Permission.BODY_MANAGE)
+            else url_for("directory_admin.officials"))
+    return _save(form, "directory/admin/responsible_form.html",
+                 lambda: services.set_responsible_person(current_user, body, data),
+                 conflict_message=_l("The responsible person could not be saved."),
+                 done_message=_l("The responsible person has been saved."), next_url=back, body=body, back=back)
 
 
 # --- administration: officials -----------------------------------------------------------

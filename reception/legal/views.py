@@ -26,6 +26,7 @@ from .models import (
     LegalReview,
     OpinionAttachment,
     OpinionStatus,
+    ReviewStatus,
 )
 
 bp = Blueprint("legal", __name__)
@@ -56,6 +57,15 @@ def legal_reviews_of(appointments) -> dict[int, dict]:
     """``legal_review_of`` for each of a list's appointments, by appointment id, in one go (two queries)."""
     reviews = services.reviews_by_appointment(a.id for a in appointments)
     return {a.id: _review_state(a, reviews.get(a.id)) for a in appointments}
+
+
+@bp.app_template_global()
+def legal_queue_summary() -> dict:
+    """For the consultant's home page: the cases waiting in their region's queue and the ones they took, the
+    same lists as the queue page (:func:`.services.list_queue`)."""
+    waiting, mine = services.list_queue(current_user)
+    return {"waiting": waiting, "mine": [r for r in mine if r.status is ReviewStatus.TAKEN],
+            "no_region": current_user.region_id is None and not services.is_administrator(current_user)}
 
 
 # --- the official's side -------------------------------------------------------------------------

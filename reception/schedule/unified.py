@@ -16,6 +16,7 @@ from ..core.clock import CAPITAL_TZ, local_today
 from ..core.errors import Invalid, NotAllowed, NotFound
 from ..core.workdays import WorkCalendar
 from ..directory.models import BodyLevel, Region
+from ..directory.services import check_responsible_person
 from ..extensions import db
 from . import policy, queries, rules, signals
 from .models import (
@@ -188,7 +189,8 @@ def update_unified_session(actor, session: ReceptionSession, *, start_time: time
     public; afterwards it is changed through the usual move and cancel flows.
     Raises NotAllowed outside the actor's bodies; NotFound for a session of no unified day; Invalid
     when it is published or not planned, for bad hours, a time already passed or hours that overlap
-    another planned session of the official.
+    another planned session of the official; Conflict when publishing and the body's reception office names
+    no responsible person (the talon must name one, see reception.directory).
     """
     if session.unified_day_id is None:
         raise NotFound(_l("This is not a session of a unified reception day."))
@@ -198,6 +200,8 @@ def update_unified_session(actor, session: ReceptionSession, *, start_time: time
         raise Invalid(NOT_PLANNED)
     if session.is_published:
         raise Invalid(_l("This session is already published: to change it, move or cancel it."))
+    if publish:
+        check_responsible_person(session.official.body)
     hours = SessionHours(start_time=start_time, end_time=end_time, slot_minutes=slot_minutes,
                          formats=frozenset(AttendanceFormat(f) for f in formats or ()),
                          opens_days_ahead=OPENS_DAYS_AHEAD, closes_hours_before=CLOSES_HOURS_BEFORE)

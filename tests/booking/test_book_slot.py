@@ -39,19 +39,30 @@ def test_booking_issues_a_talon_and_reserves_the_citizens_time(ctx, db, citizen,
     assert (reservations[0].starts_at, reservations[0].ends_at) == (slot.starts_at, slot.ends_at)
 
 
-def test_talon_names_the_first_active_assistant_of_the_officials_body(ctx, db, citizen, make_user, make_official,
-                                                                       make_session, booking_data):
+def test_talon_names_the_reception_offices_responsible_person_by_surname_and_initials(
+        ctx, citizen, make_user, make_official, make_session, booking_data):
     official = make_official()
-    make_user(Role.ASSISTANT, body=official.body, full_name="Aigerim Assistant", is_active=False)
-    make_user(Role.ASSISTANT, body=official.body, full_name="Dana Assistant")
+    body = official.body
+    body.responsible_surname, body.responsible_first_name, body.responsible_patronymic = (
+        "Жақсылықова", "Айгүл", "Бақытқызы")
+    make_user(Role.ASSISTANT, body=body, full_name="Мұратова Гүлжан Ерланқызы")
     slot = make_session(official=official).slots[0]
-    assert book_slot(citizen, slot.id, booking_data(), None, utcnow(), CONFIG).accepted_by_name == "Dana Assistant"
+    assert book_slot(citizen, slot.id, booking_data(), None, utcnow(), CONFIG).accepted_by_name == "Жақсылықова А. Б."
 
 
-def test_talon_names_the_body_when_it_has_no_assistant(ctx, citizen, make_session, booking_data):
+def test_without_a_responsible_person_the_talon_names_the_first_active_assistant(
+        ctx, db, citizen, make_user, make_official, make_session, booking_data):
+    official = make_official()
+    make_user(Role.ASSISTANT, body=official.body, full_name="Сейітова Айгерім Маратқызы", is_active=False)
+    make_user(Role.ASSISTANT, body=official.body, full_name="Мұратова Гүлжан Ерланқызы")
+    slot = make_session(official=official).slots[0]
+    assert book_slot(citizen, slot.id, booking_data(), None, utcnow(), CONFIG).accepted_by_name == "Мұратова Г. Е."
+
+
+def test_the_talon_never_names_the_body_as_the_person_who_accepted(ctx, citizen, make_session, booking_data):
     session = make_session()
     appointment = book_slot(citizen, session.slots[0].id, booking_data(), None, utcnow(), CONFIG)
-    assert appointment.accepted_by_name == session.official.body.name
+    assert appointment.accepted_by_name is None
 
 
 def test_video_booking_reserves_the_studio_of_the_citizens_region(ctx, db, citizen, make_session, make_studio,

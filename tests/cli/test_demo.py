@@ -1,13 +1,18 @@
 """`flask demo load`: a realistic directory, one working account per role, safe to run again."""
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from reception.accounts.models import User, UserRole
 from reception.accounts.validation import is_valid_iin, normalize_phone
+from reception.booking.models import Appointment, AppointmentStatus, Reservation
 from reception.cli.demo import DEMO_PASSWORD, load_demo_data
-from reception.core.clock import local_today
+from reception.cli.demo_data import ACCOUNTS
+from reception.core.clock import local_today, utcnow
 from reception.core.permissions import Role
 from reception.directory.models import (
     Body,
@@ -42,7 +47,8 @@ def _counts() -> dict[str, int]:
                                             ("users", User), ("user_roles", UserRole),
                                             ("body_topics", body_topics), ("schedules", Schedule),
                                             ("sessions", ReceptionSession), ("slots", Slot),
-                                            ("unified_days", UnifiedDay), ("visits", VisitingReception)]}
+                                            ("unified_days", UnifiedDay), ("visits", VisitingReception),
+                                            ("appointments", Appointment), ("reservations", Reservation)]}
 
 
 @pytest.fixture
@@ -125,17 +131,22 @@ def test_names_are_given_in_three_languages_with_kazakh_letters(demo):
     assert all(KAZAKH_LETTERS & set(b.name_kk) for b in _bodies(BodyLevel.CENTRAL))
 
 
-def test_every_role_has_exactly_one_demo_account(demo):
-    assert sorted(role for role, _ in demo) == sorted(r.value for r in Role)
-    for role, email in demo:
-        users = list(_db.session.scalars(select(User).join(UserRole).where(UserRole.role == Role(role),
+def test_every_role_has_a_demo_account_and_the_pa_reception_office_its_own_assistant(demo):
+    assert sorted({role for role, _ in demo}) == sorted(r.value for r in Role)
+    for role in Role:
+        emails = [email for r, email in demo if r == role.value]
+        users = list(_db.session.scalars(select(User).join(UserRole).where(UserRole.role == role,
                                                                            User.email.like("%@demo.kz"))))
-        assert [u.email for u in users] == [email]
+        assert sorted(u.email for u in users) == sorted(emails)
+        assert len(emails) == (2 if role is Role.ASSISTANT else 1), role
+    pa_assistant = _db.session.scalars(select(User).where(User.email == "pa-assistant@demo.kz")).one()
+    assert pa_assistant.body.code == "pa-reception"
     assert {u.language for u in _db.session.scalars(select(User))} >= {"kk", "ru"}
 
 
 def test_staff_accounts_belong_to_their_bodies(demo):
-    by_role = {role: _db.session.scalars(select(User).where(User.email == email)).one() for role, email in demo}
+    by_role = {role: _db.session.scalars(select(User).where(User.email == email)).one() for role, email in demo
+               if email != "pa-assistant@demo.kz"}
     for role in ("official", "assistant", "studio_operator"):
         assert by_role[role].body.code == "akimat-kz-15"
     assert by_role["agency_rep"].body.level in (BodyLevel.CENTRAL, BodyLevel.DISTRICT)
@@ -148,9 +159,8 @@ def test_staff_accounts_belong_to_their_bodies(demo):
     assert citizen.region.code == "KZ-15" and citizen.language == "ru" and citizen.body is None
 
 
-@pytest.mark.parametrize("role", list(Role))
-def test_each_demo_account_can_log_in(demo, client, role):
-    email = dict(demo)[role.value]
+@pytest.mark.parametrize("email", [a.email for a in ACCOUNTS])
+def test_each_demo_account_can_log_in(demo, client, email):
     _db.session.commit()  # releases the savepoint; the outer transaction is still rolled back
     response = post_form(client, "/login", {"login": email, "password": DEMO_PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -176,7 +186,8 @@ def test_loading_again_keeps_what_an_administrator_edited(demo):
 
 
 def test_loading_restores_a_deleted_demo_row(demo):
-    studio = _db.session.scalars(select(Venue).join(Body).where(Body.code == "akimat-kz-15",
+    # Karaganda's studio: Aktobe's has the demo's video receptions (a venue with bookings is never deleted).
+    studio = _db.session.scalars(select(Venue).join(Body).where(Body.code == "akimat-kz-35",
                                                                 Venue.kind == VenueKind.STUDIO)).one()
     _db.session.delete(studio)
     _db.session.flush()
@@ -243,3 +254,89 @@ def test_every_role_of_a_reception_finds_work_in_the_demo(app, db):
     assert "Восстановить отопление" in page("assistant@demo.kz", "/staff/follow-ups/")
     appointments = page("citizen@demo.kz", "/my/appointments/")
     assert appointments.count("/my/appointments/") >= 2
+    # The monitor's home reads last month's figures out (the year of history has them).
+    headline = page("monitor@demo.kz", "/home").split('id="headline">', 1)[1].split("</p>", 1)[0]
+    assert re.search(r"\d", headline), headline
+
+
+def test_every_demo_reception_office_names_its_responsible_person(demo):
+    offices = _db.session.scalars(select(Body).join(Venue).where(Venue.kind == VenueKind.OFFICE).distinct()).all()
+    assert len(offices) > 40
+    for body in offices:
+        assert body.has_responsible_person and body.responsible_position_ru, body.code
+    aktobe = _db.session.scalars(select(Body).where(Body.code == "akimat-kz-15")).one()
+    assert aktobe.responsible_short_name == "Мұратова Г. Е."
+
+
+def test_the_pa_reception_office_has_requests_waiting_for_screening(demo):
+    requests = _db.session.scalars(select(Appointment).join(Official).join(Body).where(
+        Body.code == "pa-reception", Appointment.status == AppointmentStatus.REQUESTED)).all()
+    assert len(requests) == 3
+    assert len({r.citizen_id for r in requests}) == 3
+
+
+def test_the_aktobe_studio_has_video_receptions_today_and_this_week(demo):
+    bookings = _db.session.scalars(select(Appointment).join(Venue, Venue.id == Appointment.studio_id).join(Body).where(
+        Body.code == "akimat-kz-15", Appointment.status == AppointmentStatus.SCHEDULED)).all()
+    days = sorted(b.session.local_date for b in bookings)
+    assert len(days) == 3 and days[0] == TODAY and days[-1] < TODAY + timedelta(days=7)
+    for b in bookings:
+        assert b.citizen.region.code == "KZ-15" and b.talon_number and b.accepted_by_name
+        assert _count(select(Reservation).where(Reservation.appointment_id == b.id).subquery()) == 2
+
+
+def test_every_demo_roles_home_shows_work(app, db):
+    """Log in as each demo account: its home page (and the list it leads to) has something to do."""
+    with app.test_request_context():
+        load_demo_data(TODAY, history=False)
+        for user in _db.session.scalars(select(User).where(User.email.like("%@demo.kz"))):
+            user.language = "en"  # the pages in English, whatever each account prefers
+        _db.session.commit()
+
+    def page(email: str, url: str) -> str:
+        client = app.test_client()
+        assert post_form(client, "/login", {"login": email, "password": DEMO_PASSWORD}).status_code == 302
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response.get_data(as_text=True)
+
+    # The Presidential reception office's assistant: its requests wait in the screening queue.
+    assert "Requests to screen: 3 wait for a decision" in page("pa-assistant@demo.kz", "/home")
+    queue = page("pa-assistant@demo.kz", "/staff/requests/")
+    assert "Аманова" in queue or "Сейітқали" in queue
+    # The legal consultant's home lists the case their queue has (it used to say the queue was empty).
+    home = page("lawyer@demo.kz", "/home")
+    assert "/legal/reviews/" in home and "Your queue is empty" not in home
+    # The studio operator: today's and the week's video receptions in the Aktobe studio.
+    assert "Video studio" in page("studio@demo.kz", "/home")
+    studio = page("studio@demo.kz", "/studio/")
+    assert studio.count("Жақсыбеков") + studio.count("Петренко") + studio.count("Нұрмағамбетова") >= 3
+    # The others, as before: the citizen's appointments, the akimat's follow-ups and invitations.
+    assert "/my/appointments/" in page("citizen@demo.kz", "/my/appointments/")
+    assert "Akim of Aktobe Region" in page("official@demo.kz", "/home")
+    assert "Восстановить отопление" in page("official@demo.kz", "/staff/follow-ups/")
+    assert "Восстановить отопление" in page("assistant@demo.kz", "/staff/follow-ups/")
+    assert "Байжанов Ержан Серікұлы" in page("agency@demo.kz", "/staff/invitations/")
+    assert "Competences of my body" in page("agency@demo.kz", "/home")
+    admin = page("admin@demo.kz", "/staff/requests/")
+    assert "Аманова" in admin or "Сейітқали" in admin
+    # The citizen's talon names the Aktobe reception office's responsible person, by surname and initials.
+    appointments = page("citizen@demo.kz", "/my/appointments/")
+    talon_ids = sorted(set(re.findall(r"/my/appointments/(\d+)\"", appointments)))
+    talons = [page("citizen@demo.kz", f"/my/appointments/{i}") for i in talon_ids]
+    assert any("Мұратова Г. Е." in t for t in talons)
+    assert any("Add to my calendar" in t for t in talons)
+
+
+def test_a_reload_a_week_later_gives_the_studio_a_fresh_week(demo, time_machine):
+    time_machine.move_to(utcnow() + timedelta(days=8), tick=True)
+    later = local_today()
+    load_demo_data(later, history=False)
+    _db.session.flush()
+    before = _counts()
+    load_demo_data(later, history=False)
+    _db.session.flush()
+    assert _counts() == before
+    coming = _db.session.scalars(select(Appointment).join(Venue, Venue.id == Appointment.studio_id).join(Body).where(
+        Body.code == "akimat-kz-15", Appointment.status == AppointmentStatus.SCHEDULED)).all()
+    assert sorted(a.session.local_date for a in coming)[0] == later and len(coming) == 3

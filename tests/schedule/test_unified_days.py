@@ -59,19 +59,21 @@ class Country:
 @pytest.fixture
 def country(db, make_body, make_official, make_venue) -> Country:
     kz15, kz71 = region("KZ-15"), region("KZ-71")
-    aktobe_akimat = make_body(region=kz15, name_en="Akimat of Aktobe Region")
+    # Publishing needs the reception office's responsible person (tests/directory/test_responsible_person.py).
+    person = dict(responsible_surname="Мұратова", responsible_first_name="Гүлжан")
+    aktobe_akimat = make_body(region=kz15, name_en="Akimat of Aktobe Region", **person)
     aktobe_akim = make_official(body=aktobe_akimat, full_name="Yeraly Aktobe Akim", is_head=True)
     aktobe_deputy = make_official(body=aktobe_akimat, full_name="Deputy Of Aktobe")
     make_official(body=aktobe_akimat, full_name="Retired Head Of Aktobe", is_head=True, is_active=False)
     make_venue(body=aktobe_akimat, kind=VenueKind.STUDIO, name_en="Aktobe Studio")  # never a unified-day venue
     make_venue(body=aktobe_akimat, kind=VenueKind.HALL, name_en="Aktobe Hall")
-    astana_akimat = make_body(region=kz71, name_en="Akimat of Astana")
+    astana_akimat = make_body(region=kz71, name_en="Akimat of Astana", **person)
     astana_akim = make_official(body=astana_akimat, full_name="Zhenis Astana Akim", is_head=True)
     make_venue(body=astana_akimat, name_en="Astana Front Office")
     aktobe_city = make_body(region=kz15, level=BodyLevel.CITY, name_en="Akimat of Aktobe City")
     make_official(body=aktobe_city, full_name="City Akim", is_head=True)
     make_venue(body=aktobe_city)
-    ministry = make_body(level=BodyLevel.CENTRAL, name_en="Ministry of Labour")
+    ministry = make_body(level=BodyLevel.CENTRAL, name_en="Ministry of Labour", **person)
     minister = make_official(body=ministry, full_name="Minister Of Labour", is_head=True)
     make_venue(body=ministry, region_id=kz71.id, name_en="Ministry Front Office")
     headless = make_body(region=kz15, name_en="Headless Department")
