@@ -301,8 +301,11 @@ def make_body(db):
         if region_obj is None and overrides.get("level", BodyLevel.REGIONAL) not in (BodyLevel.CENTRAL,
                                                                                     BodyLevel.PRESIDENTIAL):
             region_obj = region("KZ-71")
+        # Every body names its reception office's responsible person, as publishing requires (tests of a body
+        # without one pass responsible_surname=None).
         values = dict(code=f"body-{n}", level=BodyLevel.REGIONAL, name_kk=f"Орган {n}",
-                      name_ru=f"Орган {n}", name_en=f"Body {n}", region=region_obj)
+                      name_ru=f"Орган {n}", name_en=f"Body {n}", region=region_obj,
+                      responsible_surname="Сейітова", responsible_first_name="Айгүл")
         values.update(overrides)
         body = Body(**values)
         _db.session.add(body)

@@ -16,6 +16,7 @@ from ..core.clock import utcnow
 from ..core.errors import Invalid, NotAllowed
 from ..core.workdays import WorkCalendar
 from ..directory.models import Official, Topic, Venue
+from ..directory.services import check_responsible_person
 from ..extensions import db
 from . import policy, rules, signals
 from .models import (
@@ -159,10 +160,12 @@ def _build_session(official: Official, venue: Venue, local_date: date, hours: Se
 def create_schedule(actor, data: ScheduleData) -> Schedule:
     """Add a recurring schedule for an official at a venue; sessions are made by :func:`generate_sessions`.
 
-    Raises NotAllowed when the official or venue is outside the actor's bodies, Invalid for bad input.
+    Raises NotAllowed when the official or venue is outside the actor's bodies, Invalid for bad input,
+    Conflict when the official's body names no responsible person (its talons must name one).
     """
     official, venue = _official_and_venue(actor, db.session.get(Official, data.official_id),
                                           db.session.get(Venue, data.venue_id))
+    check_responsible_person(official.body)
     try:
         rrule_text = rules.normalize_rrule(data.rrule)
     except rules.RuleError as exc:
@@ -239,9 +242,11 @@ def add_one_off_session(actor, official: Official | None, venue: Venue | None, l
     """Add a single planned session (with slots) outside any schedule.
 
     Raises NotAllowed outside the actor's bodies; Invalid for bad hours, a time
-    in the past, or hours overlapping another planned session of the official.
+    in the past, or hours overlapping another planned session of the official; Conflict when the
+    official's body names no responsible person.
     """
     official, venue = _official_and_venue(actor, official, venue)
+    check_responsible_person(official.body)
     _check_hours(hours)
     starts_at, ends_at = rules.local_bounds(local_date, hours.start_time, hours.end_time, venue.region.timezone)
     if starts_at <= (now or utcnow()):

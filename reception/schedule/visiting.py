@@ -17,6 +17,7 @@ from ..core.errors import Invalid, NotAllowed
 from ..core.timeutil import to_local, zone_name
 from ..core.workdays import WorkCalendar
 from ..directory.models import Official, Region, Venue
+from ..directory.services import check_responsible_person
 from ..directory.queries import get
 from ..extensions import db
 from ..notifications.services import enqueue_email
@@ -78,7 +79,8 @@ def announce_visiting(actor, data: VisitingData, *, now: datetime,
     to every active citizen of the region who asked to be told. Raises NotAllowed for an official
     of another body; Invalid for an unknown or inactive official, a venue that is not an active
     office or hall in the region, no date, a date twice, a past date, a non-working day, hours
-    overlapping another planned session of the official, bad hours or a long note.
+    overlapping another planned session of the official, bad hours or a long note; Conflict when the
+    official's body names no responsible person (its talons must name one).
     """
     official = get(Official, data.official_id)
     if official is None:
@@ -87,6 +89,7 @@ def announce_visiting(actor, data: VisitingData, *, now: datetime,
         raise NotAllowed(_l("You may announce visiting receptions of your own body's officials only."))
     if not official.is_active or not official.body.is_active:
         raise Invalid(_l("This official is inactive."), field="official_id")
+    check_responsible_person(official.body)
     region = get(Region, data.region_id)
     if region is None:
         raise Invalid(_l("Choose a region."), field="region_id")

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from reception.booking.models import Appointment, AppointmentStatus, Reservation
-from reception.core.errors import Invalid, NotAllowed
+from reception.core.errors import Conflict, Invalid, NotAllowed
 from reception.core.permissions import Role
 from reception.core.workdays import WorkCalendar
 from reception.notifications.models import OutboxMessage
@@ -70,6 +70,27 @@ def test_inactive_venue_is_refused(ctx, assistant, schedule_data, place):
         services.create_schedule(assistant, schedule_data())
     assert info.value.field == "venue_id"
 
+
+
+def _without_responsible_person(body):
+    body.responsible_surname = body.responsible_first_name = None
+
+
+def test_a_body_naming_no_responsible_person_publishes_no_schedule(ctx, assistant, schedule_data, place):
+    """Its talons would name nobody as the person who accepted: the directory needs the person first."""
+    _without_responsible_person(place[0])
+    with pytest.raises(Conflict) as info:
+        services.create_schedule(assistant, schedule_data())
+    assert "no responsible person" in str(info.value.message)
+    assert count(Schedule) == 0
+
+
+def test_a_body_naming_no_responsible_person_adds_no_one_off_session(ctx, assistant, place):
+    body, official, venue = place
+    _without_responsible_person(body)
+    with pytest.raises(Conflict):
+        services.add_one_off_session(assistant, official, venue, date(2026, 12, 5), hours(), now=NOW)
+    assert count(ReceptionSession) == 0
 
 @pytest.mark.parametrize("overrides,field", [
     (dict(slot_minutes=4), "slot_minutes"),

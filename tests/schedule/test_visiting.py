@@ -120,6 +120,16 @@ def test_bad_announcements_are_refused_with_a_message_and_nothing_is_written(cli
     assert count(VisitingReception) == 0 and count(ReceptionSession) == before and count(OutboxMessage) == 0
 
 
+
+def test_a_ministry_naming_no_responsible_person_announces_nothing(client, assistant, setup, db):
+    """The talons of the visiting reception would name nobody: the directory needs the person first."""
+    setup.ministry.responsible_surname = None
+    db.session.commit()
+    r = post_form(client, "/staff/visiting/new", _form(setup))
+    assert r.status_code == 409, text(r)
+    assert "has no responsible person yet" in text(r)
+    assert count(VisitingReception) == 0 and count(ReceptionSession) == 0
+
 def test_the_service_refuses_a_studio_and_another_bodys_official(app, db, setup, make_user):
     day = working_day_after(40)
     data = visiting.VisitingData(official_id=setup.minister.id, region_id=region("KZ-15").id,
