@@ -17,8 +17,8 @@ from ..core.errors import Invalid, NotAllowed
 from ..core.timeutil import to_local, zone_name
 from ..core.workdays import WorkCalendar
 from ..directory.models import Official, Region, Venue
-from ..directory.services import check_responsible_person
 from ..directory.queries import get
+from ..directory.services import check_responsible_person
 from ..extensions import db
 from ..notifications.services import enqueue_email
 from . import policy, queries, rules
