@@ -256,5 +256,5 @@ class SolvedForm(FlaskForm):
 
     question_id = IntegerField(validators=[DataRequired(message=DAMAGED), NumberRange(1, 2**31 - 1, message=DAMAGED)])
     answer = RadioField(_l("Is your problem solved?"), validate_choice=True,
-                        choices=[("yes", _l("Yes, it is solved")), ("no", _l("No, it is not solved"))],
+                        choices=lambda: [("yes", _l("Yes, it is solved")), ("no", _l("No, it is not solved"))],
                         validators=[DataRequired(message=_l("Answer yes or no."))])
