@@ -572,8 +572,12 @@ def ask_if_solved(question: Question, now: datetime) -> SolvedCheck | None:
     if not"), in the caller's transaction. Returns the new check, or None when an instruction is still open or
     the citizen was asked already.
     """
-    db.session.expire(question, ["instructions"])  # their statuses are changed by UPDATE statements
-    if not question.instructions or any(i.status is not InstructionStatus.CLOSED for i in question.instructions):
+    # Two instructions of one question accepted at once: the question's row orders them, and the second
+    # reads the statuses after the first committed (so one of them asks). Statuses are read from the database:
+    # they are changed by UPDATE statements, not through the loaded objects.
+    db.session.execute(select(Question.id).where(Question.id == question.id).with_for_update())
+    statuses = list(db.session.scalars(select(Instruction.status).where(Instruction.question_id == question.id)))
+    if not statuses or any(status is not InstructionStatus.CLOSED for status in statuses):
         return None
     appointment = question.outcome.appointment
     check = SolvedCheck(question_id=question.id, appointment_id=appointment.id,

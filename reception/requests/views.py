@@ -290,7 +290,7 @@ def _save_urgency(appointment: Appointment, form: UrgencyForm | None, now: datet
     try:
         urgency = services.set_urgency(current_user, appointment, form.reason.data, form.note.data, now,
                                        current_app.config)
-        commit(services.MSG_ALREADY_DECIDED)
+        commit(_l("Someone else changed the urgency of this request at the same moment. Reload the page."))
     except NotAllowed:
         raise
     except DomainError as exc:
