@@ -86,6 +86,7 @@ def _import_models() -> None:
     from .monitoring import models as _monitoring  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
     from .outcomes import models as _outcomes  # noqa: F401
+    from .requests import models as _requests  # noqa: F401
     from .schedule import models as _schedule  # noqa: F401
 
 
@@ -140,12 +141,14 @@ def _connect_receivers() -> None:
     from .accounts.receivers import connect_receivers as accounts
     from .booking.receivers import connect_receivers as booking
     from .hearings.receivers import connect_receivers as hearings
+    from .outcomes.receivers import connect_receivers as outcomes
     from .requests.receivers import connect_receivers as requests
 
     accounts()
     booking()
     requests()
     hearings()
+    outcomes()
 
 
 def _register_cli(app: Flask) -> None:

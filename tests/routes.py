@@ -79,6 +79,8 @@ OWN_BODY_ROLES["legal.queue"] = OWN_BODY_ROLES["legal.consultations"] = {Role.LE
 # officials). The citizen rates their own held reception (``reception_id``) and sends or reads their own
 # reports of refused bookings; monitors read all reports (the world's names no official of body A).
 CITIZEN_ONLY |= {"outcomes.rate", "outcomes.my_reports", "outcomes.report_new"}
+# The citizen answers "is your problem solved?" on their own talon (POST only; another citizen 404, staff 403).
+CITIZEN_ONLY |= {"outcomes.answer_solved"}
 CITIZEN_OPEN |= {"outcomes.my_reports", "outcomes.report_new"}
 OWN_BODY_PAGES |= {"outcomes.instructions", "outcomes.follow_ups", "outcomes.monitor_reports",
                    "outcomes.monitor_report"}

@@ -31,6 +31,9 @@ SKIP |= {"monitoring.attention"}
 SKIP |= {"ballot.apply", "ballot.withdraw"}
 # "Log out everywhere else" is a button on the profile page with no field (tests/accounts/test_sessions.py).
 SKIP |= {"accounts.end_other_sessions"}
+# "Is your problem solved?" is a pair of buttons on the talon page, shown once a question's instructions are done;
+# tests/outcomes/test_closing_the_loop.py posts bad answers to it.
+SKIP |= {"outcomes.answer_solved"}
 # Answers the same whatever is asked, so as not to tell which accounts exist.
 SAME_ANSWER_FORMS = {"accounts.forgot_password"}
 VISITOR_FORMS = {"accounts.register", "accounts.login", "accounts.forgot_password", "accounts.reset_password"}

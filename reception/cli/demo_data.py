@@ -491,21 +491,22 @@ class PaRequest(NamedTuple):
     topic: str
     summary: str
     days_ago: int           # when it was sent
+    urgency: tuple[str, str] | None = None  # (reason, note) when the citizen marked it urgent
 
 
-# Requests to the Presidential reception office waiting for screening, oldest first.
+# Requests to the Presidential reception office waiting for screening (days_ago: when each was sent).
 PA_REQUESTS: list[PaRequest] = [
-    # The urgent one (a child's treatment that cannot wait): see reception/cli/demo_work.py.
+    # The first is urgent (a child's operation that cannot wait): the newest, yet first in the queue.
     PaRequest("asel.nurmagambetova", "health",
               "Сыныма (8 жас) Астанада операция қажет, квота бойынша кезек наурызға берілді, ал дәрігерлер "
               "операцияны бір айдан кешіктіруге болмайды дейді. Облыстық денсаулық сақтау басқармасы жауап бермейді.",
-              2),
+              0, ("child", "Операцияны бір айдан кешіктіруге болмайды.")),
     PaRequest("nurlan.seitkali", "land",
               "Ауылдағы жер учаскемді аудан әкімдігі басқа адамға берді, сот шешімі орындалмай жатыр. "
               "Облыс әкімінің қабылдауында болдым, нәтиже жоқ.", 1),
     PaRequest("gaukhar.amanova", "housing",
               "Дольщики жилого комплекса в Алатауском районе: дом не сдан третий год, застройщик не отвечает, "
-              "акимат города направляет в суд. Прошу принять представителя инициативной группы.", 0),
+              "акимат города направляет в суд. Прошу принять представителя инициативной группы.", 2),
 ]
 
 

@@ -91,7 +91,7 @@ def load_applicants(demo_password: str) -> dict[str, User]:
 
 def load_pa_requests(bodies: dict[str, Body], applicants: dict[str, User], now: datetime) -> list[Appointment]:
     """Requests to the head of the Presidential reception office, waiting for its assistants' screening (one
-    per applicant, sent once). Returns the requests sent now, oldest first."""
+    per applicant, sent once). Returns the requests sent now."""
     head = next((o for o in bodies[PA_RECEPTION["code"]].officials if o.is_head and o.is_active), None)
     if head is None:
         return []
@@ -105,9 +105,7 @@ def load_pa_requests(bodies: dict[str, Body], applicants: dict[str, User], now: 
         data = BookingData(format=AttendanceFormat.IN_PERSON, topic_id=topics[request.topic].id,
                            summary=request.summary)
         sent.append(submit_request(citizen, head, data, None, now - timedelta(days=request.days_ago, hours=3),
-                                   current_app.config))
-    # URGENT (issue 15): another change adds an "urgent" flag to requests. Once merged, mark sent[0] urgent
-    # here (the child's operation that cannot wait) with its reason, through the requests area's service.
+                                   current_app.config, urgency=request.urgency))
     return sent
 
 

@@ -249,3 +249,12 @@ class ReviewForm(FlaskForm):
 
 __all__ = ["AccessReportForm", "AccessReportKind", "ContactForm", "ExtendForm", "OutcomeForm", "RatingForm",
            "ReportForm", "ReviewForm", "VerdictForm"]
+
+
+class SolvedForm(FlaskForm):
+    """The citizen's yes/no to "is your problem solved?" for one question (two buttons on the talon page)."""
+
+    question_id = IntegerField(validators=[DataRequired(message=DAMAGED), NumberRange(1, 2**31 - 1, message=DAMAGED)])
+    answer = RadioField(_l("Is your problem solved?"), validate_choice=True,
+                        choices=lambda: [("yes", _l("Yes, it is solved")), ("no", _l("No, it is not solved"))],
+                        validators=[DataRequired(message=_l("Answer yes or no."))])

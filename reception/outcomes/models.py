@@ -187,6 +187,11 @@ class Instruction(db.Model):
     def outcome(self) -> Outcome:
         return self.question.outcome
 
+    @property
+    def accepted_report(self) -> InstructionReport | None:
+        """The body's report the official's side accepted (what was done), or None."""
+        return next((r for r in reversed(self.reports) if r.verdict is ReportVerdict.ACCEPTED), None)
+
 
 class ReportVerdict(enum.StrEnum):
     ACCEPTED = "accepted"  # the instruction is closed
@@ -289,3 +294,50 @@ class AccessReport(db.Model):
     @property
     def kind_label(self) -> str:
         return str(ACCESS_REPORT_KIND_LABELS[self.kind])
+
+
+class AnswerChannel(enum.StrEnum):
+    PAGE = "page"  # the yes/no on the talon page
+    SMS = "sms"    # a reply "1" or "2" to the SMS
+
+
+ANSWER_CHANNEL_LABELS = {AnswerChannel.PAGE: _l("on the talon page"), AnswerChannel.SMS: _l("by SMS")}
+
+
+class SolvedCheck(db.Model):
+    """Closing the loop on one question: once every instruction on it is done (the bodies' reports
+    accepted), the citizen is asked whether the problem is solved, once per question.
+
+    The answer is recorded once (``answered_at``, ``solved``, how it came). A "no" is a follow-up task for
+    the official's side (call the citizen back and double-check the bodies' answers), listed at
+    /staff/follow-ups/ until a contact with the citizen is logged on one of the question's instructions
+    (``follow_up_done_at``). Monitoring counts confirmations from ``answered_at`` and ``solved``.
+    """
+
+    __audit__ = "solved_check"
+    __tablename__ = "solved_checks"
+    __table_args__ = (UniqueConstraint("question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="RESTRICT"))
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="RESTRICT"), index=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    solved: Mapped[bool | None] = mapped_column(Boolean)
+    answered_via: Mapped[AnswerChannel | None] = mapped_column(str_enum(AnswerChannel, "answer_channel"))
+    follow_up_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    follow_up_done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    question: Mapped[Question] = relationship()
+    appointment: Mapped[Appointment] = relationship()
+    citizen: Mapped[User] = relationship(foreign_keys=[citizen_id])
+
+    @property
+    def is_open(self) -> bool:
+        """Asked and not answered yet."""
+        return self.answered_at is None
+
+    @property
+    def answered_via_label(self) -> str:
+        return str(ANSWER_CHANNEL_LABELS[self.answered_via]) if self.answered_via else ""

@@ -22,7 +22,7 @@ from ..audit.services import record_change
 from ..booking.lifecycle import Action, transition
 from ..booking.models import Appointment, AppointmentStatus
 from ..booking.policy import is_officials_side
-from ..core.clock import local_today
+from ..core.clock import local_today, utcnow
 from ..core.errors import Conflict, Invalid, NotAllowed, NotFound
 from ..core.permissions import Permission, Role
 from ..core.web import absolute_url
@@ -35,6 +35,7 @@ from .models import (
     FORWARDED_RESULTS,
     AccessReport,
     AccessReportKind,
+    AnswerChannel,
     CitizenContact,
     ContactChannel,
     Instruction,
@@ -45,6 +46,7 @@ from .models import (
     Question,
     Rating,
     ReportVerdict,
+    SolvedCheck,
 )
 
 #: Appeal types of instructions (their default terms come from RECEPTION_FOLLOWUP_TERMS).
@@ -532,6 +534,8 @@ def judge_report(actor, instruction: Instruction, report_id: int, accept: bool, 
                                                     "verdict_note": (None, note or None)})
     db.session.refresh(instruction)
     db.session.refresh(report)
+    if accept:
+        ask_if_solved(instruction.question, now)
     return report
 
 
@@ -543,8 +547,128 @@ def log_contact(actor, instruction: Instruction, channel: ContactChannel, confir
     contact = CitizenContact(instruction_id=instruction.id, staff_id=actor.id, channel=channel,
                              confirmed=confirmed, note=(note or "").strip(), contacted_at=now)
     db.session.add(contact)
+    # The call back the citizen's "not solved" asked for has been made: the follow-up task is done.
+    for check in db.session.scalars(select(SolvedCheck).where(
+            SolvedCheck.question_id == instruction.question_id, SolvedCheck.solved.is_(False),
+            SolvedCheck.follow_up_done_at.is_(None))):
+        check.follow_up_done_at, check.follow_up_done_by_id = now, actor.id
     db.session.flush()
     return contact
+
+
+# --- closing the loop: is the citizen's problem solved? ----------------------------------------
+
+MSG_ANSWERED = _l("You have already answered whether this problem is solved. Thank you.")
+#: The replies to the "solved?" SMS: "1" solved, "2" not solved.
+SMS_ANSWERS = {"1": True, "2": False}
+
+
+def ask_if_solved(question: Question, now: datetime) -> SolvedCheck | None:
+    """Once every instruction on ``question`` is done, ask the citizen whether the problem is solved.
+
+    Writes the question's SolvedCheck (one per question: the database refuses a second, so a second
+    acceptance or a race between two changes nothing) and tells the citizen by the channels they chose
+    (``solved_asked``: what the bodies reported, a yes/no on the talon page, and by SMS "reply 1 if solved, 2
+    if not"), in the caller's transaction. Returns the new check, or None when an instruction is still open or
+    the citizen was asked already.
+    """
+    # Two instructions of one question accepted at once: the question's row orders them, and the second
+    # reads the statuses after the first committed (so one of them asks). Statuses are read from the database:
+    # they are changed by UPDATE statements, not through the loaded objects.
+    db.session.execute(select(Question.id).where(Question.id == question.id).with_for_update())
+    statuses = list(db.session.scalars(select(Instruction.status).where(Instruction.question_id == question.id)))
+    if not statuses or any(status is not InstructionStatus.CLOSED for status in statuses):
+        return None
+    appointment = question.outcome.appointment
+    check = SolvedCheck(question_id=question.id, appointment_id=appointment.id,
+                        citizen_id=appointment.citizen_id, asked_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(check)
+    except IntegrityError:
+        return None  # asked already
+    notify(appointment.citizen, "solved_asked",
+           _l("Is your problem solved? Talon %(talon)s", talon=appointment.talon_number), "solved_asked",
+           dedupe_key=f"solved_asked:{question.id}", appointment_id=appointment.id, with_context="appointment",
+           appointment=appointment, question=question)
+    return check
+
+
+def solved_checks_by_question(appointment_id: int) -> dict[int, SolvedCheck]:
+    """The "solved?" checks of an appointment's questions, by question id (one query)."""
+    return {c.question_id: c for c in db.session.scalars(
+        select(SolvedCheck).where(SolvedCheck.appointment_id == appointment_id))}
+
+
+def get_solved_check(appointment_id: int, question_id: int) -> SolvedCheck | None:
+    return db.session.scalar(select(SolvedCheck).where(SolvedCheck.appointment_id == appointment_id,
+                                                       SolvedCheck.question_id == question_id))
+
+
+def answer_solved(citizen, check: SolvedCheck, solved: bool, via: AnswerChannel, now: datetime) -> SolvedCheck:
+    """Record the citizen's answer to "is your problem solved?", once.
+
+    "Yes" confirms the question solved; "no" opens a follow-up task for the official's side (listed at
+    /staff/follow-ups/ until a contact with the citizen is logged, see :func:`log_contact`). A conditional
+    UPDATE takes the first answer only (the page and an SMS at once included). Audited. Raises NotFound
+    (another citizen's question) and Conflict (answered already).
+    """
+    if check.citizen_id != citizen.id:
+        raise NotFound(_l("The page or record you asked for does not exist."))
+    changed = db.session.execute(
+        update(SolvedCheck).where(SolvedCheck.id == check.id, SolvedCheck.answered_at.is_(None))
+        .values(answered_at=now, solved=solved, answered_via=via)
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise Conflict(MSG_ANSWERED)
+    record_change("solved_check", check.id, {"answered_at": (None, now), "solved": (None, solved),
+                                             "answered_via": (None, via)})
+    db.session.refresh(check)
+    return check
+
+
+def open_check_for_phone(phone: str) -> SolvedCheck | None:
+    """The unanswered "solved?" check of the citizen with this phone (E.164); of several, the one asked last
+    (the SMS a reply answers is most likely the latest), whichever citizen of that phone it belongs to."""
+    return db.session.scalar(
+        select(SolvedCheck).join(User, User.id == SolvedCheck.citizen_id)
+        .where(User.phone == phone, SolvedCheck.answered_at.is_(None))
+        .order_by(SolvedCheck.asked_at.desc(), SolvedCheck.id.desc()).limit(1))
+
+
+def on_sms_received(sender, text: str | None = None, received_at: datetime | None = None, **_) -> bool:
+    """Receiver of reception.notifications.signals.sms_received: "1" (solved) or "2" (not solved) from a
+    citizen's phone answers their open "solved?" question. Anything else, a phone with no open question, or
+    a question answered meanwhile: not understood (False), nothing changes."""
+    solved = SMS_ANSWERS.get((text or "").strip())
+    if solved is None or not isinstance(sender, str):
+        return False
+    check = open_check_for_phone(sender)
+    if check is None:
+        return False
+    try:
+        with db.session.begin_nested():
+            answer_solved(check.citizen, check, solved, AnswerChannel.SMS, received_at or utcnow())
+    except Conflict:
+        return False
+    return True
+
+
+def list_unsolved(user) -> list[SolvedCheck]:
+    """Follow-up tasks: citizens who answered that their problem is not solved and have not been called back
+    yet, from the receptions of the user's side (as :func:`list_follow_ups`); the latest answers first."""
+    stmt = (select(SolvedCheck).join(SolvedCheck.appointment).join(Appointment.official)
+            .where(SolvedCheck.solved.is_(False), SolvedCheck.follow_up_done_at.is_(None)))
+    if not user.can(Permission.OUTCOME_RECORD):
+        conditions = [Official.user_id == user.id]
+        if user.has_role(Role.ASSISTANT) and user.body_id is not None:
+            conditions.append(Official.body_id == user.body_id)
+        stmt = stmt.where(or_(*conditions))
+    question = joinedload(SolvedCheck.question)
+    appointment = joinedload(SolvedCheck.appointment)
+    return list(db.session.scalars(stmt.order_by(SolvedCheck.answered_at.desc(), SolvedCheck.id.desc()).options(
+        question.joinedload(Question.topic), question.selectinload(Question.instructions).joinedload(Instruction.body),
+        appointment.joinedload(Appointment.official), appointment.joinedload(Appointment.citizen))))
 
 
 # --- deadline warnings --------------------------------------------------------------------------

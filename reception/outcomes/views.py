@@ -32,9 +32,10 @@ from .forms import (
     RatingForm,
     ReportForm,
     ReviewForm,
+    SolvedForm,
     VerdictForm,
 )
-from .models import AccessReport, AccessReportKind, ContactChannel, Instruction, InstructionStatus
+from .models import AccessReport, AccessReportKind, AnswerChannel, ContactChannel, Instruction, InstructionStatus
 
 bp = Blueprint("outcomes", __name__)
 
@@ -66,6 +67,18 @@ def rating_of(appointment):
 @bp.app_template_global()
 def new_rating_form():
     return RatingForm(formdata=None)
+
+
+@bp.app_template_global()
+def solved_checks_of(appointment) -> dict:
+    """The "is your problem solved?" checks of the appointment's questions, by question id (one query)."""
+    return services.solved_checks_by_question(appointment.id) if appointment is not None and appointment.id else {}
+
+
+@bp.app_template_global()
+def solved_check_for(question):
+    """The question's "is your problem solved?" check, or None (not asked yet)."""
+    return services.get_solved_check(question.outcome.appointment_id, question.id)
 
 
 @bp.app_template_global()
@@ -294,7 +307,8 @@ def follow_ups():
     rows = services.list_follow_ups(current_user, today)
     record_view("instruction", None, "follow-ups")
     page = render_template("outcomes/instructions.html", instructions=rows, today=today,
-                           title=_l("Follow-ups of your receptions"), follow_ups=True)
+                           title=_l("Follow-ups of your receptions"), follow_ups=True,
+                           unsolved=services.list_unsolved(current_user))
     db.session.commit()  # after rendering: the commit expires what the list loaded
     return page
 
@@ -327,6 +341,30 @@ def rate(reception_id: int):
         return render_form("outcomes/rate.html", form, exc.status, appointment=appointment,
                            rating=services.get_rating(appointment.id))
     flash(_l("Thank you for your mark."), "success")
+    return redirect(url_for("booking.appointment", appointment_id=appointment.id))
+
+
+@bp.post("/my/appointments/<int:reception_id>/solved")
+@citizen_required
+def answer_solved(reception_id: int):
+    """The citizen answers whether the problem of one question is solved: yes, or no (a follow-up task for
+    the reception's staff). Once: a second answer is refused (409) and changes nothing."""
+    appointment = _own_reception(reception_id)
+    form = SolvedForm()
+    if not form.validate_on_submit():
+        return render_form("outcomes/solved.html", form, 422, appointment=appointment)
+    check = services.get_solved_check(appointment.id, form.question_id.data)
+    if check is None:
+        abort(404)
+    try:
+        services.answer_solved(current_user, check, form.answer.data == "yes", AnswerChannel.PAGE, utcnow())
+        commit(services.MSG_ANSWERED)
+    except DomainError as exc:
+        db.session.rollback()
+        attach_error(form, exc)
+        return render_form("outcomes/solved.html", form, exc.status, appointment=_own_reception(reception_id))
+    flash(_l("Thank you: we are glad the problem is solved.") if form.answer.data == "yes"
+          else _l("Thank you. The reception office will call you back and check what the body did."), "success")
     return redirect(url_for("booking.appointment", appointment_id=appointment.id))
 
 

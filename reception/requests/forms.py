@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from ..booking.forms import BookingForm
 from ..booking.models import DeclineGround
 from ..core.forms import REQUIRED, MultiCheckboxField
+from .models import URGENCY_REASON_LABELS, UrgencyReason
 from .rules import DECLINE_GROUND_LABELS
 from .services import MAX_NOTE_LENGTH, MSG_CHOOSE_OFFER
 
@@ -23,9 +24,25 @@ def _note(label, required: bool = False) -> TextAreaField:
         Length(max=MAX_NOTE_LENGTH, message=_l("Too long: at most %(max)d characters.", max=MAX_NOTE_LENGTH))])
 
 
+def _urgency_choices(none_label):
+    return lambda: [("", none_label)] + [(r.value, URGENCY_REASON_LABELS[r]) for r in UrgencyReason]
+
+
 class RequestForm(BookingForm):
     """The same details as a booking (format, studio, topic, summary, earlier appeals, needs,
-    co-applicants, idempotency key); the time is given after screening."""
+    co-applicants, idempotency key), and whether it is urgent and why; the time is given after screening."""
+
+    # A reason not on the list is answered by the service with a clear message.
+    urgency_reason = SelectField(_l("Is your issue urgent?"), validate_choice=False,
+                                 choices=_urgency_choices(_l("No, it can wait for the usual review")))
+    urgency_note = _note(_l("Why it cannot wait (optional)"))
+
+
+class UrgencyForm(FlaskForm):
+    """Screening staff mark a request urgent with a reason, confirm or change the citizen's mark, or clear it."""
+
+    reason = SelectField(_l("Urgency"), validate_choice=False, choices=_urgency_choices(_l("Not urgent")))
+    note = _note(_l("Why it is urgent"))
 
 
 class AcceptOfferForm(FlaskForm):

@@ -15,6 +15,7 @@ from ..directory.queries import MAX_ID, by_name
 from ..extensions import db
 from ..schedule.models import AttendanceFormat, BookingMode, ReceptionSession, SessionStatus, Slot
 from . import rules
+from .models import URGENT_STATUSES, RequestUrgency
 
 #: The screening queue shows this many requests per list, oldest first.
 QUEUE_LIMIT = 200
@@ -99,6 +100,8 @@ class QueueRow:
     flag: rules.DeadlineFlag
     offers_expired: bool
     offers_until: datetime | None  # the latest hold deadline of the live offers
+    urgency: RequestUrgency | None = None
+    urgent_late: bool = False  # urgent, still waiting, and its one working day has passed
 
 
 def _live_offer(now: datetime):
@@ -128,27 +131,39 @@ def count_awaiting(scope: frozenset[int] | None, now: datetime) -> int:
     return db.session.scalar(stmt)
 
 
-def _row(request: Appointment, now: datetime, calendar) -> QueueRow:
+def _row(request: Appointment, urgency: RequestUrgency | None, now: datetime, calendar,
+         awaiting: bool) -> QueueRow:
     tz = request.official.body.timezone
+    today = rules.local_date(now, tz)
     live = [o.expires_at for o in request.offers if o.status is OfferStatus.OPEN and o.expires_at > now]
+    urgent = urgency is not None and urgency.is_urgent
     return QueueRow(request=request, timezone=tz,
-                    flag=rules.deadline_flag(request.redirect_due_on, rules.local_date(now, tz), calendar),
+                    flag=rules.deadline_flag(request.redirect_due_on, today, calendar),
                     offers_expired=request.status is AppointmentStatus.SCREENING and not live,
-                    offers_until=max(live) if live else None)
+                    offers_until=max(live) if live else None, urgency=urgency,
+                    urgent_late=awaiting and urgent and rules.is_urgent_late(urgency.due_on, today))
+
+
+def _urgent_first(stmt):
+    """The request's urgency with it (outer join: most have none), urgent ones first, then oldest first."""
+    urgent = case((RequestUrgency.status.in_(URGENT_STATUSES), 0), else_=1)
+    return (stmt.outerjoin(RequestUrgency, RequestUrgency.appointment_id == Appointment.id)
+            .add_columns(RequestUrgency).order_by(urgent, Appointment.created_at, Appointment.id))
 
 
 def list_awaiting(scope: frozenset[int] | None, now: datetime, calendar) -> list[QueueRow]:
-    """Requests waiting for a decision, oldest first, with their redirect deadline flagged."""
-    stmt = _scoped(_request_stmt(), scope).where(_awaiting(now)).order_by(Appointment.created_at, Appointment.id)
-    return [_row(r, now, calendar) for r in db.session.scalars(stmt.limit(QUEUE_LIMIT)).unique()]
+    """Requests waiting for a decision: urgent ones first (the citizen's mark counts until staff clear it),
+    then oldest first; with their redirect deadline flagged, and urgent ones past their day flagged late."""
+    stmt = _urgent_first(_scoped(_request_stmt(), scope).where(_awaiting(now)))
+    return [_row(r, u, now, calendar, True) for r, u in db.session.execute(stmt.limit(QUEUE_LIMIT)).unique()]
 
 
 def list_offered(scope: frozenset[int] | None, now: datetime, calendar) -> list[QueueRow]:
-    """Requests whose offered times the citizen has not chosen from yet (offers still open), oldest first."""
-    stmt = (_scoped(_request_stmt(), scope)
-            .where(Appointment.status == AppointmentStatus.SCREENING, _live_offer(now))
-            .order_by(Appointment.created_at, Appointment.id))
-    return [_row(r, now, calendar) for r in db.session.scalars(stmt.limit(QUEUE_LIMIT)).unique()]
+    """Requests whose offered times the citizen has not chosen from yet (offers still open): urgent first,
+    then oldest first."""
+    stmt = _urgent_first(_scoped(_request_stmt(), scope)
+                         .where(Appointment.status == AppointmentStatus.SCREENING, _live_offer(now)))
+    return [_row(r, u, now, calendar, False) for r, u in db.session.execute(stmt.limit(QUEUE_LIMIT)).unique()]
 
 
 # --- what screening may offer and where it may redirect -----------------------------------------

@@ -65,3 +65,19 @@ def is_late(decided_at: datetime | None, due_on: date | None, tz_name: str) -> b
     if decided_at is None or due_on is None:
         return False
     return local_date(decided_at, tz_name) > due_on
+
+
+#: An urgent request is decided within this many working days of being found urgent.
+URGENT_WORKING_DAYS = 1
+
+
+def urgent_due_on(since: datetime, tz_name: str, calendar) -> date:
+    """The last day to decide an urgent request: the next working day after the local date it became urgent
+    (marked by staff, or sent marked by the citizen). A request found urgent on a Friday is due on Monday,
+    unless Monday is a holiday."""
+    return calendar.add_working_days(local_date(since, tz_name), URGENT_WORKING_DAYS)
+
+
+def is_urgent_late(due_on: date | None, today: date) -> bool:
+    """An urgent request still waiting after its last day."""
+    return due_on is not None and today > due_on

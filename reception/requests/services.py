@@ -47,6 +47,7 @@ from ..extensions import db
 from ..notifications.services import notify
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat
 from . import policy, queries, rules
+from .models import URGENT_STATUSES, RequestUrgency, UrgencyReason, UrgencyStatus
 
 DEFAULT_OFFER_HOLD_HOURS = 48
 #: At most this many times are held for one citizen at once: every held time is closed to others.
@@ -99,14 +100,17 @@ def _validate_request(citizen, official, data: BookingData, now: datetime, confi
 
 
 def submit_request(citizen, official, data: BookingData, idempotency_key: str | None, now: datetime,
-                   config) -> Appointment:
+                   config, urgency: tuple[str | None, str | None] | None = None) -> Appointment:
     """Send ``citizen``'s request for a reception with ``official``; adds and flushes, the caller commits.
 
     Writes an appointment without a slot in status requested, with the same details as a
     booking and ``redirect_due_on`` = the 3rd working day after the local date of receipt
     (the official's region). The same ``idempotency_key`` from the same citizen returns the
-    request already sent. Raises Invalid (a rule is broken) and Conflict (the citizen already
-    has an active request or appointment with this official; the database has the last word).
+    request already sent. ``urgency`` is the citizen's (reason, note) when they marked the request
+    urgent: it is recorded as claimed (urgent until screening staff confirm or clear it, see
+    :func:`set_urgency`), due the next working day. Raises Invalid (a rule is broken, or an urgency
+    reason not on the list) and Conflict (the citizen already has an active request or appointment
+    with this official; the database has the last word).
     """
     key = scoped_idempotency_key(citizen, idempotency_key)
     if key is not None:
@@ -117,6 +121,7 @@ def submit_request(citizen, official, data: BookingData, idempotency_key: str | 
         if existing is not None:
             return existing
     studio = _validate_request(citizen, official, data, now, config)
+    urgency = _urgency_values(*urgency, "urgency_reason", "urgency_note") if urgency else None
     calendar = WorkCalendar.from_config(config)
     values = dict(
         citizen_id=citizen.id, official_id=official.id, format=data.format,
@@ -136,7 +141,74 @@ def submit_request(citizen, official, data: BookingData, idempotency_key: str | 
             if twin is not None:
                 return twin
         raise Conflict(MSG_ALREADY_ACTIVE)
+    if urgency is not None:
+        reason, note = urgency
+        db.session.add(RequestUrgency(
+            appointment_id=appointment_id, status=UrgencyStatus.CLAIMED, reason=reason, note=note,
+            claimed_by_citizen=True, since=now, due_on=rules.urgent_due_on(now, official.body.timezone, calendar),
+            set_by_id=citizen.id, set_at=now))
+        db.session.flush()
     return db.session.get(Appointment, appointment_id)
+
+
+# --- urgency ------------------------------------------------------------------------------------
+
+MSG_URGENCY_REASON = _l("Choose why the request is urgent from the list.")
+
+
+def _urgency_values(reason, note, reason_field: str, note_field: str) -> tuple[UrgencyReason, str | None]:
+    """A reason from the list and the note (required when the reason is "other")."""
+    try:
+        reason = UrgencyReason(reason)
+    except ValueError:
+        raise Invalid(MSG_URGENCY_REASON, field=reason_field) from None
+    note = _clean(note, required=_l("Say why the request is urgent.") if reason is UrgencyReason.OTHER else None,
+                  field=note_field)
+    return reason, note
+
+
+def get_urgency(request: Appointment) -> RequestUrgency | None:
+    return db.session.get(RequestUrgency, request.id)
+
+
+def set_urgency(actor, request: Appointment, reason: str | None, note: str | None, now: datetime,
+                config) -> RequestUrgency | None:
+    """Screening staff mark a request urgent (``reason`` from the list, with a note), confirm the citizen's
+    mark (the same), change the reason, or clear it (``reason`` empty: not urgent).
+
+    An urgent request comes first in the screening queue and is due the next working day after it became
+    urgent (the citizen's mark counts from when the request was sent; a request marked urgent again after
+    being cleared starts a new day). Allowed while the request waits for a decision or for the citizen's
+    choice of an offered time. Adds and flushes; the audit records every change (``request_urgency``).
+    Returns the urgency (None when a request that was never urgent is "cleared"). Raises NotAllowed
+    (another body), Conflict (the request is closed) and Invalid (a reason not on the list, no note for
+    "other").
+    """
+    if not policy.can_screen(actor, request):
+        raise NotAllowed(MSG_NOT_YOURS)
+    db.session.execute(select(Appointment.id).where(Appointment.id == request.id).with_for_update())
+    db.session.expire(request)
+    if request.status not in (AppointmentStatus.REQUESTED, AppointmentStatus.SCREENING) \
+            or not policy.is_request(request):
+        raise Conflict(_l("This request has been decided or withdrawn: its urgency can no longer change."))
+    urgency = get_urgency(request)
+    if not reason:
+        if urgency is None or urgency.status is UrgencyStatus.CLEARED:
+            return urgency
+        urgency.status, urgency.set_by_id, urgency.set_at = UrgencyStatus.CLEARED, actor.id, now
+        db.session.flush()
+        return urgency
+    reason, note = _urgency_values(reason, note, "reason", "note")
+    if urgency is None:
+        urgency = RequestUrgency(appointment_id=request.id, claimed_by_citizen=False)
+        db.session.add(urgency)
+    if urgency.status not in URGENT_STATUSES:  # newly urgent (or again): the working day starts now
+        urgency.since = now
+        urgency.due_on = rules.urgent_due_on(now, request.official.body.timezone, WorkCalendar.from_config(config))
+    urgency.status, urgency.reason, urgency.note = UrgencyStatus.CONFIRMED, reason, note
+    urgency.set_by_id, urgency.set_at = actor.id, now
+    db.session.flush()
+    return urgency
 
 
 # --- screening decisions ------------------------------------------------------------------------

@@ -4,8 +4,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -16,7 +18,7 @@ from ..booking.models import Appointment, SlotOffer
 from ..booking.services import BookingData
 from ..booking.views import citizen_required
 from ..core.clock import utcnow
-from ..core.errors import DomainError, NotAllowed, NotFound
+from ..core.errors import Conflict, DomainError, NotAllowed, NotFound
 from ..core.permissions import Permission, require_any
 from ..core.timeutil import format_local
 from ..core.web import attach_error, commit, render_form
@@ -24,7 +26,8 @@ from ..core.workdays import WorkCalendar
 from ..extensions import db
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat
 from . import policy, queries, rules, services
-from .forms import AcceptOfferForm, DeclineForm, OfferForm, RedirectForm, RequestForm, ResolveForm
+from .forms import AcceptOfferForm, DeclineForm, OfferForm, RedirectForm, RequestForm, ResolveForm, UrgencyForm
+from .models import URGENCY_REASON_LABELS
 
 bp = Blueprint("requests", __name__)
 
@@ -78,6 +81,18 @@ class RequestInfo:
             return str(_l("Offered times expired: waiting for a new decision"))
         return self.appointment.status_label
 
+    @cached_property
+    def urgency(self):
+        """The request's urgency record, or None (never marked urgent)."""
+        return services.get_urgency(self.appointment)
+
+    @property
+    def urgent_late(self) -> bool:
+        """Urgent, still waiting for a decision, and its one working day has passed."""
+        u = self.urgency
+        return (u is not None and u.is_urgent and policy.is_awaiting_decision(self.appointment, self.now)
+                and rules.is_urgent_late(u.due_on, rules.local_date(self.now, self.timezone)))
+
     @property
     def redirect_was_late(self) -> bool:
         a = self.appointment
@@ -108,7 +123,7 @@ def official_takes_requests(official_id: int) -> bool:
 @bp.app_context_processor
 def _labels():
     return {"decision_labels": rules.DECISION_LABELS, "decline_ground_labels": rules.DECLINE_GROUND_LABELS,
-            "deadline_labels": rules.DEADLINE_LABELS}
+            "deadline_labels": rules.DEADLINE_LABELS, "urgency_reason_labels": URGENCY_REASON_LABELS}
 
 
 # --- the citizen: send a request, choose an offered time -----------------------------------------
@@ -141,8 +156,9 @@ def new_request(official_id: int):
             needs_wheelchair=form.needs_wheelchair.data, needs_sign_language=form.needs_sign_language.data,
             co_applicants=form.co_applicants.data)
         try:
+            urgency = (form.urgency_reason.data, form.urgency_note.data) if form.urgency_reason.data else None
             appointment = services.submit_request(current_user, official, data, form.idempotency_key.data, now,
-                                                  current_app.config)
+                                                  current_app.config, urgency=urgency)
             commit(services.MSG_ALREADY_ACTIVE)
         except DomainError as exc:
             db.session.rollback()
@@ -255,6 +271,37 @@ DONE_MESSAGES = {
 }
 
 
+def _urgency_form(appointment: Appointment, info: RequestInfo) -> UrgencyForm | None:
+    """The urgency form while the request is open (waiting for a decision or for the citizen's choice)."""
+    if appointment.status.value not in ("requested", "screening"):
+        return None
+    form = UrgencyForm()
+    if request.method == "GET" and info.urgency is not None and info.urgency.is_urgent:
+        form.reason.data, form.note.data = info.urgency.reason.value, info.urgency.note
+    return form
+
+
+def _save_urgency(appointment: Appointment, form: UrgencyForm | None, now: datetime, template: str, forms: dict,
+                  context: dict):
+    if form is None:
+        raise Conflict(_l("This request has been decided or withdrawn: its urgency can no longer change."))
+    if not form.validate_on_submit():
+        return render_template(template, forms=forms, **context), 422
+    try:
+        urgency = services.set_urgency(current_user, appointment, form.reason.data, form.note.data, now,
+                                       current_app.config)
+        commit(_l("Someone else changed the urgency of this request at the same moment. Reload the page."))
+    except NotAllowed:
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        attach_error(form, exc)
+        return render_template(template, forms=forms, **context), exc.status
+    flash(_l("The request is marked urgent: decide it by %(date)s.", date=format_date(urgency.due_on, "full"))
+          if urgency is not None and urgency.is_urgent else _l("The request is not urgent."), "success")
+    return redirect(url_for("requests.detail", request_id=appointment.id))
+
+
 @bp.route("/staff/requests/<int:request_id>", methods=["GET", "POST"], endpoint="detail")
 @screen
 def detail(request_id: int):
@@ -270,6 +317,9 @@ def detail(request_id: int):
     awaiting = policy.is_awaiting_decision(appointment, now)
     forms = _decision_forms(appointment, now) if awaiting else {}
     template = "requests/detail.html"
+    context["urgency_form"] = _urgency_form(appointment, context["info"])
+    if request.method == "POST" and request.form.get("action") == "urgency":
+        return _save_urgency(appointment, context["urgency_form"], now, template, forms, context)
     if request.method == "POST":
         if not awaiting:
             services.check_decidable(current_user, appointment, now)  # raises the fitting 409

@@ -304,6 +304,9 @@ def test_every_demo_roles_home_shows_work(app, db):
     assert "Requests to screen: 3 wait for a decision" in page("pa-assistant@demo.kz", "/home")
     queue = page("pa-assistant@demo.kz", "/staff/requests/")
     assert "Аманова" in queue or "Сейітқали" in queue
+    # The urgent one (a child's operation), sent today, comes first, before the older requests.
+    first_row = queue.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert "Urgent" in first_row and "Нұрмағамбетова" in first_row
     # The legal consultant's home lists the case their queue has (it used to say the queue was empty).
     home = page("lawyer@demo.kz", "/home")
     assert "/legal/reviews/" in home and "Your queue is empty" not in home
