@@ -15,7 +15,6 @@ from ..extensions import db
 from .models import IdempotentResponse
 from .problems import ApiProblem
 
-
 # --- cursor pages ---------------------------------------------------------------------------
 
 def next_link(endpoint: str, cursor: str | None, **values) -> dict:

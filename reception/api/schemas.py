@@ -11,7 +11,6 @@ from ..directory.models import BodyLevel
 from ..schedule.models import AttendanceFormat
 
 MAX_ID = 2**31 - 1
-Id = Field(ge=1, le=MAX_ID)
 
 
 class Strict(BaseModel):

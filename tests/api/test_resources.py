@@ -86,7 +86,7 @@ def test_search_pages_follow_the_page_cursor(client, make_session, make_official
 
 
 def test_a_citizen_books_reads_the_talon_and_cancels(client, citizen_token, free_session, topic):
-    user, secret = citizen_token
+    _user, secret = citizen_token
     slot = free_session.slots[0]
     r = client.post("/api/v1/me/appointments", json=booking_body(slot.id, topic.id), headers=bearer(secret))
     assert r.status_code == 201, r.json
