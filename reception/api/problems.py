@@ -129,4 +129,7 @@ def register(bp) -> None:
         for name in ("Retry-After", "Allow", "WWW-Authenticate"):
             if name in response.headers:
                 problem.headers[name] = response.headers[name]
+        if response.status_code == 405 and "Allow" not in problem.headers:
+            allowed = current_app.url_map.bind_to_environ(request.environ).allowed_methods()
+            problem.headers["Allow"] = ", ".join(sorted(allowed))
         return problem

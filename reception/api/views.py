@@ -18,14 +18,15 @@ from ..booking import services as booking
 from ..core.clock import utcnow
 from ..core.errors import NotFound
 from ..directory.queries import get_public_body, get_region_by_code, list_regions
-from ..extensions import csrf, db, limiter
+from ..extensions import db, limiter
 from . import conventions, present, problems, queries, schemas
 from .auth import rate_limit_key, scoped
 from .scopes import APPOINTMENTS_READ, APPOINTMENTS_WRITE
 from .spec import BEARER, document, spec
 
+# CSRF exempt (registered so in reception/__init__.py): tokens only, no session cookie is accepted, so there
+# is no cross-site request to forge.
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # tokens only: no session cookie is accepted, so there is no cross-site request to forge
 problems.register(bp)
 bp.after_request(conventions.conditional)
 

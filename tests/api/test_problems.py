@@ -36,6 +36,7 @@ def test_errors_are_problems(client, method, url, status):
 def test_a_405_names_the_allowed_methods(client):
     r = client.delete("/api/v1/regions")
     _assert_problem(r, 405)
+    assert set(r.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
 
 
 def test_a_forbidden_token_and_a_missing_record_are_problems(client, make_user, make_token):
