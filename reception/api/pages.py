@@ -21,6 +21,7 @@ bp = Blueprint("api_tokens", __name__)
 
 
 def _page(form, status=None, secret=None):
+    form.scopes.choices = scope_choices(current_user)
     now = utcnow()
     return render_form("api/tokens.html", form, status, tokens=tokens.list_tokens(current_user.id), now=now,
                        secret=secret, revoke_form=RevokeForm(), scope_label=scope_label, tz=current_user.timezone)
@@ -30,7 +31,7 @@ def _page(form, status=None, secret=None):
 @login_required
 def index():
     form = TokenForm()
-    form.scopes.choices = scope_choices(current_user)
+    form.scopes.choices = scope_choices(current_user)  # before validation: a scope must be one of these
     if form.validate_on_submit():
         # Valid through the chosen day, in the user's own zone.
         expires_at = local_to_utc(datetime.combine(form.expires_on.data, time(23, 59, 59)), current_user.timezone)

@@ -10,16 +10,16 @@ from spectree.models import SecureType
 from .problems import MEDIA_TYPE, validation_hook
 from .schemas import Problem
 
-DESCRIPTION = """The reception system's public API.
-
-- Times are ISO 8601 with the offset of the place they happen; `timezone` names its IANA zone.
-- Errors are RFC 9457 problem details (`application/problem+json`): 422 lists the fields, 409 for a time
-  just taken lists `alternatives`, 429 carries `Retry-After`, 401 carries `WWW-Authenticate: Bearer`.
-- Lists are pages: the `Link` header (rel="next") and `next` give the next page's cursor (`after`).
-- Reads carry an `ETag`; send it back in `If-None-Match` to get 304 when nothing changed.
-- Creates take an `Idempotency-Key` header: the same key again gives the same response and acts once.
-- Tokens are made on the profile page (API tokens); send them as `Authorization: Bearer <token>`.
-"""
+DESCRIPTION = "\n".join([
+    "The reception system's public API.",
+    "- Times are ISO 8601 with the offset of the place they happen; `timezone` names its IANA zone.",
+    "- Errors are RFC 9457 problem details (`application/problem+json`): 422 lists the fields, 409 for a time "
+    "just taken lists `alternatives`, 429 carries `Retry-After`, 401 carries `WWW-Authenticate: Bearer`.",
+    "- Lists are pages: the `Link` header (rel=\"next\") and `next` give the next page's cursor (`after`).",
+    "- Reads carry an `ETag`; send it back in `If-None-Match` to get 304 when nothing changed.",
+    "- Creates take an `Idempotency-Key` header: the same key again gives the same response and acts once.",
+    "- Tokens are made on the profile page (API tokens); send them as `Authorization: Bearer <token>`.",
+])
 
 BEARER = "bearerAuth"
 

@@ -43,6 +43,7 @@ def test_a_token_is_shown_once_and_stored_hashed(client, db, login_as):
     token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
     assert token.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert secret not in (token.hint, token.name, token.scopes) and token.hint == secret[:10]
+    assert 'name="scopes"' in page.get_data(as_text=True)  # the form is offered again, for another token
     listed = client.get("/profile/api-tokens").get_data(as_text=True)
     assert secret not in listed and "My phone" in listed and "Never" in listed
     assert client.get(MINE, headers=bearer(secret)).status_code == 200
