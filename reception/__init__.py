@@ -76,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
 def _import_models() -> None:
     """Every model module, so that the metadata (and Alembic) sees the whole schema."""
     from .accounts import models as _accounts  # noqa: F401
+    from .api import models as _api  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .audit import services as _audit_services  # noqa: F401  (records every change to audited models)
     from .booking import models as _booking  # noqa: F401
@@ -92,6 +93,8 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .api.pages import bp as api_tokens_bp
+    from .api.views import bp as api_bp
     from .audit.views import bp as audit_bp
     from .booking.ballot_views import bp as ballot_bp
     from .booking.staff import bp as staff_bp
@@ -130,6 +133,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(outcomes_bp)
     app.register_blueprint(monitoring_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # the API takes bearer tokens only, never the session cookie: nothing to forge
+    app.register_blueprint(api_tokens_bp)
     register_error_handlers(app)
     register_template_helpers(app)
 

@@ -113,6 +113,20 @@ CITIZEN_OPEN |= {"ballot.apply"}
 # The SMS gateway's calls (Kannel): no login; a delivery report carries its message's signature (forged:
 # 403), an SMS from a citizen the shared key RECEPTION_KANNEL_MO_SECRET (wrong: 403). tests/notifications.
 PUBLIC |= {"notifications.kannel_report", "notifications.kannel_incoming"}
+# API tokens (reception.api.pages): any signed-in user's own tokens page; revoking acts on the user's own token
+# only (anyone else's is a 404: not even its existence is shown).
+LOGIN_ONLY |= {"api_tokens.index"}
+OWN_RECORDS = {"api_tokens.revoke"}
+# The JSON API (reception.api.views) takes bearer tokens, never a session: its routes are walked by
+# tests/api/test_sweep.py (anonymous, each role's token, a token lacking the scope), not by the session sweep.
+# Every api.* endpoint is either public or needs the scope named here.
+TOKEN_PREFIXES = ("api.",)
+API_PUBLIC = {"api.openapi", "api.docs", "api.regions", "api.topics", "api.bodies", "api.body", "api.officials",
+              "api.official", "api.slots"}
+API_SCOPES = {"api.my_appointments": "appointments:read", "api.my_appointment": "appointments:read",
+              "api.book": "appointments:write", "api.cancel": "appointments:write"}
+# API endpoints on one record of the citizen's own: another citizen's token gets 404 there.
+API_OWN_RECORD = {"api.my_appointment", "api.cancel"}
 
 
 def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
@@ -199,7 +213,7 @@ def build_world(db, make_body, make_official, make_venue, make_user) -> dict:
         "user_id": make_user(Role.ASSISTANT, body=body_a).id, "region_id": 1, "topic_id": 1,
         "code": "KZ-15", "token": "not-a-token", "session_id": session.id, "slot_id": session.slots[1].id,
         "appointment_id": appointment.id, "talon_number": appointment.talon_number,
-        "participant_id": participant.id,
+        "participant_id": participant.id, "token_id": build_token(citizen),
     }
     values.update(build_request_world(db, body_a, official, venue, citizen, make_official, make_user))
     values.update(event_world(official, venue))  # unified_day_id, unified_session_id, visiting_id
@@ -243,6 +257,17 @@ def build_request_world(db, body_a, official, venue, citizen, make_official, mak
     db.session.add(SlotOffer(appointment_id=offered.id, slot_id=slot.id, expires_at=slot.held_until))
     db.session.flush()
     return {"request_id": waiting.id, "my_request_id": offered.id}
+
+
+def build_token(citizen) -> int:
+    """The citizen's personal access token (``token_id``): only its owner may revoke it."""
+    from datetime import timedelta
+
+    from reception.api.scopes import APPOINTMENTS_READ
+    from reception.api.tokens import create_token
+
+    token, _secret = create_token(citizen, "world", utcnow() + timedelta(days=30), [APPOINTMENTS_READ], utcnow())
+    return token.id
 
 
 def build_waitlist_entry(db, official, citizen) -> int:

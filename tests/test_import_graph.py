@@ -31,6 +31,7 @@ LAYERS = [
     {"calendars", "video", "requests", "hearings"},
     {"legal", "outcomes"},
     {"monitoring", "main"},
+    {"api"},
     TOP,
 ]
 

@@ -17,10 +17,12 @@ from tests.routes import (
     LOGIN_ONLY,
     OWN_BODY_PAGES,
     OWN_BODY_ROLES,
+    OWN_RECORDS,
     PARTICIPANTS_ONLY,
     PUBLIC,
     PUBLIC_PREFIXES,
     STAFF_OWN,
+    TOKEN_PREFIXES,
     app_rules,
     fill,
 )
@@ -30,6 +32,7 @@ PROTECTED = [
                  id=rule.endpoint)
     for rule in app_rules()
     if rule.endpoint not in PUBLIC and not rule.endpoint.startswith(PUBLIC_PREFIXES)
+    and not rule.endpoint.startswith(TOKEN_PREFIXES)  # the API: tokens, not sessions (tests/api/test_sweep.py)
 ]
 
 
@@ -53,7 +56,7 @@ def test_another_citizen_is_refused(client, login_as, world, rule, endpoint, met
         assert r.status_code == 302 and "/login" not in r.headers["Location"]
     elif endpoint in LOGIN_ONLY or endpoint in CITIZEN_OPEN:
         assert r.status_code == 200  # their own page, or a free slot or official any citizen may book or ask
-    elif endpoint in CITIZEN_ONLY:
+    elif endpoint in CITIZEN_ONLY or endpoint in OWN_RECORDS:
         assert r.status_code == 404  # someone else's appointment: not even its existence is shown
     else:
         assert r.status_code == 403
@@ -69,6 +72,8 @@ def test_staff_of_another_body_is_refused(client, login_as, world, staff_role, r
         assert r.status_code == 302 and "/login" not in r.headers["Location"]
     elif endpoint in LOGIN_ONLY:
         assert r.status_code == 200
+    elif endpoint in OWN_RECORDS:
+        assert r.status_code == 404  # another user's record (a token): not even its existence is shown
     elif endpoint in STAFF_OWN:
         assert r.status_code == 200
         assert world["marker"] not in r.get_data(as_text=True)

@@ -1,0 +1,89 @@
+"""Every API route, from the URL map, for anonymous calls, a token of each role (with every scope its user may
+hold), a token lacking the scope, another citizen's token and the owner's: the same refusals as the pages, as
+problems. A new API route fails here until it is classified in tests/routes.py (API_PUBLIC or API_SCOPES)."""
+from __future__ import annotations
+
+import pytest
+
+from reception.api.scopes import ALL_SCOPES, allowed_scopes
+from reception.core.permissions import Role
+from tests.api.conftest import bearer
+from tests.routes import API_OWN_RECORD, API_PUBLIC, API_SCOPES, TOKEN_PREFIXES, app_rules, fill
+
+PROBLEM = "application/problem+json"
+
+API_ROUTES = [
+    pytest.param(rule.rule, rule.endpoint, method, sorted(rule.arguments), id=f"{method} {rule.endpoint}")
+    for rule in app_rules() if rule.endpoint.startswith(TOKEN_PREFIXES)
+    for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+]
+SCOPED = [p for p in API_ROUTES if p.values[1] in API_SCOPES]
+
+
+def _call(client, method, url, headers=None):
+    if method == "GET":
+        return client.get(url, headers=headers or {})
+    return client.post(url, json={}, headers=headers or {})
+
+
+def test_every_api_route_is_classified():
+    endpoints = {p.values[1] for p in API_ROUTES}
+    assert endpoints, "no API routes found"
+    unclassified = endpoints - API_PUBLIC - set(API_SCOPES)
+    assert not unclassified, f"classify these API endpoints in tests/routes.py: {sorted(unclassified)}"
+    assert not API_PUBLIC & set(API_SCOPES)
+
+
+def test_the_views_require_the_scopes_the_sweep_expects(app):
+    for endpoint, scope in API_SCOPES.items():
+        assert getattr(app.view_functions[endpoint], "api_scope", None) == scope, endpoint
+        assert scope in ALL_SCOPES
+
+
+@pytest.mark.parametrize("rule,endpoint,method,arguments", [p for p in API_ROUTES if p.values[1] in API_PUBLIC])
+def test_public_routes_answer_anonymous_calls(client, world, rule, endpoint, method, arguments):
+    r = _call(client, method, fill(rule, arguments, world["values"]))
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize("rule,endpoint,method,arguments", SCOPED)
+def test_anonymous_calls_get_401(client, world, rule, endpoint, method, arguments):
+    r = _call(client, method, fill(rule, arguments, world["values"]))
+    assert r.status_code == 401 and r.mimetype == PROBLEM and r.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.CITIZEN])
+@pytest.mark.parametrize("rule,endpoint,method,arguments", SCOPED)
+def test_staff_tokens_get_403(client, world, make_user, make_token, role, rule, endpoint, method, arguments):
+    # Staff of another body (or of none), with every scope their user may hold: none of them is a citizen's.
+    user = make_user(role, body=None if role in (Role.ADMIN, Role.MONITOR) else world["body_b"])
+    secret = make_token(user, scopes=sorted(allowed_scopes(user)))
+    r = _call(client, method, fill(rule, arguments, world["values"]), bearer(secret))
+    assert r.status_code == 403 and r.mimetype == PROBLEM
+
+
+@pytest.mark.parametrize("rule,endpoint,method,arguments", SCOPED)
+def test_a_token_lacking_the_scope_gets_403(client, world, make_token, rule, endpoint, method, arguments):
+    lacking = [s for s in ("appointments:read", "appointments:write") if s != API_SCOPES[endpoint]]
+    secret = make_token(world["citizen"], scopes=lacking)
+    r = _call(client, method, fill(rule, arguments, world["values"]), bearer(secret))
+    assert r.status_code == 403 and r.mimetype == PROBLEM
+
+
+@pytest.mark.parametrize("rule,endpoint,method,arguments", SCOPED)
+def test_another_citizens_token(client, world, make_user, make_token, rule, endpoint, method, arguments):
+    secret = make_token(make_user(Role.CITIZEN))
+    r = _call(client, method, fill(rule, arguments, world["values"]), bearer(secret))
+    if endpoint in API_OWN_RECORD:
+        assert r.status_code == 404 and r.mimetype == PROBLEM  # someone else's: not even its existence
+    elif method == "POST":
+        assert r.status_code == 422 and r.mimetype == PROBLEM  # allowed, but the empty body is no booking
+    else:
+        assert r.status_code == 200 and r.json["items"] == []
+
+
+@pytest.mark.parametrize("rule,endpoint,method,arguments", SCOPED)
+def test_the_owners_token_is_let_through(client, world, make_token, rule, endpoint, method, arguments):
+    secret = make_token(world["citizen"])
+    r = _call(client, method, fill(rule, arguments, world["values"]), bearer(secret))
+    assert r.status_code == (422 if endpoint == "api.book" else 200), r.json
