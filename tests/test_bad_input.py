@@ -31,9 +31,12 @@ SKIP |= {"monitoring.attention"}
 SKIP |= {"ballot.apply", "ballot.withdraw"}
 # "Log out everywhere else" is a button on the profile page with no field (tests/accounts/test_sessions.py).
 SKIP |= {"accounts.end_other_sessions"}
+# "Send a new code" is a button with no field on the phone confirmation page (tests/accounts/test_phone_codes.py).
+SKIP |= {"accounts.send_phone_code"}
 # Answers the same whatever is asked, so as not to tell which accounts exist.
 SAME_ANSWER_FORMS = {"accounts.forgot_password"}
-VISITOR_FORMS = {"accounts.register", "accounts.login", "accounts.forgot_password", "accounts.reset_password"}
+VISITOR_FORMS = {"accounts.register", "accounts.login", "accounts.forgot_password", "accounts.reset_password",
+                 "accounts.reset_with_code"}
 
 
 def _post_rules():
