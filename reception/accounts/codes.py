@@ -33,7 +33,7 @@ CODE_LENGTH = 6
 MAX_WRONG = 5                     # wrong tries that kill a code
 SEND_GAP = timedelta(seconds=60)  # between two codes to one account or one phone
 SENDS_PER_HOUR = 5                # codes per account, and per phone, in any hour
-_CODE_RE = re.compile(r"\d{6}")
+_CODE_RE = re.compile(r"[0-9]{6}")  # ASCII digits only (\d would take other scripts' digits)
 
 
 class TooSoon(DomainError):

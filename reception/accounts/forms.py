@@ -98,7 +98,7 @@ class ForgotPasswordForm(FlaskForm):
 def _code_field():
     return StringField(_l("Code from the SMS"), validators=[
         DataRequired(message=REQUIRED),
-        Regexp(r"^\s*\d{6}\s*$", message=_l("The code is the 6 digits from the SMS."))],
+        Regexp(r"^\s*[0-9]{6}\s*$", message=_l("The code is the 6 digits from the SMS."))],
         render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6})
 
 
