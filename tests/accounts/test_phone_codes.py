@@ -98,9 +98,8 @@ def test_a_code_works_once(app, client, db, citizen):
     from reception.accounts.models import CodePurpose
     from reception.core.errors import Invalid
 
-    with app.test_request_context():
-        with pytest.raises(Invalid):
-            codes.use_code(citizen, CodePurpose.CONFIRM, code, utcnow())
+    with app.test_request_context(), pytest.raises(Invalid):
+        codes.use_code(citizen, CodePurpose.CONFIRM, code, utcnow())
 
 
 def test_a_new_code_replaces_the_earlier_one(client, db, citizen, time_machine):
