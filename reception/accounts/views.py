@@ -1,7 +1,7 @@
 """Registration, login, logout, password reset, profile, and staff administration."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
@@ -29,8 +29,6 @@ from .queries import list_staff
 from .sessions import start_session
 
 bp = Blueprint("accounts", __name__)
-
-RESET_LOGIN = "reset_login"  # the session remembers the IIN or phone a reset code was asked for
 
 
 def _login_limit() -> str:
@@ -126,8 +124,8 @@ def forgot_password():
             flash(_l("If an account matches, we have sent a link to reset the password. "
                      "Check your e-mail."), "info")
             return redirect(url_for("accounts.login"))
-        # An IIN or a phone: the account may be phone-only (a code by SMS) or not (a link by e-mail).
-        session[RESET_LOGIN] = form.login.data.strip()[:254]
+        # An IIN or a phone: the account may be phone-only (a code by SMS) or not (a link by e-mail). The login is
+        # not kept for the next form: the session is a cookie anyone can read, and a shared computer keeps it.
         flash(_l("If an account matches, we have sent a code to its phone by SMS (or, for an account with an "
                  "e-mail, a link to its e-mail). Enter the code here."), "info")
         return redirect(url_for("accounts.reset_with_code"))
@@ -139,8 +137,6 @@ def forgot_password():
 def reset_with_code():
     """A new password with the code sent by SMS (each code takes a few wrong tries, then dies)."""
     form = ResetWithCodeForm()
-    if request.method == "GET" and session.get(RESET_LOGIN):
-        form.login.data = session[RESET_LOGIN]
     if form.validate_on_submit():
         try:
             services.reset_password_with_code(form.login.data, form.code.data, form.password.data, utcnow())
@@ -152,7 +148,6 @@ def reset_with_code():
         except DomainError as exc:
             attach_error(form, exc)
             return render_form("accounts/reset_code.html", form, exc.status)
-        session.pop(RESET_LOGIN, None)
         flash(_l("Your password has been changed. You can log in now."), "success")
         return redirect(url_for("accounts.login"))
     return render_form("accounts/reset_code.html", form)
