@@ -182,6 +182,7 @@ def profile():
         form.region_id.data = current_user.region_id or 0
     if form.validate_on_submit():
         current_user.full_name = form.full_name.data.strip()
+        old_phone = current_user.phone
         try:
             code_sent = services.change_phone(current_user, form.phone.data, utcnow()) if form.phone.data else False
             services.set_notify_by(current_user, form.notify_by.data)
@@ -195,7 +196,8 @@ def profile():
             current_user.notify_visiting = form.notify_visiting.data
         db.session.commit()
         flash(_l("Your profile has been saved."), "success")
-        if current_user.phone_confirmed_at is None and current_user.phone:
+        # A new number is confirmed next (its code is on its way); so is a phone-only account's, needed to book.
+        if current_user.phone != old_phone or current_user.must_confirm_phone:
             if code_sent:
                 flash(_l("We have sent a code to your new phone number by SMS: enter it to confirm the number."),
                       "info")
