@@ -27,6 +27,7 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "LOGIN_ATTEMPTS_PER_ADDRESS": ("30 per 15 minutes;100 per day", "failed logins allowed per client address "
                                                                    "(devices the account knows are not counted)"),
     "PASSWORD_RESET_MAX_AGE": (3600, "seconds a password-reset link stays valid"),
+    "PHONE_CODE_MAX_AGE": (600, "seconds a one-time SMS code (phone confirmation, password reset) stays valid"),
     "MAIL_TRANSPORT": ("console", "how e-mail leaves: console (the dispatcher prints it) or smtp"),
     "MAIL_FROM": ("Reception system <noreply@reception.local>", "sender of e-mails and organizer of invitations"),
     "SMTP_HOST": ("127.0.0.1", "SMTP server (MAIL_TRANSPORT=smtp)"),
@@ -90,7 +91,7 @@ SETTINGS: dict[str, tuple[object, str]] = {
 _INT_KEYS = {"PASSWORD_RESET_MAX_AGE", "MAX_CONTENT_LENGTH", "MAX_ATTACHMENT_MB", "MAX_ACTIVE_APPOINTMENTS",
              "OFFER_HOLD_HOURS", "WAITLIST_HOLD_HOURS", "JITSI_JOIN_BEFORE_MINUTES", "JITSI_JOIN_AFTER_MINUTES",
              "SMTP_PORT", "SMTP_TIMEOUT", "SMS_TIMEOUT", "NOTIFY_MAX_ATTEMPTS", "PROXY_COUNT",
-             "FOLLOWUP_WARN_DAYS", "STAFF_IDLE_MINUTES"}
+             "FOLLOWUP_WARN_DAYS", "STAFF_IDLE_MINUTES", "PHONE_CODE_MAX_AGE"}
 _BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
 
 

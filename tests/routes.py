@@ -22,6 +22,11 @@ PUBLIC = {"static", "main.index", "main.health", "main.choose_language", "accoun
 LOGIN_ONLY = {"main.home", "accounts.profile"}
 # Any signed-in user's action on their own account: a POST that redirects back (not to the login page).
 LOGIN_ACTIONS = {"accounts.end_other_sessions"}
+# Phone-only citizens: a new password with a code sent by SMS (anyone may try: the code is the key); confirming
+# the signed-in account's own phone, and asking for a new code (a button that redirects back).
+PUBLIC |= {"accounts.reset_with_code"}
+LOGIN_ONLY |= {"accounts.confirm_phone"}
+LOGIN_ACTIONS |= {"accounts.send_phone_code"}
 # Citizens' own bookings: other citizens get 404 for someone else's record, staff get 403.
 CITIZEN_ONLY = {"booking.book", "booking.my_appointments", "booking.appointment", "booking.cancel"}
 # Lists and forms scoped to the staff member's own body: staff of another body may open them

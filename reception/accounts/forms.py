@@ -12,7 +12,7 @@ from wtforms import (
     StringField,
     TelField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from ..core.forms import REQUIRED, MultiCheckboxField
 from ..core.i18n import LANGUAGE_NAMES, LANGUAGES
@@ -70,9 +70,9 @@ class RegisterForm(FlaskForm):
                             render_kw={"autocomplete": "name"})
     phone = TelField(_l("Mobile phone"), validators=[DataRequired(message=REQUIRED), _too_long(32), validate_mobile],
                      render_kw={"autocomplete": "tel", "placeholder": "+7 7XX XXX XX XX"})
-    email = EmailField(_l("E-mail"), validators=[DataRequired(message=REQUIRED), _too_long(254),
-                                                 validate_email_address],
-                       render_kw={"autocomplete": "email"})
+    # Optional: many citizens have a phone and no e-mail (they are told everything by SMS).
+    email = EmailField(_l("E-mail (optional)"), validators=[Optional(), _too_long(254), validate_email_address],
+                       filters=[lambda v: v.strip() if v else None], render_kw={"autocomplete": "email"})
     # Nothing preselected (the first region is nobody's default): the blank choice is 0, which DataRequired refuses.
     region_id = SelectField(_l("Region"), coerce=int, validators=[DataRequired(message=REQUIRED)],
                             validate_choice=True)
@@ -84,15 +84,35 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    login = StringField(_l("E-mail or IIN"), validators=[DataRequired(message=REQUIRED), _too_long(254)],
+    login = StringField(_l("E-mail, IIN or mobile phone"), validators=[DataRequired(message=REQUIRED), _too_long(254)],
                         render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[DataRequired(message=REQUIRED), _too_long(128)],
                              render_kw={"autocomplete": "current-password"})
 
 
 class ForgotPasswordForm(FlaskForm):
-    login = StringField(_l("E-mail or IIN"), validators=[DataRequired(message=REQUIRED), _too_long(254)],
+    login = StringField(_l("E-mail, IIN or mobile phone"), validators=[DataRequired(message=REQUIRED), _too_long(254)],
                         render_kw={"autocomplete": "username"})
+
+
+def _code_field():
+    return StringField(_l("Code from the SMS"), validators=[
+        DataRequired(message=REQUIRED),
+        Regexp(r"^\s*[0-9]{6}\s*$", message=_l("The code is the 6 digits from the SMS."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6})
+
+
+class ResetWithCodeForm(FlaskForm):
+    login = StringField(_l("IIN or mobile phone"), validators=[DataRequired(message=REQUIRED), _too_long(254)],
+                        render_kw={"autocomplete": "username"})
+    code = _code_field()
+    password = _password_field(_l("New password"))
+    password_confirm = PasswordField(_l("Repeat the password"), validators=[
+        DataRequired(message=REQUIRED), EqualTo("password", message=_l("The passwords do not match."))])
+
+
+class ConfirmPhoneForm(FlaskForm):
+    code = _code_field()
 
 
 class ResetPasswordForm(FlaskForm):
@@ -109,10 +129,19 @@ class ProfileForm(FlaskForm):
     # Citizens only (the view removes it for staff): an e-mail when a visiting reception is announced.
     notify_visiting = BooleanField(_l("Tell me about visiting receptions in my region"))
     stored_phone = None  # the phone already on the account (set by the view)
+    phone_only = False  # the account has no e-mail (see sms_only)
     notify_by = RadioField(_l("Tell me about my receptions by"), validate_choice=True,
                            choices=lambda: [(k.value, v) for k, v in NOTIFY_BY_LABELS.items()])
 
+    def sms_only(self) -> None:
+        """A phone-only account: notices come by SMS, the one choice offered."""
+        self.phone_only = True
+        self.notify_by.choices = [(NotifyBy.SMS.value, NOTIFY_BY_LABELS[NotifyBy.SMS])]
+        self.notify_by.validate_choice = False  # validate_notify_by answers with a message that says why
+
     def validate_notify_by(self, field):
+        if self.phone_only and field.data != NotifyBy.SMS.value:
+            raise ValidationError(str(_l("You have no e-mail in your account: we tell you by SMS.")))
         if field.data in (NotifyBy.SMS.value, NotifyBy.BOTH.value) and not (self.phone.data or self.stored_phone):
             raise ValidationError(str(_l("Enter a mobile phone to receive SMS.")))
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, false
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.clock import CAPITAL_TZ, utcnow
@@ -52,8 +52,11 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     iin: Mapped[str | None] = mapped_column(String(12), unique=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Optional for citizens (many have a phone and no e-mail: "phone-only"); unique when present.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     phone: Mapped[str | None] = mapped_column(String(16))  # E.164
+    # When the owner proved the phone is theirs (an SMS code); cleared when the phone changes.
+    phone_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(2), default="kk")
@@ -83,6 +86,17 @@ class User(UserMixin, db.Model):
         """Every session of this account stops working at its next request (the version they carry is
         no longer the account's). A session that should go on logs in again with the new version."""
         self.session_version = (self.session_version or 0) + 1
+
+    @property
+    def is_phone_only(self) -> bool:
+        """The account has no e-mail: the phone is its only channel (SMS notices, reset by SMS code)."""
+        return not self.email
+
+    @property
+    def must_confirm_phone(self) -> bool:
+        """A phone-only account whose phone is not confirmed yet: it may log in and keep its profile, but
+        books, applies for draws and accepts offered times only once the phone is confirmed."""
+        return self.is_phone_only and self.phone_confirmed_at is None
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -124,6 +138,33 @@ class User(UserMixin, db.Model):
             if role in self.roles:
                 return role
         return None
+
+
+class CodePurpose(enum.StrEnum):
+    """What a one-time SMS code is for."""
+
+    CONFIRM = "confirm"  # the account's phone is the owner's
+    RESET = "reset"      # a new password for a forgotten one
+
+
+class PhoneCode(db.Model):
+    """A one-time code sent by SMS: stored hashed (HMAC with the secret key), expiring, single use, with a
+    limited number of wrong tries. Its rows are also what throttles sending (per account and per phone)."""
+
+    __tablename__ = "phone_codes"
+    __table_args__ = (Index("ix_phone_codes_phone_created_at", "phone", "created_at"),
+                      Index("ix_phone_codes_user_id_created_at", "user_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[CodePurpose] = mapped_column(str_enum(CodePurpose, "code_purpose"))
+    phone: Mapped[str] = mapped_column(String(16))  # the number it was sent to (E.164)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    wrong_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set once, by the guarded update that accepts the code (or when a newer code replaces it).
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class UserRole(db.Model):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
@@ -16,7 +17,8 @@ from ..directory.models import Body, Region
 from ..directory.queries import get
 from ..extensions import db
 from ..notifications.services import enqueue_email
-from .models import User, UserRole
+from . import codes
+from .models import CodePurpose, NotifyBy, User, UserRole
 from .passwords import hash_password, needs_rehash, verify_password
 from .validation import EmailError, PhoneError, iin_error, normalize_email, normalize_kz_mobile
 
@@ -48,19 +50,20 @@ class Registration:
     iin: str
     full_name: str
     phone: str
-    email: str
+    email: str | None  # optional: a phone-only citizen has none
     password: str
     language: str
     region_id: int
     notify_visiting: bool = False  # tell the citizen about visiting receptions in their region
 
 
-def _check_unique(email: str, iin: str | None, exclude_id: int | None = None) -> None:
-    q = select(User.id).where(func.lower(User.email) == email)
-    if exclude_id:
-        q = q.where(User.id != exclude_id)
-    if db.session.scalar(q) is not None:
-        raise Conflict(_l("An account with this e-mail already exists."), field="email")
+def _check_unique(email: str | None, iin: str | None, exclude_id: int | None = None) -> None:
+    if email:
+        q = select(User.id).where(func.lower(User.email) == email)
+        if exclude_id:
+            q = q.where(User.id != exclude_id)
+        if db.session.scalar(q) is not None:
+            raise Conflict(_l("An account with this e-mail already exists."), field="email")
     if iin:
         q = select(User.id).where(User.iin == iin)
         if exclude_id:
@@ -69,9 +72,12 @@ def _check_unique(email: str, iin: str | None, exclude_id: int | None = None) ->
             raise Conflict(_l("An account with this IIN already exists."), field="iin")
 
 
-def register_citizen(data: Registration) -> User:
-    """Create a citizen account. Raises Invalid for bad data, Conflict for a taken IIN or e-mail.
+def register_citizen(data: Registration, now: datetime) -> User:
+    """Create a citizen account and send its phone a confirmation code by SMS (outbox). Raises Invalid for
+    bad data, Conflict for a taken IIN or e-mail.
 
+    The e-mail is optional: without one the citizen is told everything by SMS (``notify_by`` SMS), resets
+    the password by SMS code, and books once the phone is confirmed (:attr:`User.must_confirm_phone`).
     The unique indexes on ``users.iin`` and ``users.email`` are the final
     guard; a race that passes the check surfaces as IntegrityError at flush.
     """
@@ -82,23 +88,61 @@ def register_citizen(data: Registration) -> User:
         raise Invalid(_l("Choose one of the offered languages."), field="language")
     if db.session.get(Region, data.region_id) is None:
         raise Invalid(_l("Choose a region from the list."), field="region_id")
-    email = _email(data.email)
+    email = _email(data.email) if data.email and data.email.strip() else None
+    if not (data.phone or "").strip():
+        raise Invalid(_l("Enter a Kazakh mobile number, e.g. +7 701 234 5678."), field="phone")
     phone = _mobile(data.phone)
     _check_unique(email, data.iin)
     user = User(iin=data.iin, full_name=data.full_name.strip(), phone=phone, email=email,
                 password_hash=hash_password(data.password), language=data.language,
-                region_id=data.region_id, notify_visiting=bool(data.notify_visiting))
+                region_id=data.region_id, notify_visiting=bool(data.notify_visiting),
+                notify_by=NotifyBy.EMAIL if email else NotifyBy.SMS)
     user.role_rows.append(UserRole(role=Role.CITIZEN))
     db.session.add(user)
     db.session.flush()
+    _try_to_send(user, CodePurpose.CONFIRM, now)
     return user
 
 
-def find_user_for_login(login: str) -> User | None:
-    """The account whose e-mail or IIN is ``login``."""
+def _try_to_send(user: User, purpose: CodePurpose, now: datetime) -> bool:
+    """Send a code unless one went out too recently (then nothing changes); whether it was sent."""
+    try:
+        with db.session.begin_nested():
+            codes.send_code(user, purpose, now)
+    except codes.TooSoon:
+        return False
+    return True
+
+
+def login_phone(login: str) -> str | None:
+    """``login`` as an E.164 Kazakh mobile when it is written as one (not an IIN, not an e-mail), else None."""
     login = login.strip()
-    if login.isdigit():
+    if "@" in login or (len(login) == 12 and login.isdigit()):
+        return None
+    try:
+        return normalize_kz_mobile(login)
+    except PhoneError:
+        return None
+
+
+def find_user_for_login(login: str) -> User | None:
+    """The account whose e-mail, IIN or mobile phone is ``login``.
+
+    A phone names an account only when it is unambiguous: the one account that confirmed it, else the
+    one account that has it at all. A family sharing one phone logs in with IINs or e-mails.
+    """
+    login = login.strip()
+    if len(login) == 12 and login.isdigit():
         return db.session.scalar(select(User).where(User.iin == login))
+    phone = login_phone(login)
+    if phone is not None:
+        users = db.session.scalars(select(User).where(User.phone == phone).order_by(User.id).limit(20)).all()
+        confirmed = [u for u in users if u.phone_confirmed_at is not None]
+        if len(confirmed) == 1:
+            return confirmed[0]
+        return users[0] if len(users) == 1 else None
+    if login.isdigit():
+        return None
     return db.session.scalar(select(User).where(func.lower(User.email) == login.lower()))
 
 
@@ -124,13 +168,19 @@ def make_reset_token(user: User) -> str:
     return _serializer().dumps({"uid": user.id, "h": user.password_hash[-16:]})
 
 
-def request_password_reset(login: str) -> None:
-    """If an active account matches, queue an e-mail with a signed, expiring reset link.
+def request_password_reset(login: str, now: datetime) -> None:
+    """If an active account matches, queue a signed, expiring reset link by e-mail, or a reset code by SMS
+    when ``login`` is a phone or the account has no e-mail (:mod:`.codes`).
 
-    Says nothing about whether the account exists.
+    Says nothing about whether the account exists: a code not sent because one went out too recently
+    is not sent, silently, as for an account that does not exist.
     """
     user = find_user_for_login(login)
     if user is None or not user.is_active:
+        return
+    if login_phone(login) is not None or not user.email:
+        if user.phone:
+            _try_to_send(user, CodePurpose.RESET, now)
         return
     token = make_reset_token(user)
     link = current_app.config["BASE_URL"].rstrip("/") + url_for("accounts.reset_password", token=token)
@@ -153,6 +203,66 @@ def reset_password(token: str, new_password: str) -> User:
     user.password_hash = hash_password(new_password)
     user.end_sessions()  # whoever knew the old password may be signed in somewhere
     return user
+
+
+def reset_password_with_code(login: str, code: str, new_password: str, now: datetime) -> User:
+    """Set a new password with a reset code sent by SMS. Raises codes.WrongCode, with one message
+    whether or not ``login`` names an account (the wrong try is counted on the code: the caller commits);
+    Invalid for a code that is not six digits. Ends every session of the account, and confirms its phone
+    (the code proved it is the owner's)."""
+    user = find_user_for_login(login or "")
+    if not codes.is_code_format((code or "").strip()):
+        raise Invalid(_l("The code is the 6 digits from the SMS."), field="code")
+    if user is None or not user.is_active or not user.phone:
+        raise codes.WrongCode(_l("This code is not right or no longer works. Check it, or ask for a new code."),
+                              field="code")
+    row = codes.use_code(user, CodePurpose.RESET, code, now, vague=True)
+    user.password_hash = hash_password(new_password)
+    if user.phone_confirmed_at is None and row.phone == user.phone:
+        user.phone_confirmed_at = now
+    user.end_sessions()  # whoever knew the old password may be signed in somewhere
+    return user
+
+
+def send_confirmation_code(user: User, now: datetime) -> None:
+    """Send ``user`` a code confirming their phone. Raises Invalid (confirmed already, no phone),
+    codes.TooSoon (429)."""
+    if user.phone_confirmed_at is not None:
+        raise Invalid(_l("Your phone number is confirmed already."))
+    codes.send_code(user, CodePurpose.CONFIRM, now)
+
+
+def confirm_phone(user: User, code: str, now: datetime) -> None:
+    """Confirm ``user``'s phone with the code sent to it. Raises codes.WrongCode (the wrong try is counted:
+    the caller commits), Invalid (not six digits)."""
+    codes.use_code(user, CodePurpose.CONFIRM, code, now)
+    user.phone_confirmed_at = now
+
+
+def change_phone(user: User, raw_phone: str, now: datetime) -> bool:
+    """Give ``user`` a new mobile phone: unconfirmed until the code sent to it is entered. Whether a code
+    was sent (not when one went out too recently: the citizen asks again on the confirmation page).
+    Raises Invalid for a number that is not a Kazakh mobile. Nothing changes for the same number."""
+    phone = _mobile(raw_phone)
+    if phone == user.phone:
+        return False
+    user.phone = phone
+    user.phone_confirmed_at = None
+    return _try_to_send(user, CodePurpose.CONFIRM, now)
+
+
+def set_notify_by(user: User, value: str) -> None:
+    """How ``user`` is told about receptions. Raises Invalid for e-mail without an e-mail address, SMS
+    without a phone."""
+    try:
+        choice = NotifyBy(value)
+    except ValueError:
+        raise Invalid(_l("Choose one of the offered ways."), field="notify_by") from None
+    if choice in (NotifyBy.EMAIL, NotifyBy.BOTH) and not user.email:
+        raise Invalid(_l("You have no e-mail in your account: we tell you by SMS."), field="notify_by")
+    if choice in (NotifyBy.SMS, NotifyBy.BOTH) and not user.phone:
+        raise Invalid(_l("Enter a mobile phone to receive SMS."), field="notify_by")
+    user.notify_by = choice
 
 
 def end_sessions(user: User) -> None:
@@ -237,6 +347,8 @@ def update_staff(actor: User, user: User, data: StaffData) -> User:
         user.end_sessions()
     user.full_name = data.full_name.strip()
     user.email = email
+    if phone != user.phone:
+        user.phone_confirmed_at = None  # a new number is nobody's proven number yet
     user.phone = phone
     user.language = data.language
     user.body_id = data.body_id

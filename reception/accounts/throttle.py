@@ -81,5 +81,11 @@ def remember_device(response, user_id: int):
     return response
 
 
+def reset_key() -> str:
+    """Password reset requests: the account named, however (e-mail, IIN, phone), or the login typed."""
+    ident = account_id()
+    return f"reset:user:{ident}" if ident is not None else "reset:unknown:" + _typed_login()
+
+
 def address_key() -> str:
     return "login:address:" + client_address()

@@ -6,15 +6,25 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 
+from ..core.clock import utcnow
 from ..core.errors import DomainError
 from ..core.i18n import current_language
 from ..core.permissions import Permission, Role, require
 from ..core.web import attach_error, commit, render_form, safe_next
 from ..directory.queries import body_choices, get, region_choices
 from ..extensions import db, limiter
-from . import services, throttle
-from .forms import ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, StaffForm
-from .models import NotifyBy, User
+from . import codes, services, throttle
+from .forms import (
+    ConfirmPhoneForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetWithCodeForm,
+    StaffForm,
+)
+from .models import User
 from .queries import list_staff
 from .sessions import start_session
 
@@ -48,13 +58,16 @@ def register():
             user = services.register_citizen(services.Registration(
                 iin=form.iin.data, full_name=form.full_name.data, phone=form.phone.data, email=form.email.data,
                 password=form.password.data, language=form.language.data, region_id=form.region_id.data,
-                notify_visiting=form.notify_visiting.data))
+                notify_visiting=form.notify_visiting.data), utcnow())
             commit(_l("An account with this IIN or e-mail already exists."))
         except DomainError as exc:
             attach_error(form, exc)
             return render_form("accounts/register.html", form, exc.status)
         start_session(user)
         flash(_l("Welcome! Your account has been created."), "success")
+        if user.must_confirm_phone:  # phone-only: the code is needed before booking
+            flash(_l("We have sent a code to your phone by SMS: enter it to confirm the number."), "info")
+            return redirect(url_for("accounts.confirm_phone"))
         return redirect(url_for("main.home"))
     return render_form("accounts/register.html", form)
 
@@ -80,7 +93,7 @@ def login():
             start_session(user)
             return throttle.remember_device(redirect(safe_next(request.args.get("next"), url_for("main.home"))),
                                             user.id)
-        form.form_errors.append(str(_l("Wrong e-mail, IIN or password.")))
+        form.form_errors.append(str(_l("Wrong e-mail, IIN, phone or password.")))
         return render_form("accounts/login.html", form, 401)
     return render_form("accounts/login.html", form)
 
@@ -99,15 +112,45 @@ def logout():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(lambda: "10 per hour", methods=["POST"])
+# Per account named (or per login typed, when it names none: the same answer either way), so SMS codes to one
+# phone cannot be asked for in a loop from many addresses.
+@limiter.limit(lambda: "3 per 10 minutes;10 per day", key_func=throttle.reset_key, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.login.data)
+        services.request_password_reset(form.login.data, utcnow())
         db.session.commit()
-        flash(_l("If an account matches, we have sent a link to reset the password. "
-                 "Check your e-mail."), "info")
-        return redirect(url_for("accounts.login"))
+        if "@" in form.login.data:
+            flash(_l("If an account matches, we have sent a link to reset the password. "
+                     "Check your e-mail."), "info")
+            return redirect(url_for("accounts.login"))
+        # An IIN or a phone: the account may be phone-only (a code by SMS) or not (a link by e-mail). The login is
+        # not kept for the next form: the session is a cookie anyone can read, and a shared computer keeps it.
+        flash(_l("If an account matches, we have sent a code to its phone by SMS (or, for an account with an "
+                 "e-mail, a link to its e-mail). Enter the code here."), "info")
+        return redirect(url_for("accounts.reset_with_code"))
     return render_form("accounts/forgot.html", form)
+
+
+@bp.route("/password/reset/code", methods=["GET", "POST"])
+@limiter.limit(lambda: "20 per hour", methods=["POST"])
+def reset_with_code():
+    """A new password with the code sent by SMS (each code takes a few wrong tries, then dies)."""
+    form = ResetWithCodeForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password_with_code(form.login.data, form.code.data, form.password.data, utcnow())
+            db.session.commit()
+        except codes.WrongCode as exc:
+            db.session.commit()  # the wrong try counts against the code
+            attach_error(form, exc)
+            return render_form("accounts/reset_code.html", form, exc.status)
+        except DomainError as exc:
+            attach_error(form, exc)
+            return render_form("accounts/reset_code.html", form, exc.status)
+        flash(_l("Your password has been changed. You can log in now."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_form("accounts/reset_code.html", form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -131,24 +174,74 @@ def profile():
     form = ProfileForm(obj=current_user)
     form.stored_phone = current_user.phone
     form.region_id.choices = region_choices(blank_label="—")
+    if current_user.is_phone_only:
+        form.sms_only()
     if not current_user.has_role(Role.CITIZEN):
         del form.notify_visiting
     if request.method == "GET":
         form.region_id.data = current_user.region_id or 0
     if form.validate_on_submit():
         current_user.full_name = form.full_name.data.strip()
-        if form.phone.data:
-            current_user.phone = form.phone.data
+        old_phone = current_user.phone
+        try:
+            code_sent = services.change_phone(current_user, form.phone.data, utcnow()) if form.phone.data else False
+            services.set_notify_by(current_user, form.notify_by.data)
+        except DomainError as exc:
+            attach_error(form, exc)
+            return render_form("accounts/profile.html", form, exc.status)
         if form.region_id.data:
             current_user.region_id = form.region_id.data
         current_user.language = form.language.data
         if "notify_visiting" in form:
             current_user.notify_visiting = form.notify_visiting.data
-        current_user.notify_by = NotifyBy(form.notify_by.data)
         db.session.commit()
         flash(_l("Your profile has been saved."), "success")
+        # A new number is confirmed next (its code is on its way); so is a phone-only account's, needed to book.
+        if current_user.phone != old_phone or current_user.must_confirm_phone:
+            if code_sent:
+                flash(_l("We have sent a code to your new phone number by SMS: enter it to confirm the number."),
+                      "info")
+            return redirect(url_for("accounts.confirm_phone"))
         return redirect(url_for("accounts.profile"))
     return render_form("accounts/profile.html", form)
+
+
+@bp.route("/profile/phone", methods=["GET", "POST"])
+@login_required
+def confirm_phone():
+    """Confirm the account's phone with the code sent to it by SMS."""
+    form = ConfirmPhoneForm()
+    if current_user.phone_confirmed_at is None and current_user.phone and form.validate_on_submit():
+        try:
+            services.confirm_phone(current_user, form.code.data, utcnow())
+            db.session.commit()
+        except codes.WrongCode as exc:
+            db.session.commit()  # the wrong try counts against the code
+            attach_error(form, exc)
+            return render_form("accounts/confirm_phone.html", form, exc.status)
+        except DomainError as exc:
+            attach_error(form, exc)
+            return render_form("accounts/confirm_phone.html", form, exc.status)
+        flash(_l("Your phone number is confirmed."), "success")
+        return redirect(url_for("main.home"))
+    return render_form("accounts/confirm_phone.html", form)
+
+
+@bp.post("/profile/phone/code")
+@login_required
+def send_phone_code():
+    """Send a new confirmation code (throttled per account and per phone: 429 when too soon)."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        services.send_confirmation_code(current_user, utcnow())
+        db.session.commit()
+    except DomainError as exc:
+        form = ConfirmPhoneForm(formdata=None)
+        form.form_errors.append(str(exc.message))
+        return render_form("accounts/confirm_phone.html", form, exc.status)
+    flash(_l("We have sent a new code by SMS."), "success")
+    return redirect(url_for("accounts.confirm_phone"))
 
 
 @bp.post("/profile/sessions/end")

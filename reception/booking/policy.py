@@ -39,7 +39,11 @@ def check_slot_bookable(slot, citizen, now: datetime) -> None:
 
 def check_session_receives(session, citizen) -> None:
     """Raise :class:`Invalid` when ``session`` takes nobody (cancelled, held, unpublished) or not ``citizen``
-    (a visiting reception for residents of another region)."""
+    (a visiting reception for residents of another region), or not yet (a phone-only account whose phone
+    is not confirmed: see reception.accounts.models.User.must_confirm_phone)."""
+    if getattr(citizen, "must_confirm_phone", False):
+        raise Invalid(_l("Confirm your phone number first: enter the code we sent you by SMS (see your "
+                         "profile). Then you can book."))
     if session.status is not SessionStatus.PLANNED:
         raise Invalid(_l("This reception has been cancelled or has already taken place."))
     if not session.is_published:

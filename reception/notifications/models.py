@@ -70,6 +70,7 @@ KIND_LABELS = {
     "outcome_recorded": _l("Outcome of a reception"),
     "participant_invited": _l("Invitation to a reception"),
     "password_reset": _l("Password reset"),
+    "phone_code": _l("Code sent by SMS"),
     "reminder": _l("Reminder of a reception"),
     "request_declined": _l("Request declined"),
     "request_offered": _l("Reception times offered"),

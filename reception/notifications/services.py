@@ -79,7 +79,8 @@ def _wants(user, channel: Channel) -> bool:
     preference = getattr(preference, "value", preference) or "email"
     if channel is Channel.EMAIL:
         return bool(user.email) and preference in ("email", "both")
-    return bool(user.phone) and preference in ("sms", "both")
+    # Without an e-mail (a phone-only citizen) SMS is the only way, whatever the stored preference.
+    return bool(user.phone) and (preference in ("sms", "both") or not user.email)
 
 
 def _intent(subject, context: dict, with_context: str | None, invite: str | None) -> str:
@@ -123,15 +124,23 @@ def _packed(context: dict) -> dict:
 def enqueue_email(user, kind: str, subject, template: str, *, dedupe_key: str | None = None,
                   due_at: datetime | None = None, appointment_id: int | None = None,
                   cancel_if_inactive: bool = False, ics: str | None = None, with_context: str | None = None,
-                  **context) -> OutboxMessage:
+                  **context) -> OutboxMessage | None:
     """Add an e-mail for ``user`` to the outbox: templates/emails/<template>.txt and .html with
-    ``context``, rendered in the user's language when it is sent.
+    ``context``, rendered in the user's language when it is sent. A user without an e-mail (a
+    phone-only citizen) gets templates/sms/<template>.txt by SMS instead (nothing, logged, without one).
 
     ``subject`` is a lazily translated string (or plain text). ``ics`` is ``"REQUEST"`` or ``"CANCEL"``
     (the invite of ``appointment_id``, built when sent), or an iCalendar text given as it is. Context
     values are kept as references (:mod:`.intent`). Adds to the current transaction and flushes;
     nothing is sent until it commits and a dispatcher picks the row up.
     """
+    if not user.email:  # a phone-only citizen: the same news by SMS, their only channel
+        if user.phone and has_sms_template(template):
+            return enqueue_sms(user, kind, template, dedupe_key=f"{dedupe_key}:sms" if dedupe_key else None,
+                               due_at=due_at, appointment_id=appointment_id, cancel_if_inactive=cancel_if_inactive,
+                               with_context=with_context, **context)
+        log.error("no e-mail for user %s and no SMS template for %s", user.id, template)
+        return None
     invite = ics if ics in INVITE_METHODS else None
     intent = _intent(subject, _packed(context), with_context, invite)
     return _message(user, kind, Channel.EMAIL, user.email, template, intent, dedupe_key=dedupe_key, due_at=due_at,

@@ -107,7 +107,7 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, m
     db.session.commit()
     r = post_form(client, "/login", {"login": user.email, "password": "wrong password"})
     assert r.status_code == 401
-    assert "Wrong e-mail, IIN or password" in r.get_data(as_text=True)
+    assert "Wrong e-mail, IIN, phone or password" in r.get_data(as_text=True)
 
 
 def test_login_is_throttled_after_repeated_failures(client, make_user, db):
