@@ -37,13 +37,19 @@ def check_slot_bookable(slot, citizen, now: datetime) -> None:
         raise Invalid(_l("The times of this reception are given by a draw: apply for the draw instead."))
 
 
-def check_session_receives(session, citizen) -> None:
-    """Raise :class:`Invalid` when ``session`` takes nobody (cancelled, held, unpublished) or not ``citizen``
-    (a visiting reception for residents of another region), or not yet (a phone-only account whose phone
-    is not confirmed: see reception.accounts.models.User.must_confirm_phone)."""
+def check_phone_confirmed(citizen) -> None:
+    """Raise :class:`Invalid` for a phone-only account whose phone is not confirmed yet (see
+    reception.accounts.models.User.must_confirm_phone): it books, sends requests and joins waitlists once
+    it is."""
     if getattr(citizen, "must_confirm_phone", False):
         raise Invalid(_l("Confirm your phone number first: enter the code we sent you by SMS (see your "
                          "profile). Then you can book."))
+
+
+def check_session_receives(session, citizen) -> None:
+    """Raise :class:`Invalid` when ``session`` takes nobody (cancelled, held, unpublished) or not ``citizen``
+    (a visiting reception for residents of another region), or not yet (:func:`check_phone_confirmed`)."""
+    check_phone_confirmed(citizen)
     if session.status is not SessionStatus.PLANNED:
         raise Invalid(_l("This reception has been cancelled or has already taken place."))
     if not session.is_published:

@@ -31,6 +31,7 @@ from ..extensions import db
 from ..notifications.services import notify
 from ..schedule.models import BookingMode, ReceptionSession, SessionStatus, Slot, VisitingReception
 from . import holds, queries
+from .policy import check_phone_confirmed
 from .models import ACTIVE_STATUSES, Appointment, Reservation, ReservationResource, WaitlistEntry, WaitlistStatus
 
 DEFAULT_HOLD_HOURS = 24
@@ -114,12 +115,13 @@ def join_waitlist(citizen, official: Official | None, *, visiting: VisitingRecep
 
     Allowed only when the official has no free slot the citizen could book now. Writes a
     waiting entry; emits nothing. Raises NotAllowed (not a citizen), NotFound (no such
-    official), Invalid (inactive official, a visiting reception of another official or region,
+    official), Invalid (a phone not confirmed yet, inactive official, a visiting reception of another official or region,
     unknown topic) and Conflict (already waiting, an active appointment with the official,
     free time to book, or free time in request mode: send a request).
     """
     if not citizen.has_role(Role.CITIZEN):
         raise NotAllowed(_l("Only citizens can join a waitlist."))
+    check_phone_confirmed(citizen)
     if official is None:
         raise NotFound(_l("This official does not exist."))
     if not (official.is_active and official.body.is_active):

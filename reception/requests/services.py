@@ -78,6 +78,7 @@ def _clean(text: str | None, *, required, field: str) -> str | None:
 # --- the citizen's request ----------------------------------------------------------------------
 
 def _validate_request(citizen, official, data: BookingData, now: datetime, config) -> Venue | None:
+    booking_policy.check_phone_confirmed(citizen)
     if not queries.official_takes_requests(official.id, now):
         raise Invalid(MSG_NOT_TAKING)
     if data.format not in queries.request_formats(official.id, now):

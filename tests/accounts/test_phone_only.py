@@ -2,12 +2,18 @@
 and hearing about everything by SMS."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from reception.accounts.models import NotifyBy, User
-from reception.booking.services import book_slot
+from reception.booking.models import Appointment, WaitlistEntry
+from reception.booking.services import BookingData, book_slot
+from reception.booking.waitlist import join_waitlist
 from reception.core.clock import utcnow
+from reception.core.errors import Invalid
 from reception.notifications.models import Channel, OutboxMessage
+from reception.requests.services import submit_request
+from reception.schedule.models import AttendanceFormat
 from tests.accounts.conftest import fresh_phone, last_code, log_in_with, sent_codes, valid_iin
 from tests.conftest import PASSWORD, as_sent, post_form, region
 
@@ -223,3 +229,16 @@ def test_a_visiting_reception_is_announced_to_a_phone_only_citizen_by_sms(app, d
         [sms] = _messages(db, citizen, kind="visiting_announced")
         assert sms.channel is Channel.SMS and sms.recipient == citizen.phone
         assert "Minister Of Health" in as_sent(sms).body_text
+
+
+
+def test_an_unconfirmed_phone_only_citizen_sends_no_request_and_joins_no_waitlist(app, db, make_phone_only,
+                                                                                 make_official):
+    user, official = make_phone_only(), make_official()
+    data = BookingData(format=AttendanceFormat.IN_PERSON, topic_id=1, summary="Жол жөнделмейді")
+    for attempt in (lambda: submit_request(user, official, data, None, utcnow(), app.config),
+                    lambda: join_waitlist(user, official, now=utcnow())):
+        with pytest.raises(Invalid, match="Confirm your phone number first"):
+            attempt()
+    assert db.session.scalar(select(func.count()).where(Appointment.citizen_id == user.id)) == 0
+    assert db.session.scalar(select(func.count()).where(WaitlistEntry.citizen_id == user.id)) == 0
