@@ -87,6 +87,7 @@ def _import_models() -> None:
     from .notifications import models as _notifications  # noqa: F401
     from .outcomes import models as _outcomes  # noqa: F401
     from .schedule import models as _schedule  # noqa: F401
+    from .systemic import models as _systemic  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from .requests.views import bp as requests_bp
     from .schedule.events import bp as events_bp
     from .schedule.views import bp as schedule_bp
+    from .systemic.views import bp as systemic_bp
     from .video.views import bp as video_bp
 
     app.register_blueprint(main_bp)
@@ -127,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(hearings_bp)
     app.register_blueprint(legal_bp)
     app.register_blueprint(outcomes_bp)
+    app.register_blueprint(systemic_bp)
     app.register_blueprint(monitoring_bp)
     app.register_blueprint(audit_bp)
     register_error_handlers(app)

@@ -63,6 +63,7 @@ KIND_LABELS = {
     "request_resolved": _l("Request resolved"),
     "rescheduled": _l("Appointment moved"),
     "session_cancelled": _l("Reception cancelled"),
+    "systemic_issue_progress": _l("Progress on a systemic issue"),
     "video_details": _l("Video call details"),
     "visiting_announced": _l("Visiting reception announced"),
     "waitlist_offer": _l("Free time from the waitlist"),
