@@ -137,7 +137,7 @@ def change_status(user, issue: SystemicIssue, expected: IssueStatus, new: IssueS
 def _tell_citizens(issue: SystemicIssue, change: IssueChange) -> None:
     """One message per linked citizen for ``change``, written in one statement."""
     link = absolute_url("systemic.citizen_issue", issue_id=issue.id)
-    subject = _l("Progress on the problem you raised: %(status)s", status=change.status_label)
+    subject = _l("Progress on the problem you raised: %(status)s", status=STATUS_LABELS[change.new_status])
     batch: list[dict] = []
     for citizen in queries.linked_citizens(issue.id):
         notify(citizen, KIND, subject, KIND, dedupe_key=f"systemic:{change.id}:{citizen.id}", batch=batch,
