@@ -2,7 +2,6 @@
 body B outside the working group, and an issue of body A made through the service."""
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,8 +15,6 @@ from reception.core.permissions import Role
 from reception.directory.models import Topic
 from reception.schedule.models import AttendanceFormat
 from reception.systemic.services import IssueData, create_issue
-
-_seq = itertools.count(1)
 
 
 @dataclass
@@ -33,7 +30,6 @@ class World:
 
 
 def add_appointment(db, citizen, official, *, talon: bool = True, request: bool = False) -> Appointment:
-    n = next(_seq)
     now = utcnow()
     topic_id = db.session.scalars(select(Topic.id).order_by(Topic.id)).first()
     appointment = Appointment(

@@ -76,10 +76,9 @@ def _appointment_of(db, talon):
 
 def test_the_database_refuses_a_second_message_for_the_same_change_and_citizen(app, db, world, linked):
     change = _change(app, db, world, linked, IssueStatus.OPEN, IssueStatus.IN_PROGRESS)
-    with app.test_request_context(), pytest.raises(IntegrityError):
-        with db.session.begin_nested():
-            notify(world.citizens[1], KIND, "again", KIND, dedupe_key=f"systemic:{change.id}:{world.citizens[1].id}",
-                   issue=linked, change=change, link="x")
+    with app.test_request_context(), pytest.raises(IntegrityError), db.session.begin_nested():
+        notify(world.citizens[1], KIND, "again", KIND, dedupe_key=f"systemic:{change.id}:{world.citizens[1].id}",
+               issue=linked, change=change, link="x")
 
 
 def test_the_message_names_the_issue_the_new_status_and_the_note(app, db, world, linked):
