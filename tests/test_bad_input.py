@@ -31,6 +31,9 @@ SKIP |= {"monitoring.attention"}
 SKIP |= {"ballot.apply", "ballot.withdraw"}
 # "Log out everywhere else" is a button on the profile page with no field (tests/accounts/test_sessions.py).
 SKIP |= {"accounts.end_other_sessions"}
+# Systemic issues: the status, linking and taking-off forms live on the issue's page (tests/systemic posts garbage
+# to them).
+SKIP |= {"systemic.change_status", "systemic.link", "systemic.unlink"}
 # Answers the same whatever is asked, so as not to tell which accounts exist.
 SAME_ANSWER_FORMS = {"accounts.forgot_password"}
 VISITOR_FORMS = {"accounts.register", "accounts.login", "accounts.forgot_password", "accounts.reset_password"}

@@ -106,3 +106,18 @@ def test_posts_to_unknown_issues_or_links_and_without_a_token_fail_cleanly(clien
     r = client.post(f"/staff/systemic/{issue.id}/status", data={"status": "closed", "expected": "open", "note": "n"})
     assert r.status_code == 400  # no CSRF token
     _unchanged(db, issue)
+
+
+@pytest.mark.parametrize("garbage", ["Ж" * 5000, "1 OR 1=1; <script>", "-1", "999999999"])
+def test_garbage_posted_to_the_issue_pages_forms_is_refused_and_writes_nothing(client, db, world, issue, garbage):
+    login(client, world.assistant)
+    token = csrf_from(client, f"/staff/systemic/{issue.id}")
+    for url, data in [(f"/staff/systemic/{issue.id}/status", {"status": garbage, "expected": garbage, "note": garbage}),
+                      (f"/staff/systemic/{issue.id}/links", {"number": garbage}),
+                      (f"/staff/systemic/{issue.id}/edit", {"title": garbage, "description": garbage,
+                                                            "body_ids": garbage, "coordinator_id": garbage,
+                                                            "region_id": garbage})]:
+        r = client.post(url, data={**data, "csrf_token": token})
+        assert 400 <= r.status_code < 500, (url, r.status_code)
+    _unchanged(db, issue)
+    assert len(db.session.get(SystemicIssue, issue.id).changes) == 0
