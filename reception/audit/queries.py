@@ -31,6 +31,8 @@ ENTITY_LABELS = {
     "access_report": _l("Access report"),
     "session": _l("Reception session"),
     "monitoring_action": _l("Action on a monitoring item"),
+    "systemic_issue": _l("Systemic issue"),
+    "systemic_link": _l("Reception linked to a systemic issue"),
 }
 
 

@@ -1,7 +1,8 @@
 """Demo data: one systemic issue, "no heating" in Aktobe Region, worked on by the regional akimat and the Alga
 district akimat, coordinated by the demo assistant, in progress, with three citizens' appointments linked (the
 demo citizen's reception about the heating first, then other citizens' receptions with those akimats, housing
-topics first).
+topics first). The status changes after the demo citizen's reception is linked and before the others are, so
+the demo citizen has the message in the outbox and the history's citizens none.
 
 Made through the area's services (linking by talon number, the status change telling each linked citizen), once:
 when an issue with the demo title exists, nothing is created or changed.
@@ -68,7 +69,12 @@ def load_systemic_issue(now: datetime) -> SystemicIssue | None:
     region_id = next(b.region_id for b in bodies if b.code == AKTOBE_AKIMAT)
     issue = create_issue(assistant, IssueData(title=TITLE, description=DESCRIPTION, body_ids=body_ids,
                                               coordinator_id=assistant.id, region_id=region_id), now)
-    for number in _numbers(body_ids, citizen.id if citizen else None):
-        link_appointment(assistant, issue, number, now)
+    first, *others = _numbers(body_ids, citizen.id if citizen else None) or [None]
+    if first is not None:
+        link_appointment(assistant, issue, first, now)
+    # Told now: the demo citizen (the first linked) only; the history's citizens, linked after the change, get
+    # nothing (the history sends no message, see demo_history), until a change is made in the demo.
     change_status(assistant, issue, IssueStatus.OPEN, IssueStatus.IN_PROGRESS, NOTE, now)
+    for number in others:
+        link_appointment(assistant, issue, number, now)
     return issue
