@@ -80,7 +80,8 @@ def test_linking_and_unlinking_are_in_the_audit_log(client, db, world, make_issu
     r = submit(f"/staff/systemic/{issue.id}/links/{appointment_id}/remove", form_url=f"/staff/systemic/{issue.id}")
     assert r.status_code == 302
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "systemic_link",
-                                                         AuditEvent.id > db.audit_floor)).all()
+                                                         AuditEvent.id > db.audit_floor)
+                                .order_by(AuditEvent.id)).all()
     assert [e.action for e in events] == [AuditAction.CREATE, AuditAction.DELETE]
     assert all(e.actor_id == world.assistant.id for e in events)
     assert db.session.scalar(select(IssueLink.id)) is None
