@@ -89,6 +89,7 @@ def _import_models() -> None:
     from .outcomes import models as _outcomes  # noqa: F401
     from .requests import models as _requests  # noqa: F401
     from .schedule import models as _schedule  # noqa: F401
+    from .systemic import models as _systemic  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -113,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from .requests.views import bp as requests_bp
     from .schedule.events import bp as events_bp
     from .schedule.views import bp as schedule_bp
+    from .systemic.views import bp as systemic_bp
     from .video.views import bp as video_bp
 
     app.register_blueprint(main_bp)
@@ -131,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(hearings_bp)
     app.register_blueprint(legal_bp)
     app.register_blueprint(outcomes_bp)
+    app.register_blueprint(systemic_bp)
     app.register_blueprint(monitoring_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)

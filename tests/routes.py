@@ -132,6 +132,13 @@ API_SCOPES = {"api.my_appointments": "appointments:read", "api.my_appointment": 
               "api.book": "appointments:write", "api.cancel": "appointments:write"}
 # API endpoints on one record of the citizen's own: another citizen's token gets 404 there.
 API_OWN_RECORD = {"api.my_appointment", "api.cancel"}
+# Systemic issues: the list and the new-issue form are own-body pages (an assistant of another body sees none
+# of body A's issues and starts one in their own body); monitors read every issue (the list and the issue page).
+# The issue page, editing, status changes and (un)linking are for the working group's assistants (the world's
+# issue is body A's: others 403). The linked citizen reads the issue on their own page (others 404, staff 403).
+OWN_BODY_PAGES |= {"systemic.issues", "systemic.new"}
+ALL_BODIES_ROLES["systemic.issues"] = ALL_BODIES_ROLES["systemic.issue"] = {Role.MONITOR}
+CITIZEN_ONLY |= {"systemic.citizen_issue"}
 
 
 def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
@@ -230,6 +237,7 @@ def build_world(db, make_body, make_official, make_venue, make_user) -> dict:
     values.update(build_legal_world(appointment, make_user))  # review_id, opinion_id, attachment_id
     values.update(build_hearings_world(db, make_body, appointment))
     values.update(build_outcomes_world(db, official, venue, citizen, body_a, body_b))  # reception_id, …
+    values.update(build_systemic_world(db, appointment, body_a, values["user_id"]))  # issue_id
     db.session.commit()
     return {"values": values, "body_b": body_b, "citizen": citizen, "marker": official.full_name}
 
@@ -273,6 +281,21 @@ def build_token(citizen) -> int:
 
     token, _secret = create_token(citizen, "world", utcnow() + timedelta(days=30), [APPOINTMENTS_READ], utcnow())
     return token.id
+
+
+def build_systemic_world(db, appointment, body_a, assistant_id) -> dict:
+    """A systemic issue of body A (``issue_id``), coordinated by body A's assistant, with the citizen's
+    appointment linked to it."""
+    from reception.directory.models import Body
+    from reception.systemic.models import IssueLink, IssueStatus, SystemicIssue
+
+    issue = SystemicIssue(title="No heating in the district", description="Many houses", status=IssueStatus.OPEN,
+                          coordinator_id=assistant_id, bodies=[db.session.get(Body, body_a.id)])
+    db.session.add(issue)
+    db.session.flush()
+    db.session.add(IssueLink(issue_id=issue.id, appointment_id=appointment.id))
+    db.session.flush()
+    return {"issue_id": issue.id}
 
 
 def build_waitlist_entry(db, official, citizen) -> int:

@@ -39,6 +39,9 @@ SKIP |= {"outcomes.answer_solved"}
 SKIP |= {"api_tokens.revoke"}
 # "Send a new code" is a button with no field on the phone confirmation page (tests/accounts/test_phone_codes.py).
 SKIP |= {"accounts.send_phone_code"}
+# Systemic issues: the status, linking and taking-off forms live on the issue's page (tests/systemic posts garbage
+# to them).
+SKIP |= {"systemic.change_status", "systemic.link", "systemic.unlink"}
 # Answers the same whatever is asked, so as not to tell which accounts exist.
 SAME_ANSWER_FORMS = {"accounts.forgot_password"}
 VISITOR_FORMS = {"accounts.register", "accounts.login", "accounts.forgot_password", "accounts.reset_password",

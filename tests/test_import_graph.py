@@ -30,6 +30,7 @@ LAYERS = [
     {"booking"},
     {"calendars", "video", "requests", "hearings"},
     {"legal", "outcomes"},
+    {"systemic"},
     {"monitoring", "main"},
     {"api"},
     TOP,

@@ -34,6 +34,8 @@ ENTITY_LABELS = {
     "ballot_entry": _l("Application to a ballot"),
     "demo_history": _l("Demo history"),
     "monitoring_action": _l("Action on a monitoring item"),
+    "systemic_issue": _l("Systemic issue"),
+    "systemic_link": _l("Reception linked to a systemic issue"),
 }
 
 

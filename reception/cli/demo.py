@@ -56,6 +56,7 @@ from .demo_data import (
     Text,
 )
 from .demo_history import load_history, load_monitoring_actions
+from .demo_systemic import load_systemic_issue
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -108,6 +109,7 @@ def load_demo_data(today: date, *, history: bool = True) -> list[tuple[str, str]
     if history:
         load_history(today, loader.bodies, DEMO_PASSWORD)
         load_monitoring_actions(today)
+    load_systemic_issue(utcnow())  # after the receptions it links (the history's too)
     return accounts
 
 

@@ -91,6 +91,11 @@ class Permission(enum.StrEnum):
     # Citizens' reports of refused bookings (monitors) and the audit log (administrators)
     ACCESS_REPORT_VIEW = "outcomes:access_report:view"
     AUDIT_VIEW = "audit:event:view"
+    # Systemic issues: creating and running them (every issue, or those whose working group has one's own
+    # body), and reading every issue (monitors)
+    SYSTEMIC_MANAGE = "systemic:issue:manage"
+    SYSTEMIC_MANAGE_OWN = "systemic:issue:manage:own"
+    SYSTEMIC_VIEW = "systemic:issue:view"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -103,11 +108,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                Permission.REQUEST_SCREEN_OWN, Permission.APPOINTMENT_VIEW_OWN,
                                Permission.PARTICIPANT_MANAGE_OWN, Permission.BOARD_RUN_OWN,
                                Permission.LEGAL_FLAG_OWN, Permission.OUTCOME_RECORD_OWN,
-                               Permission.MONITORING_VIEW_OWN}),
+                               Permission.MONITORING_VIEW_OWN, Permission.SYSTEMIC_MANAGE_OWN}),
     Role.AGENCY_REP: frozenset({Permission.INVITATION_RESPOND_OWN, Permission.INSTRUCTION_REPORT_OWN}),
     Role.LEGAL_CONSULTANT: frozenset({Permission.LEGAL_REVIEW}),
     Role.STUDIO_OPERATOR: frozenset({Permission.STUDIO_OPERATE_OWN}),
-    Role.MONITOR: frozenset({Permission.MONITORING_VIEW, Permission.ACCESS_REPORT_VIEW, Permission.MONITORING_ACT}),
+    Role.MONITOR: frozenset({Permission.MONITORING_VIEW, Permission.ACCESS_REPORT_VIEW, Permission.MONITORING_ACT,
+                             Permission.SYSTEMIC_VIEW}),
     Role.ADMIN: frozenset(Permission),
 }
 

@@ -10,6 +10,8 @@ from ..core.clock import local_today
 from ..core.permissions import Permission, require_any
 from ..directory.models import Body
 from ..directory.queries import by_name, get, get_region_by_code
+from ..systemic import policy as systemic_policy
+from ..systemic import queries as systemic_queries
 from . import mapping, queries
 from .blueprint import bp
 from .definitions import DEFINITIONS, Figures
@@ -61,7 +63,23 @@ def _bodies_by_topics(region):
         bodies=bodies, rows=rows, cells=cells, topics=topics,
         matrix_bodies=matrix_bodies, totals=totals, counted_at=queries.oldest(rows.counted_at, cells.counted_at),
         scale=mapping.count_scale([getattr(c, measure) for c in cells.values()]),
-        listed=sorted((bodies[b] for b in rows if b in bodies), key=lambda b: b.name)))
+        listed=sorted((bodies[b] for b in rows if b in bodies), key=lambda b: b.name),
+        **_systemic_of_bodies(bodies)))
+
+
+def _systemic_of_bodies(bodies: dict) -> dict:
+    """The open systemic issues per body of a map page (one query whatever the number of bodies), the bodies that
+    have some, by name, and whether the viewer may open the issues' list."""
+    counts = systemic_queries.open_counts_by_body(list(bodies))
+    return {"systemic_counts": counts,
+            "systemic_bodies": by_name([bodies[b] for b in counts if b in bodies]),
+            "systemic_link": systemic_policy.can_list(current_user)}
+
+
+def _systemic_of_body(body) -> dict:
+    """The open systemic issues whose working group has ``body``, for its map page."""
+    return {"systemic_issues": systemic_queries.open_issues_of_body(body.id),
+            "systemic_link": systemic_policy.can_list(current_user)}
 
 
 @bp.get("/monitor/map/regions/<code>")
@@ -101,4 +119,4 @@ def map_body(body_id: int):
     return render_template("monitoring/map_body.html", **_context(
         period, measure, body=body, cells=cells, topics=topics, ranked=ranked, figures=rows.get(body.id, Figures()),
         counted_at=queries.oldest(matrix.counted_at, rows.counted_at),
-        scale=mapping.count_scale([getattr(c, measure) for c in cells.values()])))
+        scale=mapping.count_scale([getattr(c, measure) for c in cells.values()]), **_systemic_of_body(body)))

@@ -79,6 +79,7 @@ KIND_LABELS = {
     "rescheduled": _l("Appointment moved"),
     "session_cancelled": _l("Reception cancelled"),
     "solved_asked": _l("Asked whether the problem is solved"),
+    "systemic_issue_progress": _l("Progress on a systemic issue"),
     "video_details": _l("Video call details"),
     "visiting_announced": _l("Visiting reception announced"),
     "waitlist_offer": _l("Free time from the waitlist"),

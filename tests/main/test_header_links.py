@@ -10,13 +10,13 @@ from tests.conftest import login
 
 EXPECTED = {
     Role.CITIZEN: ["/my/appointments/", "/my/waitlist/", "/my/reports/"],
-    Role.ASSISTANT: ["/staff/day/", "/staff/requests/", "/staff/schedule/"],
+    Role.ASSISTANT: ["/staff/day/", "/staff/requests/", "/staff/schedule/", "/staff/systemic/"],
     Role.OFFICIAL: ["/my/receptions/"],
     Role.AGENCY_REP: ["/staff/invitations/", "/staff/instructions/"],
     Role.LEGAL_CONSULTANT: ["/legal/"],
     Role.STUDIO_OPERATOR: ["/studio/"],
-    Role.MONITOR: ["/monitor/"],
-    Role.ADMIN: ["/staff/requests/", "/admin/outbox/", "/admin/audit/"],
+    Role.MONITOR: ["/monitor/", "/staff/systemic/"],
+    Role.ADMIN: ["/staff/requests/", "/staff/systemic/", "/admin/outbox/", "/admin/audit/"],
 }
 ALWAYS = {"/", "/reception/", "/directory/", "/home", "/profile"}
 
@@ -49,7 +49,7 @@ def test_a_user_with_two_roles_gets_the_links_of_both_once(client, db, make_user
     login(client, user)
     links = header_links(client.get("/home").get_data(as_text=True))
     assert [h for h in links if h not in ALWAYS] == ["/staff/day/", "/staff/requests/", "/staff/schedule/",
-                                                    "/admin/outbox/", "/admin/audit/"]
+                                                    "/staff/systemic/", "/admin/outbox/", "/admin/audit/"]
 
 
 def test_visitors_get_no_role_links(client, db):
