@@ -32,6 +32,8 @@ ENTITY_LABELS = {
     "session": _l("Reception session"),
     "reception_session": _l("Reception session"),  # the ballot's records before 2026-12 named it so
     "ballot_entry": _l("Application to a ballot"),
+    "request_urgency": _l("Urgency of a request"),
+    "solved_check": _l("Whether the problem is solved"),
     "demo_history": _l("Demo history"),
     "monitoring_action": _l("Action on a monitoring item"),
     "systemic_issue": _l("Systemic issue"),

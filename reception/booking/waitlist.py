@@ -31,8 +31,8 @@ from ..extensions import db
 from ..notifications.services import notify
 from ..schedule.models import BookingMode, ReceptionSession, SessionStatus, Slot, VisitingReception
 from . import holds, queries
-from .policy import check_phone_confirmed
 from .models import ACTIVE_STATUSES, Appointment, Reservation, ReservationResource, WaitlistEntry, WaitlistStatus
+from .policy import check_phone_confirmed
 
 DEFAULT_HOLD_HOURS = 24
 
@@ -115,8 +115,8 @@ def join_waitlist(citizen, official: Official | None, *, visiting: VisitingRecep
 
     Allowed only when the official has no free slot the citizen could book now. Writes a
     waiting entry; emits nothing. Raises NotAllowed (not a citizen), NotFound (no such
-    official), Invalid (a phone not confirmed yet, inactive official, a visiting reception of another official or region,
-    unknown topic) and Conflict (already waiting, an active appointment with the official,
+    official), Invalid (a phone not confirmed yet, inactive official, a visiting reception of another
+    official or region, unknown topic) and Conflict (already waiting, an active appointment with the official,
     free time to book, or free time in request mode: send a request).
     """
     if not citizen.has_role(Role.CITIZEN):

@@ -68,7 +68,7 @@ def test_the_window_runs_from_opening_for_the_hours_chosen_and_opening_twice_is_
     with pytest.raises(Conflict):
         ballot.open_ballot(session, 12, now)
     changes = db.session.scalars(select(AuditEvent.changes).where(
-        AuditEvent.entity == "reception_session", AuditEvent.entity_id == session.id,
+        AuditEvent.entity == "session", AuditEvent.entity_id == session.id,
         AuditEvent.id > db.audit_floor)).all()
     assert any("ballot_closes_at" in c for c in changes)
 
@@ -236,7 +236,7 @@ def test_the_recorded_seed_replays_the_draw(ctx, drawn_session, make_user, booki
     result = ballot.draw(session.id, _after_close(session), CONFIG)
     db.session.refresh(session)
     recorded = [json.loads(c) for c in db.session.scalars(select(AuditEvent.changes).where(
-        AuditEvent.entity == "reception_session", AuditEvent.entity_id == session.id,
+        AuditEvent.entity == "session", AuditEvent.entity_id == session.id,
         AuditEvent.id > db.audit_floor))]
     drawn = next(c for c in recorded if "ballot_seed" in c)
     assert drawn["ballot_seed"][1] == session.ballot_seed == result.seed

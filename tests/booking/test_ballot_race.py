@@ -128,7 +128,7 @@ def test_applications_at_the_close_are_either_drawn_or_refused_and_none_is_left_
         booked = db.session.scalars(select(Appointment.slot_id).where(
             Appointment.session_id == world["session"])).all()
         seeds = db.session.scalars(select(AuditEvent.changes).where(
-            AuditEvent.entity == "reception_session", AuditEvent.entity_id == world["session"],
+            AuditEvent.entity == "session", AuditEvent.entity_id == world["session"],
             AuditEvent.changes.like("%ballot_seed%"))).all()
         return entries, booked, seeds
 

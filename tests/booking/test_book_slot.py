@@ -53,6 +53,7 @@ def test_talon_names_the_reception_offices_responsible_person_by_surname_and_ini
 def test_without_a_responsible_person_the_talon_names_the_first_active_assistant(
         ctx, db, citizen, make_user, make_official, make_session, booking_data):
     official = make_official()
+    official.body.responsible_surname = official.body.responsible_first_name = None
     make_user(Role.ASSISTANT, body=official.body, full_name="Сейітова Айгерім Маратқызы", is_active=False)
     make_user(Role.ASSISTANT, body=official.body, full_name="Мұратова Гүлжан Ерланқызы")
     slot = make_session(official=official).slots[0]
@@ -61,6 +62,8 @@ def test_without_a_responsible_person_the_talon_names_the_first_active_assistant
 
 def test_the_talon_never_names_the_body_as_the_person_who_accepted(ctx, citizen, make_session, booking_data):
     session = make_session()
+    body = session.official.body
+    body.responsible_surname = body.responsible_first_name = None  # and no assistant either
     appointment = book_slot(citizen, session.slots[0].id, booking_data(), None, utcnow(), CONFIG)
     assert appointment.accepted_by_name is None
 

@@ -73,7 +73,9 @@ def test_search_with_garbage_filters_answers_422(client, db):
 
 
 def test_booking_redirects_to_a_printable_talon_with_qr_code(client, db, login_as, book, session, make_user):
-    make_user(Role.ASSISTANT, body=session.official.body, full_name="Мұратова Гүлжан Ерланқызы")
+    body = session.official.body
+    body.responsible_surname, body.responsible_first_name, body.responsible_patronymic = \
+        "Мұратова", "Гүлжан", "Ерланқызы"
     db.session.commit()
     citizen = login_as(Role.CITIZEN)
     r = book(session.slots[0])
@@ -82,7 +84,7 @@ def test_booking_redirects_to_a_printable_talon_with_qr_code(client, db, login_a
     assert r.headers["Location"].endswith(f"/my/appointments/{appointment.id}")
     body = text(client.get(r.headers["Location"]))
     assert appointment.talon_number in body
-    assert "Мұратова Г. Е." in body  # the person who accepted: surname and initials (tests/booking/test_talon.py)
+    assert "Мұратова Г. Е." in body  # the responsible person, as surname and initials (tests/booking/test_talon.py)
     assert "(Astana time)" in body
     assert session.venue.address_en in body
     # The QR code and the link carry the talon's unguessable token; the number is for people.

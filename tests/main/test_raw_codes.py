@@ -83,7 +83,7 @@ def test_the_outbox_pages_show_words_for_statuses_kinds_and_channels(client, db,
         assert_no_raw(page.get_data(as_text=True), RAW_OUTBOX)
 
 
-def test_every_entity_the_code_audits_has_a_label():
+def test_every_entity_the_code_audits_has_a_label(app):  # the app: every model is imported
     """The audit page names each record's kind in words: every entity the code records (the audited models'
     ``__audit__`` and the names passed to the audit services) has a label (a ballot's "reception_session" once
     showed raw)."""
