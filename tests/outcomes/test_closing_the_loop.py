@@ -342,3 +342,18 @@ def test_the_checks_can_be_counted_for_monitoring(db, reception, asked, ctx):
 def test_the_csrf_token_is_on_the_yes_no_form(db, client, reception, asked):
     login(client, reception.citizen)
     assert csrf_from(client, f"/my/appointments/{reception.appointment.id}")
+
+
+def test_a_reply_through_kannels_incoming_address_answers_the_question(db, client, reception, asked, monkeypatch):
+    """The whole inbound path in-process: Kannel's sms-service calls the incoming address (as it does for real in
+    tests/notifications/test_kannel.py), the SMS is recorded, and this area's receiver answers the question."""
+    from reception.notifications.models import InboundSms
+
+    monkeypatch.setitem(client.application.config, "KANNEL_MO_SECRET", "mo-secret-for-the-test")
+    phone = reception.citizen.phone
+    r = client.get("/sms/kannel/incoming", query_string={"key": "mo-secret-for-the-test", "from": phone.lstrip("+"),
+                                                         "to": "1414", "text": " 1 "})
+    assert r.status_code == 200 and r.get_data(as_text=True) == ""
+    check = the_check(db)
+    assert check.solved is True and check.answered_via is AnswerChannel.SMS
+    assert db.session.scalars(select(InboundSms.understood).where(InboundSms.sender == phone)).all() == [True]
