@@ -84,6 +84,7 @@ def _candidates(app) -> dict[str, list]:
         from reception.legal.models import LegalReview
         from reception.notifications.models import OutboxMessage
         from reception.outcomes.models import AccessReport, Instruction
+        from reception.systemic.models import SystemicIssue
 
         unified_days = db.session.scalars(select(UnifiedDay).order_by(UnifiedDay.id).limit(1)).all()
         values = {
@@ -125,6 +126,7 @@ def _candidates(app) -> dict[str, list]:
             "unified_session_id": _ids(select(ReceptionSession.id).where(
                 ReceptionSession.unified_day_id.is_not(None)).order_by(ReceptionSession.id), 2),
             "visiting_id": _ids(select(VisitingReception.id).order_by(VisitingReception.id), 1),
+            "issue_id": _ids(select(SystemicIssue.id).order_by(SystemicIssue.id), 1),
         }
         db.session.commit()
         db.session.remove()
