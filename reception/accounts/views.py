@@ -138,16 +138,10 @@ def reset_with_code():
     """A new password with the code sent by SMS (each code takes a few wrong tries, then dies)."""
     form = ResetWithCodeForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password_with_code(form.login.data, form.code.data, form.password.data, utcnow())
-            db.session.commit()
-        except codes.WrongCode as exc:
-            db.session.commit()  # the wrong try counts against the code
-            attach_error(form, exc)
-            return render_form("accounts/reset_code.html", form, exc.status)
-        except DomainError as exc:
-            attach_error(form, exc)
-            return render_form("accounts/reset_code.html", form, exc.status)
+        refused = _with_code(form, "accounts/reset_code.html", lambda: services.reset_password_with_code(
+            form.login.data, form.code.data, form.password.data, utcnow()))
+        if refused:
+            return refused
         flash(_l("Your password has been changed. You can log in now."), "success")
         return redirect(url_for("accounts.login"))
     return render_form("accounts/reset_code.html", form)
@@ -212,16 +206,10 @@ def confirm_phone():
     """Confirm the account's phone with the code sent to it by SMS."""
     form = ConfirmPhoneForm()
     if current_user.phone_confirmed_at is None and current_user.phone and form.validate_on_submit():
-        try:
-            services.confirm_phone(current_user, form.code.data, utcnow())
-            db.session.commit()
-        except codes.WrongCode as exc:
-            db.session.commit()  # the wrong try counts against the code
-            attach_error(form, exc)
-            return render_form("accounts/confirm_phone.html", form, exc.status)
-        except DomainError as exc:
-            attach_error(form, exc)
-            return render_form("accounts/confirm_phone.html", form, exc.status)
+        refused = _with_code(form, "accounts/confirm_phone.html",
+                             lambda: services.confirm_phone(current_user, form.code.data, utcnow()))
+        if refused:
+            return refused
         flash(_l("Your phone number is confirmed."), "success")
         return redirect(url_for("main.home"))
     return render_form("accounts/confirm_phone.html", form)
@@ -317,3 +305,19 @@ def staff_edit(user_id: int):
         flash(_l("The staff account has been saved."), "success")
         return redirect(url_for("accounts.staff_list"))
     return render_form("accounts/staff_form.html", form, staff=staff)
+
+
+def _with_code(form, template: str, act):
+    """Run ``act`` (a service checking an SMS code) and commit; on a refusal, the form again with the message
+    and the refusal's status. A wrong code is committed too: the try counts against the code."""
+    try:
+        act()
+        db.session.commit()
+    except codes.WrongCode as exc:
+        db.session.commit()
+        attach_error(form, exc)
+        return render_form(template, form, exc.status)
+    except DomainError as exc:
+        attach_error(form, exc)
+        return render_form(template, form, exc.status)
+    return None

@@ -10,6 +10,7 @@ unattended is marked a no-show first). Adds and flushes; the caller commits.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -120,6 +121,28 @@ def _working_day(calendar: WorkCalendar, today: date, n: int) -> date:
     return day
 
 
+#: Today's studio reception starts no later than this (the capital's time), so it ends within office hours.
+LAST_START_TODAY = time(17)
+#: When today is over, today's studio reception moves to the next working day at this time.
+MOVED_START = time(15)
+
+
+def _studio_time(calendar: WorkCalendar, today: date, booking, now: datetime, tz: str) -> tuple[date, time]:
+    """The day and the capital's time of a studio booking. Today's keeps its time while that is still ahead;
+    later in the day it moves to the next half hour at least 30 minutes away, so the operator's home always
+    shows a reception still to come today; after LAST_START_TODAY it goes to the next working day
+    at MOVED_START."""
+    start = time.fromisoformat(booking.start)
+    day = _working_day(calendar, today, booking.day)
+    if booking.day != 0 or local_to_utc(datetime.combine(day, start), tz) > now:
+        return day, start
+    soon = (now.astimezone(ZoneInfo(tz)) + timedelta(minutes=59)).replace(second=0, microsecond=0)
+    soon = soon.replace(minute=0 if soon.minute < 30 else 30)
+    if soon.date() != day or soon.time() > LAST_START_TODAY:
+        return _working_day(calendar, today, 1), MOVED_START  # the studio's mornings are booked
+    return day, soon.time()
+
+
 def _session(official, venue: Venue, day: date, start_local: time) -> ReceptionSession:
     """The minister's one-off video reception on ``day`` at ``start_local`` (the capital's time), made once."""
     starts_at = local_to_utc(datetime.combine(day, start_local), venue.region.timezone)
@@ -162,8 +185,8 @@ def load_studio_bookings(bodies: dict[str, Body], applicants: dict[str, User], t
             if active.slot is None or active.slot.ends_at > now:
                 continue  # still coming (or today): the week has it
             transition(active, Action.NO_SHOW, now, emit=False)  # a reload days later: that time passed unattended
-        day = _working_day(calendar, today, booking.day)
-        session = _session(minister, office, day, time.fromisoformat(booking.start))
+        day, start = _studio_time(calendar, today, booking, now, office.region.timezone)
+        session = _session(minister, office, day, start)
         taken = select(Appointment.slot_id).where(Appointment.slot_id.is_not(None),
                                                   Appointment.status.in_(ACTIVE_STATUSES))
         slot = db.session.scalar(select(Slot).where(Slot.session_id == session.id, Slot.id.not_in(taken))
