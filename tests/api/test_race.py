@@ -19,12 +19,12 @@ from reception.api.tokens import PREFIX, hash_secret
 from reception.booking.models import Appointment, Reservation
 from reception.core.clock import utcnow
 from reception.core.permissions import Role
-from reception.directory.models import Body, BodyLevel, Official, Region, Topic, Venue, VenueKind
+from reception.directory.models import Body, Official, Region, Topic, Venue
 from reception.extensions import db as _db
 from reception.extensions import limiter
 from reception.notifications.models import OutboxMessage
 from reception.schedule.models import ReceptionSession, Slot
-from tests.booking.fixtures import new_session
+from tests.booking.fixtures import new_office, new_session
 from tests.conftest import _PASSWORD_HASH
 from tests.races import run_racers, statement
 
@@ -46,12 +46,7 @@ def api_race_world(app):
     count = racers(app)
     with Session(engine) as s:
         region = s.scalars(select(Region).where(Region.code == "KZ-71")).one()
-        body = Body(code=f"api-race-{n}", level=BodyLevel.REGIONAL, region=region, name_kk=f"R{n}", name_ru=f"R{n}",
-                    name_en=f"R{n}")
-        official = Official(body=body, full_name=f"API race official {n}", position_kk="p", position_ru="p",
-                            position_en="p")
-        venue = Venue(body=body, region=region, kind=VenueKind.OFFICE, name_kk="v", name_ru="v", name_en="v",
-                      address_kk="a", address_ru="a", address_en="a")
+        body, official, venue = new_office(region, f"api-race-{n}")
         session = new_session(official, venue, slots=1)
         citizens = [User(email=f"api-race{n}-{i}@example.kz", full_name=f"Racer {i}", password_hash=_PASSWORD_HASH,
                          language="en", region_id=region.id, role_rows=[UserRole(role=Role.CITIZEN)])

@@ -23,6 +23,18 @@ from tests.conftest import _PASSWORD_HASH
 _seq = itertools.count(1)
 
 
+def new_office(region: Region, code: str, **body) -> tuple[Body, Official, Venue]:
+    """A regional body named ``code`` with its head official and an office in ``region``, not yet added (for the
+    worlds races commit on their own connections)."""
+    body = Body(code=code, level=BodyLevel.REGIONAL, region=region, name_kk=code, name_ru=code, name_en=code,
+                responsible_surname="Сейітова", responsible_first_name="Айгүл", **body)
+    official = Official(body=body, full_name=f"Official {code}", position_kk="p", position_ru="p", position_en="p",
+                        is_head=True)
+    venue = Venue(body=body, region=region, kind=VenueKind.OFFICE, name_kk="v", name_ru="v", name_en="v",
+                  address_kk="a", address_ru="a", address_en="a")
+    return body, official, venue
+
+
 def new_session(official, venue, *, start=None, slots=3, minutes=30, **overrides) -> ReceptionSession:
     """A planned, self-booked session ``start`` (default: in two days) with ``slots`` consecutive slots."""
     now = utcnow().replace(microsecond=0)
@@ -94,12 +106,8 @@ def race_world(app):
     with Session(engine) as s:
         region = s.scalars(select(Region).where(Region.code == "KZ-71")).one()
         n = next(_seq)
-        bodies = [Body(code=f"race-{n}-{i}", level=BodyLevel.REGIONAL, region=region, name_kk=f"Race {n} {i}",
-                       name_ru=f"Race {n} {i}", name_en=f"Race {n} {i}") for i in range(2)]
-        officials = [Official(body=b, full_name=f"Race official {n} {i}", position_kk="p", position_ru="p",
-                              position_en="p") for i, b in enumerate(bodies)]
-        venues = [Venue(body=b, region=region, kind=VenueKind.OFFICE, name_kk=f"r{n}", name_ru=f"r{n}",
-                        name_en=f"r{n}", address_kk="a", address_ru="a", address_en="a") for b in bodies]
+        bodies, officials, venues = (list(x) for x in zip(*(new_office(region, f"race-{n}-{i}") for i in range(2)),
+                                                          strict=True))
         studio = Venue(body=bodies[0], region=region, kind=VenueKind.STUDIO, name_kk=f"s{n}", name_ru=f"s{n}",
                        name_en=f"s{n}", address_kk="a", address_ru="a", address_en="a")
         sessions = [new_session(o, v, slots=1) for o, v in zip(officials, venues, strict=True)]

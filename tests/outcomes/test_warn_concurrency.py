@@ -24,13 +24,13 @@ from reception.booking.models import Appointment, AppointmentStatus
 from reception.core.clock import utcnow
 from reception.core.permissions import Role
 from reception.core.workdays import WorkCalendar
-from reception.directory.models import Body, BodyLevel, Official, Region, Topic, Venue, VenueKind
+from reception.directory.models import Body, Official, Region, Topic, Venue
 from reception.extensions import db
 from reception.notifications.models import OutboxMessage
 from reception.outcomes.models import Instruction, Outcome, OutcomeResult, Question
 from reception.outcomes.services import warn_followups
 from reception.schedule.models import AttendanceFormat, ReceptionSession, Slot
-from tests.booking.fixtures import new_session
+from tests.booking.fixtures import new_office, new_session
 from tests.conftest import _PASSWORD_HASH
 from tests.races import Race, statement
 
@@ -49,12 +49,7 @@ def committed_instruction(app):
     n = next(_seq)
     with Session(engine) as s:
         region = s.scalars(select(Region).where(Region.code == "KZ-71")).one()
-        body = Body(code=f"warn-{n}", level=BodyLevel.REGIONAL, region=region, name_kk=f"W {n}", name_ru=f"W {n}",
-                    name_en=f"W {n}")
-        official = Official(body=body, full_name=f"Warn official {n}", position_kk="p", position_ru="p",
-                            position_en="p")
-        venue = Venue(body=body, region=region, kind=VenueKind.OFFICE, name_kk="v", name_ru="v", name_en="v",
-                      address_kk="a", address_ru="a", address_en="a")
+        body, official, venue = new_office(region, f"warn-{n}")
         session = new_session(official, venue, slots=1, start=(utcnow() - timedelta(days=1))
                               .replace(minute=0, second=0, microsecond=0))
         users = [User(email=f"warn{n}-{i}@example.kz", full_name=f"Warn {i}", password_hash=_PASSWORD_HASH,
