@@ -32,7 +32,8 @@ def rate_limit_key() -> str:
 
 def scoped(scope: str):
     """View decorator: a usable token whose effective scopes hold ``scope``; 401 without one, 403 without the
-    scope. Sets ``g.api_token`` and ``g.api_user``."""
+    scope. Sets ``g.api_token``, ``g.api_user`` (None for a client's token) and ``g.api_client`` (None for a
+    personal token)."""
 
     def decorator(view):
         @wraps(view)
@@ -44,7 +45,7 @@ def scoped(scope: str):
             token = find_token(secret, utcnow())
             if token is None:
                 raise unauthorized(_("This token is unknown, revoked or expired."), invalid=True)
-            g.api_token, g.api_user = token, token.user
+            g.api_token, g.api_user, g.api_client = token, token.user, token.client
             if scope not in effective_scopes(token):
                 raise ApiProblem(403, _("This token does not have the scope %(scope)s.", scope=scope))
             return view(*args, **kwargs)

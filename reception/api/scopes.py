@@ -18,6 +18,16 @@ CITIZEN_SCOPES = {
     APPOINTMENTS_WRITE: _l("Book and cancel receptions"),
 }
 
+REQUESTS_ON_BEHALF = "requests:on-behalf"
+REQUESTS_ON_BEHALF_READ = "requests:on-behalf:read"
+
+#: Integration clients' scopes (another system's, see reception.api.models.ApiClient): sending requests on a
+#: citizen's behalf and reading their status. A client's webhooks are its subscriptions, not a scope.
+INTEGRATION_SCOPES = {
+    REQUESTS_ON_BEHALF: _l("Send requests for a reception on a citizen's behalf"),
+    REQUESTS_ON_BEHALF_READ: _l("Read the status of the requests it sent"),
+}
+
 ALL_SCOPES = tuple(CITIZEN_SCOPES) + tuple(p.value for p in Permission)
 
 

@@ -70,12 +70,15 @@ def revoke_token(user, token_id: int, now: datetime) -> ApiToken:
 
 
 def find_token(secret: str | None, now: datetime) -> ApiToken | None:
-    """The usable token whose secret this is (not revoked, not expired, its user active), or None; records
+    """The usable token whose secret this is (not revoked, not expired, its user or client active), or None; records
     its use (at most once a minute)."""
     if not secret or not secret.startswith(PREFIX) or len(secret) > 100:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)))
-    if token is None or not token.is_usable(now) or not token.user.is_active:
+    if token is None or not token.is_usable(now):
+        return None
+    owner = token.user if token.user_id is not None else token.client
+    if not owner.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
         token.last_used_at = now
@@ -84,5 +87,7 @@ def find_token(secret: str | None, now: datetime) -> ApiToken | None:
 
 
 def effective_scopes(token: ApiToken) -> frozenset[str]:
-    """What the token may do now: its scopes that its user may still do."""
+    """What the token may do now: its scopes that its user (or its client) may still do."""
+    if token.client_id is not None:
+        return token.scope_set & token.client.scope_set
     return token.scope_set & allowed_scopes(token.user)
