@@ -238,3 +238,7 @@ def cancel(appointment_id: int):
     return payload
 
 
+
+
+# The other resources, on the same blueprint: imported last, as they import ``bp`` from here.
+from . import citizen, integration, public, staff  # noqa: E402, F401
