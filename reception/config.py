@@ -84,6 +84,8 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "JITSI_JOIN_BEFORE_MINUTES": (15, "minutes before a reception its call opens (the token's nbf); "
                                       "citizens are asked to be at the studio by then"),
     "JITSI_JOIN_AFTER_MINUTES": (30, "minutes after a reception's slot ends its call stays open (the token's exp)"),
+    "API_RATE_LIMIT": ("300 per minute;10000 per day", "calls allowed to each API token (calls without a token: to "
+                                                       "each client address), in the limiter's storage"),
     "PROXY_COUNT": (0, "trusted reverse proxies in front of the app (nginx before gunicorn: 1); the client's "
                        "address is then read from X-Forwarded-For (audit record, login throttle)"),
 }

@@ -41,9 +41,56 @@ def allowed_scopes(user) -> frozenset[str]:
     return frozenset(scopes)
 
 
+#: Staff scopes: a person's words for each permission (the tokens page shows these).
+PERMISSION_LABELS = {
+    Permission.REGION_MANAGE: _l("Manage regions"),
+    Permission.TOPIC_MANAGE: _l("Manage topics"),
+    Permission.BODY_MANAGE: _l("Manage bodies"),
+    Permission.OFFICIAL_MANAGE: _l("Manage officials of every body"),
+    Permission.OFFICIAL_MANAGE_OWN: _l("Manage your body's officials"),
+    Permission.VENUE_MANAGE: _l("Manage venues of every body"),
+    Permission.VENUE_MANAGE_OWN: _l("Manage your body's venues"),
+    Permission.STAFF_MANAGE: _l("Manage staff accounts"),
+    Permission.STAFF_VIEW_OWN: _l("See your body's staff"),
+    Permission.OUTBOX_VIEW: _l("See the outbox of messages"),
+    Permission.MONITORING_VIEW: _l("See every body's monitoring"),
+    Permission.MONITORING_VIEW_OWN: _l("See your body's monitoring"),
+    Permission.MONITORING_ACT: _l("Act on items that need attention"),
+    Permission.SCHEDULE_MANAGE: _l("Manage every body's reception schedules"),
+    Permission.SCHEDULE_MANAGE_OWN: _l("Manage your body's reception schedules"),
+    Permission.UNIFIED_DAY_MANAGE: _l("Manage unified reception days"),
+    Permission.REQUEST_SCREEN: _l("Screen every body's requests"),
+    Permission.REQUEST_SCREEN_OWN: _l("Screen your body's requests"),
+    Permission.APPOINTMENT_VIEW: _l("See every body's appointments"),
+    Permission.APPOINTMENT_VIEW_OWN: _l("See your appointments"),
+    Permission.PARTICIPANT_MANAGE: _l("Manage participants of every body's receptions"),
+    Permission.PARTICIPANT_MANAGE_OWN: _l("Manage participants of your receptions"),
+    Permission.STUDIO_OPERATE: _l("Run every video studio"),
+    Permission.STUDIO_OPERATE_OWN: _l("Run your video studio"),
+    Permission.BOARD_RUN: _l("Run every body's day board"),
+    Permission.BOARD_RUN_OWN: _l("Run your day board"),
+    Permission.INVITATION_RESPOND_OWN: _l("Answer your body's invitations"),
+    Permission.LEGAL_FLAG: _l("Ask for a legal opinion on any reception"),
+    Permission.LEGAL_FLAG_OWN: _l("Ask for a legal opinion on your receptions"),
+    Permission.LEGAL_REVIEW: _l("Write legal opinions"),
+    Permission.OUTCOME_RECORD: _l("Record every body's outcomes"),
+    Permission.OUTCOME_RECORD_OWN: _l("Record your receptions' outcomes"),
+    Permission.INSTRUCTION_REPORT_OWN: _l("Report on your body's instructions"),
+    Permission.ACCESS_REPORT_VIEW: _l("See citizens' reports of refused bookings"),
+    Permission.AUDIT_VIEW: _l("See the audit log"),
+    Permission.SYSTEMIC_MANAGE: _l("Run every systemic issue"),
+    Permission.SYSTEMIC_MANAGE_OWN: _l("Run your body's systemic issues"),
+    Permission.SYSTEMIC_VIEW: _l("See every systemic issue"),
+}
+
+
 def scope_label(scope: str) -> str:
-    """A person's words for a scope (permissions are shown by their name: staff know them)."""
-    return str(CITIZEN_SCOPES.get(scope, scope))
+    """A person's words for a scope."""
+    if scope in CITIZEN_SCOPES:
+        return str(CITIZEN_SCOPES[scope])
+    if scope in INTEGRATION_SCOPES:
+        return str(INTEGRATION_SCOPES[scope])
+    return str(PERMISSION_LABELS.get(scope, scope))  # a scope no longer known shows its code
 
 
 def scope_choices(user) -> list[tuple[str, str]]:

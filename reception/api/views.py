@@ -32,7 +32,7 @@ bp.after_request(conventions.conditional)
 
 
 def _limit() -> str:
-    return current_app.config.get("API_RATE_LIMIT", "300 per minute;10000 per day")
+    return current_app.config["API_RATE_LIMIT"]
 
 
 limiter.limit(_limit, key_func=rate_limit_key, scope="api")(bp)

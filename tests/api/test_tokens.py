@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from reception.api.models import ApiToken
+from reception.api.scopes import PERMISSION_LABELS
 from reception.core.clock import utcnow
 from reception.core.permissions import Permission, Role
 from tests.api.conftest import bearer
@@ -152,10 +153,23 @@ def test_staff_choose_among_their_own_permissions(client, db, login_as):
     user = login_as(Role.ASSISTANT)
     page = client.get("/profile/api-tokens").get_data(as_text=True)
     assert Permission.SCHEDULE_MANAGE_OWN.value in page and "appointments:write" not in page
+    assert "Manage your body&#39;s reception schedules" in page  # a person's words, not only the code
     assert _create(client, scopes=[Permission.SCHEDULE_MANAGE_OWN.value]).status_code == 200
     token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
     assert token.scopes == Permission.SCHEDULE_MANAGE_OWN.value
     assert _create(client, scopes=["appointments:read"]).status_code == 422
+
+
+def test_every_permission_has_words_for_the_tokens_page():
+    assert set(PERMISSION_LABELS) == set(Permission)
+    assert len({str(label) for label in PERMISSION_LABELS.values()}) == len(Permission)  # none mistaken for another
+
+
+@pytest.mark.parametrize("language,words", [("kk", "Өз күн тақтаңызды жүргізу"),
+                                            ("ru", "Вести свои приёмы на день")])
+def test_staff_read_their_scopes_in_their_language(client, login_as, language, words):
+    login_as(Role.OFFICIAL, language=language)
+    assert words in client.get("/profile/api-tokens").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("data,field", [({"name": ""}, "name"), ({"scopes": []}, "scopes"),
@@ -184,17 +198,14 @@ def test_the_page_speaks_kazakh_and_russian(client, login_as, language, words):
     assert words in client.get("/profile/api-tokens").get_data(as_text=True)
 
 
-def test_each_token_has_its_own_rate_limit_with_retry_after(app, client, make_user, make_token):
+def test_each_token_has_its_own_rate_limit_with_retry_after(app, client, make_user, make_token, monkeypatch):
     first, second = make_token(make_user()), make_token(make_user())
-    app.config["API_RATE_LIMIT"] = "3 per minute"
-    try:
-        answers = [client.get(MINE, headers=bearer(first)).status_code for _ in range(4)]
-        assert answers == [200, 200, 200, 429]
-        r = client.get(MINE, headers=bearer(first))
-        assert r.status_code == 429 and r.mimetype == PROBLEM and int(r.headers["Retry-After"]) >= 1
-        assert client.get(MINE, headers=bearer(second)).status_code == 200
-    finally:
-        del app.config["API_RATE_LIMIT"]
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "3 per minute")  # RECEPTION_API_RATE_LIMIT
+    answers = [client.get(MINE, headers=bearer(first)).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    r = client.get(MINE, headers=bearer(first))
+    assert r.status_code == 429 and r.mimetype == PROBLEM and int(r.headers["Retry-After"]) >= 1
+    assert client.get(MINE, headers=bearer(second)).status_code == 200
 
 
 def test_the_api_needs_no_csrf_token(client, citizen_token, free_session, topic):
