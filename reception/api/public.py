@@ -27,9 +27,12 @@ from . import public_schemas as ps
 from .spec import spec
 from .views import _docs, bp
 
-NOT_FOUND = "The page or record you asked for does not exist."
 _VISIT_CURSOR = re.compile(r"^(\d{1,12})-(\d{1,10})$")
 CENTRAL = "central"
+
+
+def _not_found() -> NotFound:
+    return NotFound(_("The page or record you asked for does not exist."))
 
 
 def _invalid(field: str, message: str) -> problems.ApiProblem:
@@ -76,7 +79,7 @@ def venue(venue_id: int):
     """One active venue of an active body."""
     found = queries.get_public_venue(venue_id) if valid_id(venue_id) else None
     if found is None:
-        raise NotFound(_(NOT_FOUND))
+        raise _not_found()
     return present.venue(found)
 
 
@@ -116,7 +119,7 @@ def unified_day(unified_day_id: int):
     receptions by region, body and official, each with local times and the zone named."""
     day = schedule_queries.get_unified_day(unified_day_id)
     if day is None:
-        raise NotFound(_(NOT_FOUND))
+        raise _not_found()
     groups = schedule_queries.public_unified_day(day)
     published = sum(1 for g in groups for b in g.bodies for o in b.officials for s in o.sessions
                     if s.status is not SessionStatus.CANCELLED)
@@ -167,7 +170,7 @@ def visiting_reception(visiting_id: int):
     visit = schedule_queries.get_visiting(visiting_id)
     sessions = [s for s in visit.sessions if s.is_published] if visit is not None else []
     if not sessions:
-        raise NotFound(_(NOT_FOUND))
+        raise _not_found()
     return present.visiting(visit, sessions, utcnow())
 
 
