@@ -297,3 +297,26 @@ def test_results_come_a_page_at_a_time(client, history):  # noqa: F811
         first = client.get(link)
         seen += [i["body_id"] for i in first.json["items"]]
     assert {history.a.id, history.b.id, history.c.id} <= set(seen) and seen == sorted(set(seen))
+
+
+def test_lists_take_the_same_statements_for_one_row_or_three(client, db, count_queries, make_body, make_official,
+                                                            make_venue):
+    minister = make_official(body=make_body(level=BodyLevel.CENTRAL))
+    hall = make_venue(body=make_body(region=region("KZ-47")), kind=VenueKind.HALL)
+
+    def count(url) -> int:
+        client.get(url)
+        with count_queries() as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    _visit(db, minister, hall, working_day_after(10))
+    db.session.commit()
+    visits, venues = (count("/api/v1/visiting-receptions?region=KZ-47"),
+                      count(f"/api/v1/venues?body={hall.body_id}"))
+    for n in (11, 12):
+        _visit(db, minister, make_venue(body=hall.body, kind=VenueKind.HALL), working_day_after(n))
+    db.session.commit()
+    assert len(client.get("/api/v1/visiting-receptions?region=KZ-47").json["items"]) == 3
+    assert count("/api/v1/visiting-receptions?region=KZ-47") == visits
+    assert count(f"/api/v1/venues?body={hall.body_id}") == venues == 1
