@@ -128,6 +128,7 @@ OWN_RECORDS = {"api_tokens.revoke"}
 TOKEN_PREFIXES = ("api.",)
 API_PUBLIC = {"api.openapi", "api.docs", "api.regions", "api.topics", "api.bodies", "api.body", "api.officials",
               "api.official", "api.slots"}
+API_PUBLIC |= {"api.venues", "api.venue", "api.studios", "api.unified_days", "api.unified_day", "api.visiting_receptions", "api.visiting_reception", "api.results"}  # noqa: E501
 API_SCOPES = {"api.my_appointments": "appointments:read", "api.my_appointment": "appointments:read",
               "api.book": "appointments:write", "api.cancel": "appointments:write"}
 # API endpoints on one record of the citizen's own: another citizen's token gets 404 there.

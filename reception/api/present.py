@@ -8,7 +8,8 @@ from ..booking import policy
 from ..booking.talon import talon_verify_url
 from ..core.timeutil import to_local
 from ..schedule.models import formats_of
-from . import schemas
+from ..schedule.policy import booking_state
+from . import public_schemas, schemas
 
 
 def local(value: datetime | None, tz_name: str) -> datetime | None:
@@ -63,3 +64,59 @@ def appointment(a, user, now: datetime) -> schemas.Appointment:
         starts_at=local(slot_.starts_at, tz) if slot_ is not None else None,
         ends_at=local(slot_.ends_at, tz) if slot_ is not None else None, timezone=tz, venue=venue,
         studio_id=a.studio_id, talon=talon, can_cancel=policy.can_cancel(user, a, now))
+
+
+# --- the public resources of reception.api.public ------------------------------------------------
+
+def venue(v) -> public_schemas.Venue:
+    return public_schemas.Venue(id=v.id, kind=v.kind, names=names(v), addresses=names(v, "address"), floor=v.floor,
+                                phone=v.phone, body_id=v.body_id, region=v.region.code, timezone=v.region.timezone)
+
+
+def reception(s, now: datetime) -> public_schemas.Reception:
+    """A published session as the public pages show it: who, where, when (local, zone named), booking state."""
+    tz, official_, body_ = s.timezone, s.official, s.official.body
+    return public_schemas.Reception(
+        id=s.id, official_id=official_.id, official_name=official_.full_name, positions=names(official_, "position"),
+        body_id=body_.id, body_names=names(body_), region=body_.region.code if body_.region else None,
+        venue_id=s.venue_id, venue_names=names(s.venue), venue_addresses=names(s.venue, "address"),
+        starts_at=local(s.starts_at, tz), ends_at=local(s.ends_at, tz), timezone=tz, status=s.status,
+        booking=booking_state(s, now), booking_opens_at=local(s.opens_at, tz))
+
+
+def unified_day_summary(row) -> public_schemas.UnifiedDaySummary:
+    day = row.day
+    return public_schemas.UnifiedDaySummary(id=day.id, date=day.local_date, levels=day.level_list,
+                                            regions=[r.code for r in day.regions], note=day.note,
+                                            published=row.published)
+
+
+def unified_day(day, published: int, groups, now: datetime) -> public_schemas.UnifiedDay:
+    receptions = [reception(s, now) for g in groups for b in g.bodies for o in b.officials for s in o.sessions]
+    return public_schemas.UnifiedDay(id=day.id, date=day.local_date, levels=day.level_list,
+                                     regions=[r.code for r in day.regions], note=day.note, published=published,
+                                     receptions=receptions)
+
+
+def visiting(v, sessions, now: datetime) -> public_schemas.VisitingReception:
+    official_ = v.official
+    return public_schemas.VisitingReception(
+        id=v.id, official_id=official_.id, official_name=official_.full_name, positions=names(official_, "position"),
+        body_id=official_.body_id, body_names=names(official_.body), region=v.region.code, region_names=names(v.region),
+        venue_id=v.venue_id, venue_names=names(v.venue), venue_addresses=names(v.venue, "address"), note=v.note,
+        sessions=[reception(s, now) for s in sessions])
+
+
+def _shown(figure) -> public_schemas.Shown:
+    return public_schemas.Shown(value=None if figure.hidden else figure.value, hidden=figure.hidden)
+
+
+def body_result(b, figures, next_at: datetime | None) -> public_schemas.BodyResult:
+    """A body's month as the public results page shows it (``figures``: reception.monitoring.disclosure's)."""
+    return public_schemas.BodyResult(
+        body_id=b.id, body_names=names(b), level=b.level, region=b.region.code if b.region else None,
+        planned=figures.planned, held=figures.held, citizens=_shown(figures.citizens),
+        questions=_shown(figures.questions),
+        closed_share=public_schemas.ShownShare(value=None if figures.closed_share.hidden
+                                               else figures.closed_share.value, hidden=figures.closed_share.hidden),
+        in_progress=_shown(figures.in_progress), next_reception_at=local(next_at, b.timezone), timezone=b.timezone)

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from ..core.clock import local_today, utcnow
 from ..core.errors import Invalid
 from ..directory.models import Body
-from ..directory.queries import by_name, collation_key, get, get_region_by_code
+from ..directory.queries import by_name, get, get_region_by_code
 from . import queries
 from .blueprint import bp
 from .definitions import DEFINITIONS, PUBLIC_MIN_COUNT, Figures, Period, last_full_month
@@ -47,20 +47,12 @@ def results():
     if code and code != CENTRAL and region is None:
         raise Invalid(_l("Unknown region: %(code)s.", code=code[:12]))
     scope = list(queries.bodies_of_region(region.id if region else None)) if code else None
-    rows = queries.monthly(period, today, scope)
-    upcoming = queries.next_sessions(scope, utcnow())
-    bodies = queries.active_bodies({b for b, _ in rows} | set(upcoming))
-    month = _month_number(period.start)
-    groups: dict = {}
-    for body in bodies.values():
-        groups.setdefault(body.region, []).append(body)
-    ordered = sorted(groups.items(), key=lambda item: (item[0] is not None,
-                                                       collation_key(item[0].name) if item[0] else ()))
+    found = queries.public_results(period, today, scope, utcnow())
     keep = {"region": code} if code else {}
     return render_template("public/results.html", **_context(
-        period=period, period_args=period.args, groups=[(r, by_name(b)) for r, b in ordered],
-        figures={b: public_figures(rows.get((b, month), Figures())) for b in bodies}, upcoming=upcoming,
-        regions=by_name(list(queries.regions().values())), region_code=code, counted_at=rows.counted_at,
+        period=period, period_args=period.args, groups=found.groups, figures=found.figures,
+        upcoming=found.upcoming, regions=by_name(list(queries.regions().values())), region_code=code,
+        counted_at=found.counted_at,
         **period_links(period, **keep)))
 
 

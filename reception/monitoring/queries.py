@@ -23,6 +23,7 @@ from ..accounts.models import User
 from ..booking.models import Appointment, AppointmentStatus, WaitlistEntry
 from ..core.clock import utcnow
 from ..directory.models import Body, Official, Region, Topic, Venue
+from ..directory.queries import by_name, collation_key
 from ..extensions import db
 from ..outcomes.models import (
     FINAL_RESULTS,
@@ -37,6 +38,7 @@ from ..outcomes.models import (
 from ..schedule.models import ReceptionSession, SessionStatus, Slot
 from . import snapshots
 from .definitions import Cell, Figures, Period, month_of
+from .disclosure import PublicFigures, public_figures
 from .models import ActionKind, MonitoringAction
 
 #: How rows are grouped: the key of each row of the result ("body_official": (body id, official id), the
@@ -715,3 +717,31 @@ def active_bodies(body_ids=None) -> dict[int, Body]:
     stmt = (select(Body).options(joinedload(Body.region)).where(Body.is_active.is_(True))
             .order_by(Body.level, Body.name_en))
     return {b.id: b for b in db.session.scalars(_scope(stmt, Body.id, body_ids))}
+
+
+@dataclass
+class PublicResults:
+    """What the public results show for a month: the bodies (with figures or a reception to come) grouped by
+    region (central bodies first, then regions by name), each body's figures as the public may see them
+    (``disclosure``), when each body next receives, and when the figures were counted (None: live)."""
+
+    groups: list[tuple[Region | None, list[Body]]]
+    figures: dict[int, PublicFigures]
+    upcoming: dict[int, datetime]
+    counted_at: datetime | None
+
+
+def public_results(period: Period, today: date, body_ids, now: datetime) -> PublicResults:
+    """The public results of the month ``period`` for the bodies ``body_ids`` (None: every body)."""
+    rows = monthly(period, today, body_ids)
+    upcoming = next_sessions(body_ids, now)
+    found = active_bodies({b for b, _ in rows} | set(upcoming))
+    month = period.start.year * 100 + period.start.month
+    by_region: dict = {}
+    for body in found.values():
+        by_region.setdefault(body.region, []).append(body)
+    ordered = sorted(by_region.items(), key=lambda item: (item[0] is not None,
+                                                          collation_key(item[0].name) if item[0] else ()))
+    return PublicResults(groups=[(r, by_name(b)) for r, b in ordered],
+                         figures={b: public_figures(rows.get((b, month), Figures())) for b in found},
+                         upcoming=upcoming, counted_at=rows.counted_at)

@@ -1,7 +1,7 @@
 """Pages of unified reception days and visiting receptions: public listings, announcing, publishing."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -25,7 +25,7 @@ from .forms import (
     VisitingFilterForm,
     VisitingForm,
 )
-from .models import AttendanceFormat, SessionStatus, formats_of
+from .models import AttendanceFormat, formats_of
 from .views import _or_404, _save, _scope, manage
 
 bp = Blueprint("events", __name__)
@@ -46,18 +46,7 @@ def local_hours(session) -> str:
 @bp.context_processor
 def _labels():
     return {"session_status_labels": SESSION_STATUS_LABELS, "problem_labels": PROBLEM_LABELS,
-            "booking_state": _booking_state, "now": utcnow()}
-
-
-def _booking_state(session, now: datetime) -> str:
-    """What the public pages say about booking a session: open, not_open_yet, closed or over."""
-    if session.status is not SessionStatus.PLANNED or not session.is_published or session.ends_at <= now:
-        return "over"
-    if now >= session.closes_at:
-        return "closed"
-    if now < session.opens_at:
-        return "not_open_yet"
-    return "open"
+            "booking_state": policy.booking_state, "now": utcnow()}
 
 
 def _calendar() -> WorkCalendar:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..core.permissions import Permission
 from ..directory.policy import managed_body_ids
+from .models import SessionStatus
 
 
 def schedule_scope(user) -> frozenset[int] | None:
@@ -45,3 +46,14 @@ def can_announce_visiting_for(user, official) -> bool:
     """A visiting reception of ``official``: their own body's staff, or an administrator. The venue may belong
     to another body (the hall of the receiving region's akimat)."""
     return official is not None and can_manage_schedules_of(user, official.body_id)
+
+
+def booking_state(session, now) -> str:
+    """What the public pages (and the API) say about booking a session: open, not_open_yet, closed or over."""
+    if session.status is not SessionStatus.PLANNED or not session.is_published or session.ends_at <= now:
+        return "over"
+    if now >= session.closes_at:
+        return "closed"
+    if now < session.opens_at:
+        return "not_open_yet"
+    return "open"
