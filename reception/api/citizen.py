@@ -29,7 +29,7 @@ from ..requests import queries as request_queries
 from ..requests import services as requests
 from ..schedule.models import VisitingReception
 from . import citizen_schemas as schemas
-from . import conventions, present, problems
+from . import conventions, present, problems, queries
 from . import schemas as schemas_base
 from .auth import scoped
 from .scopes import APPOINTMENTS_READ, APPOINTMENTS_WRITE
@@ -122,9 +122,9 @@ def _offer(o) -> schemas.RequestOffer:
                          slot=present.slot(o.slot))
 
 
-def _request(a, user, now) -> schemas.MyRequest:
+def _request(a, user, now, urgency=None) -> schemas.MyRequest:
+    """A request as the citizen sees it on the talon page; ``urgency`` is its urgency record (none: none)."""
     tz = a.official.body.timezone
-    urgency = requests.get_urgency(a)
     return schemas.MyRequest(
         id=a.id, status=a.status, official_id=a.official_id, official_name=a.official.full_name,
         body_id=a.official.body_id, format=a.format, topic_id=a.topic_id, summary=a.summary,
@@ -148,8 +148,9 @@ def my_requests():
     """The citizen's requests (to officials who screen requests before giving a time), newest first: the
     decision, and the times offered that can still be accepted."""
     now, user = utcnow(), g.api_user
-    return schemas.MyRequestList(items=[_request(a, user, now) for a in booking_queries.list_my_appointments(user.id)
-                                        if request_policy.is_request(a)])
+    rows = queries.list_my_requests(user.id)
+    urgencies = queries.urgencies_by_request(a.id for a in rows)
+    return schemas.MyRequestList(items=[_request(a, user, now, urgencies.get(a.id)) for a in rows])
 
 
 @bp.get("/me/requests/<int:my_request_id>")
@@ -161,7 +162,7 @@ def my_request(my_request_id: int):
     found = _own_request(g.api_user.id, my_request_id)
     if found is None:
         raise _not_found()
-    return _request(found, g.api_user, utcnow())
+    return _request(found, g.api_user, utcnow(), requests.get_urgency(found))
 
 
 @bp.post("/me/requests")
@@ -187,7 +188,8 @@ def send_request():
         made = requests.submit_request(user, official, data, conventions.booking_key(g.api_token.id, key), now,
                                        current_app.config, urgency=urgency)
         sent = _own_request(user.id, made.id)
-        return _json(_request(sent, user, now)), url_for("api.my_request", my_request_id=made.id)
+        location = url_for("api.my_request", my_request_id=made.id)
+        return _json(_request(sent, user, now, requests.get_urgency(sent))), location
 
     return _idempotent(send)
 
@@ -224,7 +226,7 @@ def withdraw_request(my_request_id: int):
         raise Conflict(_("This request is already an appointment: cancel the appointment instead."))
     booking.cancel_appointment(user, found, now)
     db.session.flush()
-    payload = _json(_request(_own_request(user.id, found.id), user, now))
+    payload = _json(_request(_own_request(user.id, found.id), user, now, requests.get_urgency(found)))
     db.session.commit()
     return payload
 

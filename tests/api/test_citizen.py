@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from reception.booking.models import Appointment, AppointmentStatus, WaitlistEntry, WaitlistStatus
+from reception.booking.models import Appointment, AppointmentStatus, OfferStatus, WaitlistEntry, WaitlistStatus
 from reception.core.clock import utcnow
 from reception.core.permissions import Role
 from reception.outcomes.models import (
@@ -22,6 +22,7 @@ from reception.outcomes.models import (
     SolvedCheck,
 )
 from reception.requests import services as requests
+from reception.schedule.models import Slot
 from tests.api.conftest import bearer, booking_body
 from tests.booking.fixtures import new_session
 
@@ -215,18 +216,17 @@ def test_only_an_offer_of_the_request_can_be_accepted(client, offered):
         {"field": "offer_id", "message": "Choose one of the times offered to you."}]
 
 
-def test_withdrawing_a_request_frees_the_offered_times(client, offered, request_office, make_user, make_token,
-                                                       topic):
+def test_withdrawing_a_request_frees_the_offered_times(client, db, offered, request_office):
     request_id, _offer_ids, secret = offered
     r = client.post(f"/api/v1/me/requests/{request_id}/withdraw", headers=bearer(secret))
     assert r.status_code == 200, r.json
     assert r.json["status"] == "cancelled" and r.json["offers"] == [] and r.json["can_withdraw"] is False
     again = client.post(f"/api/v1/me/requests/{request_id}/withdraw", headers=bearer(secret))
     assert again.status_code == 422 and again.json["detail"] == "This appointment is no longer active."
-    # The time that was held for the citizen can be offered to someone else's request now.
-    other_request = client.post("/api/v1/me/requests", json=request_body(request_office.official.id, topic.id),
-                                headers=bearer(make_token(make_user())))
-    assert other_request.status_code == 201
+    # The times that were kept for the citizen are kept for nobody now.
+    db.session.expire_all()
+    assert [db.session.get(Slot, s.id).held_for_id for s in request_office.slots[:2]] == [None, None]
+    assert {o.status for o in db.session.get(Appointment, request_id).offers} == {OfferStatus.WITHDRAWN}
 
 
 def test_another_citizens_request_is_not_found(client, offered, make_user, make_token):
@@ -297,7 +297,6 @@ def test_a_freed_time_is_kept_for_the_first_in_line_who_books_it(client, db, mak
     second = make_token(waiting)
     booked = book(client, first, slot.id, topic.id)
     entry = client.post("/api/v1/me/waitlist", json={"official_id": official.id}, headers=bearer(second)).json
-    # Someone else (without the kept time) cannot have it once it is freed.
     assert client.post(f"/api/v1/me/appointments/{booked['id']}/cancel", headers=bearer(first)).status_code == 200
     kept = client.get(f"/api/v1/me/waitlist/{entry['id']}", headers=bearer(second)).json
     assert kept["status"] == "offered" and kept["offered_slot"]["id"] == slot.id
@@ -306,6 +305,7 @@ def test_a_freed_time_is_kept_for_the_first_in_line_who_books_it(client, db, mak
                         headers=bearer(second))
     assert stale.status_code == 409 and stale.json["detail"] == \
         "Your place in line has just changed. Check it and confirm again."
+    # Someone else cannot have the kept time; the one it is kept for books it as any time is booked.
     stranger = client.post("/api/v1/me/appointments", json=booking_body(slot.id, topic.id),
                            headers=bearer(make_token(make_user())))
     assert stranger.status_code == 409
@@ -415,3 +415,48 @@ def test_an_outcome_not_recorded_yet_and_another_citizens_are_not_found(client, 
               client.post(f"/api/v1/me/appointments/{appointment_id}/questions/{done}/solved",
                           json={"solved": True}, headers=other)):
         assert r.status_code == 404 and r.mimetype == PROBLEM
+
+
+# --- statements ---------------------------------------------------------------------------------------------
+
+def _statements(client, count_queries, url, secret) -> int:
+    client.get(url, headers=bearer(secret))  # the token's last use is written once a minute: not in the count
+    with count_queries() as queries:
+        assert client.get(url, headers=bearer(secret)).status_code == 200
+    return len(queries)
+
+
+def test_the_requests_and_the_waitlist_take_the_same_statements_for_one_or_three(
+        app, client, db, count_queries, citizen_token, make_office, make_official, make_session, make_user,
+        make_token, request_data):
+    user, secret = citizen_token
+    offices = [make_office() for _ in range(3)]
+    busy = []
+    for _ in range(3):
+        official = make_official()
+        busy.append((official, make_session(official=official, slots=1).slots[0]))
+    db.session.commit()
+
+    def add(i):
+        """A place in line with a time kept, and a request with a time offered (urgent, but the first)."""
+        official, slot = busy[i]
+        holder = make_token(make_user())
+        booked = book(client, holder, slot.id, request_data().topic_id)
+        client.post("/api/v1/me/waitlist", json={"official_id": official.id}, headers=bearer(secret))
+        client.post(f"/api/v1/me/appointments/{booked['id']}/cancel", headers=bearer(holder))
+        with app.test_request_context():
+            sent = requests.submit_request(user, offices[i].official, request_data(), None, utcnow(), app.config,
+                                           urgency=("health", None) if i else None)
+            requests.offer_slots(offices[i].assistant, sent, [offices[i].slots[0].id], None, utcnow(), app.config)
+        db.session.commit()
+
+    add(0)
+    one = (_statements(client, count_queries, "/api/v1/me/requests", secret),
+           _statements(client, count_queries, "/api/v1/me/waitlist", secret))
+    add(1), add(2)
+    listed = client.get("/api/v1/me/requests", headers=bearer(secret)).json["items"]
+    assert [(len(r["offers"]), r["urgent"]) for r in listed] == [(1, True), (1, True), (1, False)]
+    kept = client.get("/api/v1/me/waitlist", headers=bearer(secret)).json["items"]
+    assert [e["status"] for e in kept] == ["offered"] * 3
+    assert (_statements(client, count_queries, "/api/v1/me/requests", secret),
+            _statements(client, count_queries, "/api/v1/me/waitlist", secret)) == one
