@@ -19,6 +19,7 @@ from ..booking import waitlist
 from ..booking.models import WaitlistStatus
 from ..core.clock import local_today, utcnow
 from ..core.errors import Conflict, Invalid, NotFound
+from ..core.web import commit
 from ..directory.models import Official
 from ..directory.queries import get
 from ..extensions import db
@@ -60,9 +61,10 @@ def owned(load):
     return decorator
 
 
-def _idempotent(created):
+def _idempotent(created, conflict):
     """Run ``created(key)`` (which returns (payload, location)) once per Idempotency-Key: the same key again
-    answers what the first call answered (201 with its Location); the same key with another body is a 422."""
+    answers what the first call answered (201 with its Location); the same key with another body is a 422.
+    A unique-constraint race found at the commit is a 409 saying ``conflict``."""
     token = g.api_token
     body = request.context.json.model_dump(mode="json")
     key = request.context.headers.idempotency_key
@@ -72,7 +74,7 @@ def _idempotent(created):
         return payload, status, {"Location": location or "", "Idempotent-Replayed": "true"}
     payload, location = created(key)
     conventions.remember(token.id, key, body, 201, payload, location, utcnow())
-    db.session.commit()
+    commit(conflict)
     return payload, 201, {"Location": location}
 
 
@@ -111,7 +113,7 @@ def reschedule(appointment_id: int):
         return (_json(present.appointment(moved, user, now)),
                 url_for("api.my_appointment", appointment_id=new.id))
 
-    return _idempotent(move)
+    return _idempotent(move, booking.MSG_SLOT_TAKEN)
 
 
 # --- requests --------------------------------------------------------------------------------------
@@ -191,7 +193,7 @@ def send_request():
         location = url_for("api.my_request", my_request_id=made.id)
         return _json(_request(sent, user, now, requests.get_urgency(sent))), location
 
-    return _idempotent(send)
+    return _idempotent(send, requests.MSG_ALREADY_ACTIVE)
 
 
 @bp.post("/me/requests/<int:my_request_id>/accept")
@@ -209,7 +211,7 @@ def accept_offer(my_request_id: int):
         raise _taken(exc) from None
     db.session.flush()
     payload = _json(present.appointment(booking_queries.get_own_appointment(user.id, found.id), user, now))
-    db.session.commit()
+    commit(booking.MSG_SLOT_TAKEN)
     return payload
 
 
@@ -308,7 +310,7 @@ def join_waitlist():
         joined = _own_entry(user.id, entry.id)
         return _json(_one_entry(joined)), url_for("api.my_waitlist_entry", entry_id=entry.id)
 
-    return _idempotent(join)
+    return _idempotent(join, waitlist.MSG_ALREADY_WAITING)
 
 
 @bp.post("/me/waitlist/<int:entry_id>/leave")
@@ -405,5 +407,5 @@ def answer_solved(reception_id: int, question_id: int):
     outcomes.answer_solved(g.api_user, check, request.context.json.solved, AnswerChannel.PAGE, utcnow())
     db.session.flush()
     payload = _json(_outcome(appointment, outcome_))
-    db.session.commit()
+    commit(outcomes.MSG_ANSWERED)
     return payload
