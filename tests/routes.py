@@ -133,6 +133,23 @@ API_SCOPES = {"api.my_appointments": "appointments:read", "api.my_appointment": 
               "api.book": "appointments:write", "api.cancel": "appointments:write"}
 # API endpoints on one record of the citizen's own: another citizen's token gets 404 there.
 API_OWN_RECORD = {"api.my_appointment", "api.cancel"}
+# What an owner's POST of ``{}`` answers: 422 where the body names what to do (a slot, an offer, an answer), 200
+# where the address alone says it (cancelling, withdrawing a request).
+API_EMPTY_POST_422 = {"api.book"}
+# The citizen's other resources (reception.api.citizen): moving an appointment, requests, the waitlist, the
+# outcome. Reads need appointments:read, changes appointments:write; each one on a record of the citizen's own
+# is a 404 for another citizen (before the body is read). The outcome and "solved?" are on the held reception
+# (``reception_id``), a request is ``my_request_id``.
+API_SCOPES |= {"api.reschedule": "appointments:write", "api.my_requests": "appointments:read",
+               "api.my_request": "appointments:read", "api.send_request": "appointments:write",
+               "api.accept_offer": "appointments:write", "api.withdraw_request": "appointments:write",
+               "api.my_waitlist": "appointments:read", "api.my_waitlist_entry": "appointments:read",
+               "api.join_waitlist": "appointments:write", "api.leave_waitlist": "appointments:write",
+               "api.outcome": "appointments:read", "api.answer_solved": "appointments:write"}
+API_OWN_RECORD |= {"api.reschedule", "api.my_request", "api.accept_offer", "api.withdraw_request",
+                   "api.my_waitlist_entry", "api.leave_waitlist", "api.outcome", "api.answer_solved"}
+API_EMPTY_POST_422 |= {"api.reschedule", "api.send_request", "api.accept_offer", "api.join_waitlist",
+                       "api.leave_waitlist", "api.answer_solved"}
 # Systemic issues: the list and the new-issue form are own-body pages (an assistant of another body sees none
 # of body A's issues and starts one in their own body); monitors read every issue (the list and the issue page).
 # The issue page, editing, status changes and (un)linking are for the working group's assistants (the world's
@@ -190,7 +207,8 @@ def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
                           text="No time for three months", created_at=now)
     db.session.add(report)
     db.session.flush()
-    return {"reception_id": held.id, "instruction_id": instruction.id, "report_id": report.id}
+    return {"reception_id": held.id, "instruction_id": instruction.id, "report_id": report.id,
+            "question_id": question.id}
 
 
 def app_rules():

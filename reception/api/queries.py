@@ -7,8 +7,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from ..booking.models import Appointment, SlotOffer
 from ..directory.models import Body, Official, Topic, Venue, VenueKind
 from ..extensions import db
+from ..requests.models import RequestUrgency
+from ..schedule.models import ReceptionSession, Slot
 
 
 def list_active_bodies(*, region_id: int | None, after_id: int | None, limit: int) -> list[Body]:
@@ -60,3 +63,24 @@ def list_public_venues(*, region_id: int | None, body_id: int | None, kind: Venu
 def get_public_venue(venue_id: int) -> Venue | None:
     """One active venue of an active body; None otherwise."""
     return db.session.scalar(_public_venues().where(Venue.id == venue_id))
+
+
+def list_my_requests(citizen_id: int) -> list[Appointment]:
+    """The citizen's requests (request mode), newest first, with their officials' bodies and the offered times
+    (slot, session, venue and region): a fixed number of statements however many there are."""
+    session = selectinload(Appointment.offers).joinedload(SlotOffer.slot).joinedload(Slot.session)
+    stmt = (select(Appointment).where(Appointment.citizen_id == citizen_id, Appointment.redirect_due_on.is_not(None))
+            .options(joinedload(Appointment.official).joinedload(Official.body).joinedload(Body.region),
+                     session.joinedload(ReceptionSession.venue).joinedload(Venue.region),
+                     session.joinedload(ReceptionSession.official))
+            .order_by(Appointment.id.desc()))
+    return list(db.session.scalars(stmt).unique())
+
+
+def urgencies_by_request(request_ids) -> dict[int, RequestUrgency]:
+    """The urgency records of these requests (those that have one), by request id, in one statement."""
+    request_ids = list(request_ids)
+    if not request_ids:
+        return {}
+    return {u.appointment_id: u for u in db.session.scalars(
+        select(RequestUrgency).where(RequestUrgency.appointment_id.in_(request_ids)))}

@@ -12,10 +12,13 @@ from ..core.permissions import Permission, Role, permissions_for
 APPOINTMENTS_READ = "appointments:read"
 APPOINTMENTS_WRITE = "appointments:write"
 
-#: Citizens' scopes: their own appointments and talons (read), booking and cancelling (write).
+#: Citizens' scopes: their own appointments and talons, requests, places in line and outcomes (read); booking,
+#: moving and cancelling, requests, the waitlist and the "is it solved?" answer (write). The labels say all of it:
+#: they are what a person agrees to when making a token.
 CITIZEN_SCOPES = {
-    APPOINTMENTS_READ: _l("Read your appointments and talons"),
-    APPOINTMENTS_WRITE: _l("Book and cancel receptions"),
+    APPOINTMENTS_READ: _l("Read your appointments and talons, requests, places in line and outcomes"),
+    APPOINTMENTS_WRITE: _l("Book, move and cancel receptions; send and withdraw requests; join waitlists; "
+                           "answer whether a problem is solved"),
 }
 
 REQUESTS_ON_BEHALF = "requests:on-behalf"
