@@ -22,7 +22,11 @@ from reception.core.permissions import Role
 from reception.notifications import webhook
 from reception.notifications.models import Channel, OutboxMessage, OutboxStatus
 from reception.notifications.services import dispatch_due
+from reception.outcomes.services import record_outcome, warn_followups
+from reception.requests import services as request_services
 from tests.conftest import csrf_from
+from tests.outcomes.conftest import reception, with_instruction  # noqa: F401  (fixtures)
+from tests.outcomes.test_languages import _questions
 
 BOOKED, CANCELLED = webhooks.APPOINTMENT_BOOKED, webhooks.APPOINTMENT_CANCELLED
 
@@ -293,3 +297,62 @@ def test_plain_http_is_accepted_only_to_loopback_or_when_configured():
 def test_only_administrators_open_the_webhooks_page(db, client, login_as, body_client, role):
     login_as(role)
     assert client.get(f"/admin/api-clients/{body_client.id}/webhooks").status_code == 403
+
+
+# --- outcomes and requests ----------------------------------------------------------------------------
+
+def _events(db, url: str) -> list[dict]:
+    return [json.loads(row.intent)["event"] for row in _webhook_rows(db) if row.recipient == url]
+
+
+def test_recording_an_outcome_tells_the_held_reception_and_the_outcome_to_both_bodies_once(
+        ctx, db, app, reception, make_body, make_endpoint):  # noqa: F811
+    events = (webhooks.APPOINTMENT_HELD, webhooks.OUTCOME_RECORDED)
+    official_side = make_endpoint("https://a.example.kz/h", events=events, body=reception.body_a)
+    instructed = make_endpoint("https://b.example.kz/h", events=events, body=reception.body_b)
+    elsewhere = make_endpoint("https://c.example.kz/h", events=events, body=make_body())
+    now = utcnow()
+    outcome = record_outcome(reception.assistant, reception.appointment, _questions(reception), "", None, now,
+                             app.config)
+
+    assert [e["type"] for e in _events(db, official_side.url)] == [webhooks.APPOINTMENT_HELD,
+                                                                   webhooks.OUTCOME_RECORDED]
+    [told] = _events(db, instructed.url)  # the instructed body hears of the outcome, not of the reception held
+    assert told["type"] == webhooks.OUTCOME_RECORDED and told["data"]["outcome_id"] == outcome.id
+    assert [q["result"] for q in told["data"]["questions"]] == ["forwarded", "explained"]
+    [instruction] = told["data"]["instructions"]
+    assert instruction["body_id"] == reception.body_b.id and instruction["status"] == "open"
+    assert "Serik" not in json.dumps(told) and "Крыша" not in json.dumps(told)  # no names, no wording
+    assert _events(db, elsewhere.url) == []
+
+    record_outcome(reception.assistant, reception.appointment, [], "Notes added", outcome.updated_at, now, app.config)
+    assert len(_events(db, instructed.url)) == 1  # an edit is not a new outcome
+
+
+def test_an_overdue_instruction_is_told_once_per_deadline(
+        ctx, db, app, reception, with_instruction, make_endpoint):  # noqa: F811
+    national = make_endpoint("https://national.example.kz/h", events=(webhooks.INSTRUCTION_OVERDUE,))
+    instruction = with_instruction(due_on=utcnow().date() - timedelta(days=3))
+    warn_followups(utcnow(), app.config)
+    warn_followups(utcnow(), app.config)  # a second run finds it warned already
+
+    [told] = _events(db, national.url)
+    assert told["data"]["instruction_id"] == instruction.id and told["data"]["body_id"] == reception.body_b.id
+    assert told["data"]["due_on"] == instruction.due_on.isoformat()
+
+
+def test_a_redirected_request_is_told_to_the_officials_and_the_receiving_bodys_clients(
+        ctx, db, office, make_request, make_body, make_endpoint):
+    receiving, third = make_body(), make_body()
+    events = (webhooks.REQUEST_DECIDED,)
+    endpoints = [make_endpoint(f"https://{n}.example.kz/h", events=events, body=body)
+                 for n, body in (("a", office.body), ("r", receiving), ("t", third))]
+    request = make_request(office)
+    request_services.redirect_request(office.assistant, request, receiving.id, "Land plots are theirs.", utcnow())
+
+    told = [_events(db, endpoint.url) for endpoint in endpoints]
+    assert told[0] == told[1] and told[2] == []
+    data = told[0][0]["data"]
+    assert told[0][0]["type"] == webhooks.REQUEST_DECIDED
+    assert data["request_id"] == request.id and data["decision"] == "redirected"
+    assert data["redirect_body_id"] == receiving.id and "reasons" not in data
