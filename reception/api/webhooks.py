@@ -160,10 +160,13 @@ def disable_endpoint(endpoint: WebhookEndpoint, now: datetime) -> int:
 
 
 def secret_for(endpoint_id: int) -> str | None:
-    """The current secret of an active endpoint of an active client (the dispatcher's lookup), else None."""
-    return db.session.scalar(select(WebhookEndpoint.secret).join(ApiClient)
-                             .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.disabled_at.is_(None),
-                                    ApiClient.disabled_at.is_(None)))
+    """The current secret of an active endpoint of an active client (the dispatcher's lookup, just before it
+    sends), else None. Ends the read's transaction: none stays open while the delivery is on its way."""
+    secret = db.session.scalar(select(WebhookEndpoint.secret).join(ApiClient)
+                               .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.disabled_at.is_(None),
+                                      ApiClient.disabled_at.is_(None)))
+    db.session.commit()
+    return secret
 
 
 # --- deliveries -------------------------------------------------------------------------------------
