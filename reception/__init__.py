@@ -77,6 +77,7 @@ def _import_models() -> None:
     """Every model module, so that the metadata (and Alembic) sees the whole schema."""
     from .accounts import models as _accounts  # noqa: F401
     from .api import models as _api  # noqa: F401
+    from .api import webhook_models as _api_webhooks  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .audit import services as _audit_services  # noqa: F401  (records every change to audited models)
     from .booking import models as _booking  # noqa: F401
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .api.pages import bp as api_tokens_bp
     from .api.views import bp as api_bp
+    from .api.webhook_pages import bp as api_webhooks_bp
     from .audit.views import bp as audit_bp
     from .booking.ballot_views import bp as ballot_bp
     from .booking.staff import bp as staff_bp
@@ -139,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API takes bearer tokens only, never the session cookie: nothing to forge
     app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(api_webhooks_bp)
     register_error_handlers(app)
     register_template_helpers(app)
 
@@ -148,6 +151,7 @@ def _connect_receivers() -> None:
     The order is the order receivers run in: what the citizen is told first, then the waitlist, then
     the requests and the bodies invited."""
     from .accounts.receivers import connect_receivers as accounts
+    from .api.webhooks import connect_receivers as webhooks
     from .booking.receivers import connect_receivers as booking
     from .hearings.receivers import connect_receivers as hearings
     from .outcomes.receivers import connect_receivers as outcomes
@@ -158,6 +162,7 @@ def _connect_receivers() -> None:
     requests()
     hearings()
     outcomes()
+    webhooks()  # last: integration clients hear of a change once every area has reacted to it
 
 
 def _register_cli(app: Flask) -> None:

@@ -58,6 +58,10 @@ SETTINGS: dict[str, tuple[object, str]] = {
                                 "(e.g. \"status\":\\s*\"ok\"); empty: any 2xx answer counts"),
     "SMS_TIMEOUT": (20, "seconds one SMS may take to hand to the gateway, connecting included (then cut off and "
                         "retried); a dispatcher's claim on it lasts twice this plus 10 s"),
+    "WEBHOOK_TIMEOUT": (10, "seconds one webhook delivery may take, connecting included (then cut off and "
+                            "retried); only a 2xx answer counts as delivered"),
+    "WEBHOOK_ALLOW_HTTP": (False, "accept plain http:// webhook addresses of any host (development and tests); "
+                                  "otherwise https:// only, or http:// to this machine (loopback)"),
     "NOTIFY_MAX_ATTEMPTS": (5, "sending attempts before a message is marked failed (retries back off: "
                                "1, 2, 4, 8 … minutes)"),
     "MAX_CONTENT_LENGTH": (2 * 1024 * 1024, "largest request body accepted, in bytes"),
@@ -92,9 +96,9 @@ SETTINGS: dict[str, tuple[object, str]] = {
 
 _INT_KEYS = {"PASSWORD_RESET_MAX_AGE", "MAX_CONTENT_LENGTH", "MAX_ATTACHMENT_MB", "MAX_ACTIVE_APPOINTMENTS",
              "OFFER_HOLD_HOURS", "WAITLIST_HOLD_HOURS", "JITSI_JOIN_BEFORE_MINUTES", "JITSI_JOIN_AFTER_MINUTES",
-             "SMTP_PORT", "SMTP_TIMEOUT", "SMS_TIMEOUT", "NOTIFY_MAX_ATTEMPTS", "PROXY_COUNT",
+             "SMTP_PORT", "SMTP_TIMEOUT", "SMS_TIMEOUT", "WEBHOOK_TIMEOUT", "NOTIFY_MAX_ATTEMPTS", "PROXY_COUNT",
              "FOLLOWUP_WARN_DAYS", "STAFF_IDLE_MINUTES", "PHONE_CODE_MAX_AGE"}
-_BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
+_BOOL_KEYS = {"SESSION_COOKIE_SECURE", "WEBHOOK_ALLOW_HTTP"}
 
 
 #: Shortest secret key production accepts, in bytes (HMAC-SHA1 over the session; 32 random bytes is

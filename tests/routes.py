@@ -122,6 +122,8 @@ PUBLIC |= {"notifications.kannel_report", "notifications.kannel_incoming"}
 # only (anyone else's is a 404: not even its existence is shown).
 LOGIN_ONLY |= {"api_tokens.index"}
 OWN_RECORDS = {"api_tokens.revoke"}
+# Integration clients' webhooks (reception.api.webhook_pages): administrators only (everyone else 403, so in
+# no set).
 # The JSON API (reception.api.views) takes bearer tokens, never a session: its routes are walked by
 # tests/api/test_sweep.py (anonymous, each role's token, a token lacking the scope), not by the session sweep.
 # Every api.* endpoint is either public or needs the scope named here.
@@ -257,6 +259,7 @@ def build_world(db, make_body, make_official, make_venue, make_user) -> dict:
     values.update(build_hearings_world(db, make_body, appointment))
     values.update(build_outcomes_world(db, official, venue, citizen, body_a, body_b))  # reception_id, …
     values.update(build_systemic_world(db, appointment, body_a, values["user_id"]))  # issue_id
+    values.update(build_webhook_world(db, body_a))  # client_id, endpoint_id
     db.session.commit()
     return {"values": values, "body_b": body_b, "citizen": citizen, "marker": official.full_name}
 
@@ -374,6 +377,21 @@ def fill(rule: str, arguments, values) -> str:
 @pytest.fixture
 def world(db, make_body, make_official, make_venue, make_user):
     return build_world(db, make_body, make_official, make_venue, make_user)
+
+
+def build_webhook_world(db, body_a) -> dict:
+    """An integration client of body A with one webhook address (its pages are for administrators only)."""
+    from reception.api.models import ApiClient
+    from reception.api.webhook_models import WebhookEndpoint
+
+    client = ApiClient(name="Body A's system (webhooks)", body_id=body_a.id, scopes="")
+    db.session.add(client)
+    db.session.flush()
+    endpoint = WebhookEndpoint(client_id=client.id, url="https://hooks.example.kz/reception",
+                               secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", events="appointment.booked")
+    db.session.add(endpoint)
+    db.session.flush()
+    return {"client_id": client.id, "endpoint_id": endpoint.id}
 
 
 def build_outbox_message(citizen) -> int:

@@ -34,6 +34,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from string import Template
 
+from ..core.clock import utcnow
+from . import webhook
 from .models import Channel, OutboxMessage
 from .sms import is_gsm7
 
@@ -50,6 +52,8 @@ def send_timeout(channel: Channel, config) -> float:
     """Seconds one send of a message of ``channel`` may take at most, connecting included."""
     if channel is Channel.EMAIL:
         return float(config.get("SMTP_TIMEOUT") or DEFAULT_SMTP_TIMEOUT)
+    if channel is Channel.WEBHOOK:
+        return float(config.get("WEBHOOK_TIMEOUT") or webhook.DEFAULT_WEBHOOK_TIMEOUT)
     return float(config.get("SMS_TIMEOUT") or DEFAULT_SMS_TIMEOUT)
 
 
@@ -130,6 +134,8 @@ def send(message: OutboxMessage, config, timeout: float | None = None) -> None:
     """Hand one message to its channel within ``timeout`` seconds (default: the channel's configured
     limit); raises DeliveryError when that fails or takes longer."""
     timeout = min(timeout or send_timeout(message.channel, config), send_timeout(message.channel, config))
+    if message.channel is Channel.WEBHOOK:
+        return send_webhook(message, config, timeout)
     if message.channel is Channel.EMAIL:
         transport = config.get("MAIL_TRANSPORT") or "console"
         if transport == "smtp":
@@ -281,11 +287,23 @@ class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
                             context=self._context)
 
 
-def _exchange(request: urllib.request.Request, timeout: float, what: str, timeout_setting: str) -> tuple[int, str]:
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer like any other (a webhook's POST is never turned into a GET elsewhere)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def _exchange(request: urllib.request.Request, timeout: float, what: str, timeout_setting: str,
+              follow_redirects: bool = True) -> tuple[int, str]:
     """Send ``request`` within ``timeout`` seconds; the answer's status and (the start of) its body. Raises
-    DeliveryError on a 4xx/5xx answer, a network error or no answer in time (``what`` names the other side)."""
+    DeliveryError on a 4xx/5xx answer, a network error or no answer in time (``what`` names the other side);
+    without ``follow_redirects`` a 3xx answer is an error too."""
     with Deadline(timeout) as deadline:
-        opener = urllib.request.build_opener(_WatchedHTTPHandler(deadline), _WatchedHTTPSHandler(deadline))
+        handlers = [_WatchedHTTPHandler(deadline), _WatchedHTTPSHandler(deadline)]
+        if not follow_redirects:
+            handlers.append(_NoRedirects())
+        opener = urllib.request.build_opener(*handlers)
         try:
             with opener.open(request, timeout=deadline.left()) as response:
                 return response.status, response.read(64 * 1024).decode("utf-8", "replace")
@@ -320,6 +338,23 @@ def send_sms_http(message: OutboxMessage, config, timeout: float | None = None) 
     expected = config.get("SMS_GATEWAY_SUCCESS") or ""
     if expected and not re.search(expected, body):
         raise DeliveryError(f"{target} answered {status} without {expected!r}: {body.strip()[:300]}")
+
+
+def send_webhook(message: OutboxMessage, config, timeout: float | None = None) -> None:
+    """POST a webhook row's body to its endpoint (``recipient``) within ``timeout`` seconds (default
+    RECEPTION_WEBHOOK_TIMEOUT), signed with the endpoint's current secret (:mod:`.webhook`). Only a 2xx
+    answer counts as delivered; a redirect, any other answer, a network error or no answer in time is a
+    DeliveryError (retried with the outbox's backoff). A disabled endpoint is an error too."""
+    lookup = webhook._secret_lookup[0] if webhook._secret_lookup else None
+    secret = lookup(webhook.endpoint_of(message)) if lookup else None
+    if not secret:
+        raise DeliveryError("the webhook endpoint is disabled")
+    timeout = timeout or send_timeout(Channel.WEBHOOK, config)
+    request = webhook.build_request(message, secret, message_key(message), int(utcnow().timestamp()))
+    target = f"webhook endpoint {urllib.parse.urlsplit(message.recipient).netloc}"
+    status, _body = _exchange(request, timeout, target, "RECEPTION_WEBHOOK_TIMEOUT", follow_redirects=False)
+    if not 200 <= status < 300:
+        raise DeliveryError(f"{target} answered {status}")
 
 
 # --- Kannel -----------------------------------------------------------------------------------------

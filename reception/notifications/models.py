@@ -21,6 +21,7 @@ from ..extensions import db
 class Channel(enum.StrEnum):
     EMAIL = "email"
     SMS = "sms"
+    WEBHOOK = "webhook"  # a signed HTTP POST to an integration client's endpoint (reception.api.webhooks)
 
 
 class OutboxStatus(enum.StrEnum):
@@ -39,7 +40,7 @@ class DeliveryStatus(enum.StrEnum):
     FAILED = "failed"        # the phone or the SMSC refused it (report 2 or 16)
 
 
-CHANNEL_LABELS = {Channel.EMAIL: _l("E-mail"), Channel.SMS: _l("SMS")}
+CHANNEL_LABELS = {Channel.EMAIL: _l("E-mail"), Channel.SMS: _l("SMS"), Channel.WEBHOOK: _l("Webhook")}
 
 OUTBOX_STATUS_LABELS = {
     OutboxStatus.PENDING: _l("Waiting to be sent"),
@@ -83,6 +84,14 @@ KIND_LABELS = {
     "video_details": _l("Video call details"),
     "visiting_announced": _l("Visiting reception announced"),
     "waitlist_offer": _l("Free time from the waitlist"),
+    # Webhooks to integration clients: the kind is the event's type.
+    "appointment.booked": _l("Webhook: appointment booked"),
+    "appointment.cancelled": _l("Webhook: appointment cancelled"),
+    "appointment.rescheduled": _l("Webhook: appointment moved"),
+    "appointment.held": _l("Webhook: reception held"),
+    "outcome.recorded": _l("Webhook: outcome recorded"),
+    "instruction.overdue": _l("Webhook: instruction overdue"),
+    "request.decided": _l("Webhook: request decided"),
 }
 
 
@@ -94,7 +103,7 @@ class OutboxMessage(db.Model):
     kind: Mapped[str] = mapped_column(String(64))  # e.g. "password_reset"
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    recipient: Mapped[str] = mapped_column(String(254))  # e-mail address or E.164 phone
+    recipient: Mapped[str] = mapped_column(String(254))  # e-mail address, E.164 phone or webhook URL
     locale: Mapped[str] = mapped_column(String(2))
     # The intent: templates/emails/<template>.txt and .html (or templates/sms/<template>.txt) and a JSON
     # object {"subject", "context", "with", "invite"} of references (see .intent). NULL template: the row

@@ -44,7 +44,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from ..core.clock import utcnow
 from ..extensions import db
-from . import channels, signals, sms
+from . import channels, signals, sms, webhook
 from .intent import Unpacker, pack
 from .models import Channel, OutboxMessage, OutboxStatus
 
@@ -241,6 +241,8 @@ def render(message: OutboxMessage) -> Rendered:
         text = message.body_text or ""
         return Rendered(message.subject, text, message.body_html, message.ics,
                         sms.count_segments(text) if message.channel is Channel.SMS else None)
+    if message.channel is Channel.WEBHOOK:  # an event as JSON: the same in every language
+        return Rendered(message.kind, webhook.render_body(message), None, None)
     data = json.loads(message.intent or "{}")
     unpack = Unpacker()
     context = unpack(data.get("context") or {})

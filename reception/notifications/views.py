@@ -14,7 +14,7 @@ from ..core.errors import DomainError
 from ..core.permissions import Permission, require
 from ..extensions import db
 from . import gateway, sms
-from .models import OutboxMessage, OutboxStatus
+from .models import Channel, OutboxMessage, OutboxStatus
 from .services import render
 
 bp = Blueprint("notifications", __name__)
@@ -39,11 +39,15 @@ def outbox():
     status = request.args.get("status", OutboxStatus.FAILED.value)
     if status not in {s.value for s in OutboxStatus}:
         status = OutboxStatus.FAILED.value
-    messages = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.status == status)
-        .order_by(OutboxMessage.created_at.desc()).limit(200)).all()
+    channel = request.args.get("channel", "")
+    query = select(OutboxMessage).where(OutboxMessage.status == status)
+    if channel in {c.value for c in Channel}:  # e.g. only the webhook deliveries
+        query = query.where(OutboxMessage.channel == channel)
+    else:
+        channel = ""
+    messages = db.session.scalars(query.order_by(OutboxMessage.created_at.desc()).limit(200)).all()
     return render_template("notifications/outbox.html", messages=messages, status=status,
-                           statuses=list(OutboxStatus))
+                           statuses=list(OutboxStatus), channel=channel, channels=list(Channel))
 
 
 @bp.get("/admin/outbox/<int:message_id>")

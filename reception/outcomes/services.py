@@ -31,6 +31,7 @@ from ..directory.models import Body, Official, Topic
 from ..directory.queries import get
 from ..extensions import db
 from ..notifications.services import notify
+from . import signals
 from .models import (
     FORWARDED_RESULTS,
     AccessReport,
@@ -404,6 +405,7 @@ def record_outcome(actor, appointment: Appointment, questions: list[QuestionData
     if created:
         _tell_citizen_outcome(outcome, outcome.questions, outcome.instructions, f"outcome:{outcome.id}",
                               update=False)
+        signals.outcome_recorded.send(outcome, now=now)
     elif added_questions or added:
         new_ids = {q.id for q in added_questions}
         shown = [q for q in outcome.questions if q.id in new_ids or any(i in added for i in q.instructions)]
@@ -727,6 +729,7 @@ def warn_followups(now: datetime, config) -> WarnResult:
                 instruction=instruction, appointment=appointment, today=today,
                 instruction_url=absolute_url("outcomes.instruction", instruction_id=instruction.id)))
         if kind == "followup_overdue":
+            signals.instruction_overdue.send(instruction, now=now, due_on=due)
             result.overdue += 1
         else:
             result.due_soon += 1

@@ -46,7 +46,7 @@ from ..directory.queries import get
 from ..extensions import db
 from ..notifications.services import notify
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat
-from . import policy, queries, rules
+from . import policy, queries, rules, signals
 from .models import URGENT_STATUSES, RequestUrgency, UrgencyReason, UrgencyStatus
 
 DEFAULT_OFFER_HOLD_HOURS = 48
@@ -306,6 +306,7 @@ def offer_slots(actor, request: Appointment, slot_ids, note: str | None, now: da
     _notify(request, subject, "request_offered", f"request_offered:{request.id}:{now.isoformat()}",
             times=times, format_label=format_label,
             accept_link=_link("requests.accept", my_request_id=request.id))
+    signals.decided.send(request, now=now)
     return offers
 
 
@@ -332,6 +333,7 @@ def redirect_request(actor, request: Appointment, body_id: int | None, reasons: 
         body_name = body.name
     _notify(request, subject, "request_redirected", f"request_redirected:{request.id}", body_name=body_name,
             body=body)
+    signals.decided.send(request, now=now)
 
 
 def resolve_request(actor, request: Appointment, note: str, now: datetime) -> None:
@@ -348,6 +350,7 @@ def resolve_request(actor, request: Appointment, note: str, now: datetime) -> No
     with force_locale(request.citizen.language):
         subject = _("Your request to %(name)s has been resolved", name=request.official.full_name)
     _notify(request, subject, "request_resolved", f"request_resolved:{request.id}")
+    signals.decided.send(request, now=now)
 
 
 def decline_request(actor, request: Appointment, ground: DeclineGround | str | None, note: str | None,
@@ -371,6 +374,7 @@ def decline_request(actor, request: Appointment, ground: DeclineGround | str | N
         subject = _("Your request to %(name)s has been declined", name=request.official.full_name)
         ground_label = str(rules.DECLINE_GROUND_LABELS[ground])
     _notify(request, subject, "request_declined", f"request_declined:{request.id}", ground_label=ground_label)
+    signals.decided.send(request, now=now)
 
 
 # --- the citizen accepts an offered time --------------------------------------------------------
