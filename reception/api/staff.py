@@ -160,14 +160,14 @@ def _reception_for_staff(appointment_id: int) -> Appointment:
     return appointment
 
 
-@bp.get("/staff/appointments/<int:appointment_id>/outcome")
+@bp.get("/staff/appointments/<int:reception_id>/outcome")
 @scoped(Permission.OUTCOME_RECORD_OWN.value)
 @acting
 @spec.validate(resp=_docs(200, schemas.Outcome, 401, 403, 404), tags=["staff"], security=TOKEN)
-def staff_outcome(appointment_id: int):
+def staff_outcome(reception_id: int):
     """The recorded outcome of a reception: its questions, each with its result and the instructions given,
     with the bodies' reports (for the official's side)."""
-    appointment = _reception_for_staff(appointment_id)
+    appointment = _reception_for_staff(reception_id)
     outcome = outcomes.get_outcome(appointment.id)
     if outcome is None:
         raise NotFound(_("No outcome has been recorded for this reception yet."))
@@ -272,12 +272,12 @@ def staff_report(instruction_id: int):
     return payload, 201, {"Location": location}
 
 
-@bp.post("/staff/instructions/<int:instruction_id>/reports/<int:report_id>/decision")
+@bp.post("/staff/instructions/<int:instruction_id>/reports/<int:instruction_report_id>/decision")
 @scoped(Permission.OUTCOME_RECORD_OWN.value)
 @acting
 @spec.validate(json=schemas.DecisionRequest, resp=_docs(200, schemas.InstructionDetail, 401, 403, 404, 409, 422),
                tags=["staff"], security=TOKEN)
-def staff_decision(instruction_id: int, report_id: int):
+def staff_decision(instruction_id: int, instruction_report_id: int):
     """The official's side accepts the body's latest report (the instruction is done) or returns it with a
     note (the body works on it again). A report that is not the latest, or already judged, is a 409."""
     instruction = get(Instruction, instruction_id)
@@ -286,7 +286,8 @@ def staff_decision(instruction_id: int, report_id: int):
     if not is_officials_side(g.api_user, instruction.outcome.appointment, Permission.OUTCOME_RECORD):
         raise NotAllowed(_("Only the official's side may check the body's report."))
     wanted = request.context.json
-    outcomes.judge_report(g.api_user, instruction, report_id, wanted.verdict == "accepted", wanted.note, utcnow())
+    outcomes.judge_report(g.api_user, instruction, instruction_report_id, wanted.verdict == "accepted",
+                          wanted.note, utcnow())
     payload = _json(_instruction_detail(instruction))
     db.session.commit()
     return payload

@@ -36,7 +36,7 @@ def token_of(make_token):
 
 
 @pytest.fixture
-def board(db, office, midday, make_user):
+def board(db, office, midday, make_user):  # noqa: F811
     """Today's session of body A's official (begun 10 minutes ago) with a citizen booked in its first slot."""
     session = add_session(db, office["official"], office["venue"], local_today_start(office["venue"]), slots=3,
                           minutes=30)
@@ -264,4 +264,5 @@ def test_who_may_report_and_who_may_decide(client, outcome, token_of, make_user,
     # A return needs its note.
     r = client.post(f"{base}/reports/{outcome['report'].id}/decision", json={"verdict": "returned"},
                     headers=token_of(outcome["assistant"]))
-    assert r.status_code == 422 and r.json["errors"] == [{"field": "note", "message": "Say why the report is returned."}]
+    assert r.status_code == 422
+    assert r.json["errors"] == [{"field": "note", "message": "Say why the report is returned."}]
