@@ -136,20 +136,23 @@ API_OWN_RECORD = {"api.my_appointment", "api.cancel"}
 # administrators hold too); API_STAFF names the roles whose tokens get through it (everyone else 403). Staff of
 # another body with that role get 403 or 404, or 200 with none of body A's records in a list; body A's own staff
 # (an assistant, or an agency representative of the body the world's instruction is given to) are let through.
-_VIEW, _RUN, _OUTCOME, _REPORT = ("booking:appointment:view:own", "hearings:board:run:own",
-                                  "outcomes:outcome:record:own", "outcomes:instruction:report:own")
+_VIEW, _RUN, _OUTCOME, _REPORT, _SCREEN = (
+    "booking:appointment:view:own", "hearings:board:run:own", "outcomes:outcome:record:own",
+    "outcomes:instruction:report:own", "booking:request:screen:own")
 API_SCOPES |= {"api.staff_day": _VIEW, "api.staff_step": _RUN, "api.staff_outcome": _OUTCOME,
                "api.staff_instructions": _REPORT, "api.staff_instruction": _REPORT, "api.staff_report": _REPORT,
-               "api.staff_decision": _OUTCOME}
-_SIDE, _BODY = {Role.ASSISTANT, Role.OFFICIAL, Role.ADMIN}, {Role.AGENCY_REP, Role.ADMIN}
+               "api.staff_decision": _OUTCOME, "api.staff_requests": _SCREEN, "api.staff_request_decision": _SCREEN}
+_SIDE, _BODY, _SCREENING = ({Role.ASSISTANT, Role.OFFICIAL, Role.ADMIN}, {Role.AGENCY_REP, Role.ADMIN},
+                            {Role.ASSISTANT, Role.ADMIN})
 API_STAFF = {"api.staff_day": _SIDE, "api.staff_step": _SIDE, "api.staff_outcome": _SIDE,
              "api.staff_instructions": _BODY, "api.staff_instruction": _BODY, "api.staff_report": _BODY,
-             "api.staff_decision": _SIDE}
+             "api.staff_decision": _SIDE, "api.staff_requests": _SCREENING, "api.staff_request_decision": _SCREENING}
 # Who of body A is the owner side of each staff endpoint in the sweep, and the request bodies its POSTs send.
 API_STAFF_OWNER = {endpoint: Role.AGENCY_REP if roles == _BODY else Role.ASSISTANT
                    for endpoint, roles in API_STAFF.items()}
 API_STAFF_BODIES = {"api.staff_report": {"text": "The heating works again.", "seen_status": "reported"},
-                    "api.staff_decision": {"verdict": "accepted"}}
+                    "api.staff_decision": {"verdict": "accepted"},
+                    "api.staff_request_decision": {"action": "resolve", "resolution": "Resolved by phone."}}
 # Systemic issues: the list and the new-issue form are own-body pages (an assistant of another body sees none
 # of body A's issues and starts one in their own body); monitors read every issue (the list and the issue page).
 # The issue page, editing, status changes and (un)linking are for the working group's assistants (the world's
@@ -162,8 +165,8 @@ CITIZEN_ONLY |= {"systemic.citizen_issue"}
 def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
     """A held reception of the world's citizen with body A's official (``reception_id``), its outcome
     (one question, forwarded) with an instruction to body A that the body has reported on
-    (``instruction_id``, its report ``instruction_report_id``), and a citizen's report of a refused booking at body A naming no official
-    (``report_id``)."""
+    (``instruction_id``, its report ``instruction_report_id``), and a citizen's report of a refused booking
+    at body A naming no official (``report_id``)."""
     from datetime import timedelta
 
     from reception.outcomes.models import (

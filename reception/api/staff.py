@@ -1,6 +1,7 @@
 """Staff resources: the day board, holding receptions (check-in, no-show, start, finish), outcomes and
-instructions, bodies' reports on instructions and the official's side's decision on them; each with the
-pages' own permission checks (the same policy functions the page views call).
+instructions, bodies' reports on instructions and the official's side's decision on them, the screening
+queue and its decisions; each with the pages' own permission checks (the same policy functions the page
+views call).
 
 A staff token's scopes are permission names. Where a page accepts a permission or its ``:own`` variant, the
 resource asks for the ``:own`` one: every role that reaches the page holds it (administrators hold every
@@ -12,7 +13,7 @@ import json
 from datetime import date
 from functools import wraps
 
-from flask import g, request, url_for
+from flask import current_app, g, request, url_for
 from flask_babel import gettext as _
 
 from ..audit.services import record_view, record_views
@@ -21,12 +22,16 @@ from ..booking.policy import is_officials_side
 from ..core.clock import local_today, utcnow
 from ..core.errors import NotAllowed, NotFound
 from ..core.permissions import Permission
+from ..core.workdays import WorkCalendar
 from ..directory.queries import get
 from ..extensions import db
 from ..hearings import queries as hearings_queries
 from ..hearings import services as hearings
 from ..outcomes import services as outcomes
 from ..outcomes.models import Instruction
+from ..requests import policy as requests_policy
+from ..requests import queries as requests_queries
+from ..requests import services as requests_services
 from . import conventions, problems
 from . import staff_schemas as schemas
 from .auth import scoped
@@ -289,5 +294,83 @@ def staff_decision(instruction_id: int, instruction_report_id: int):
     outcomes.judge_report(g.api_user, instruction, instruction_report_id, wanted.verdict == "accepted",
                           wanted.note, utcnow())
     payload = _json(_instruction_detail(instruction))
+    db.session.commit()
+    return payload
+
+
+# --- the screening queue --------------------------------------------------------------------------------
+
+def _offer(o, tz: str) -> schemas.Offer:
+    return schemas.Offer(id=o.id, slot_id=o.slot_id, starts_at=local(o.slot.starts_at, tz),
+                         expires_at=local(o.expires_at, tz), status=o.status)
+
+
+def _request_fields(a) -> dict:
+    tz = a.official.body.timezone
+    return dict(id=a.id, status=a.status, citizen_name=a.citizen.full_name, official_id=a.official_id,
+                official_name=a.official.full_name, topic_id=a.topic_id, topic=a.topic.name, summary=a.summary,
+                format=a.format, studio_id=a.studio_id, sent_at=local(a.created_at, tz), timezone=tz,
+                redirect_due_on=a.redirect_due_on, decision=a.decision, decided_at=local(a.decided_at, tz),
+                decline_ground=a.decline_ground, redirect_body_id=a.redirect_body_id,
+                offers=[_offer(o, tz) for o in a.offers])
+
+
+def _queue_row(row) -> schemas.QueueRow:
+    urgency = row.urgency
+    return schemas.QueueRow(**_request_fields(row.request), deadline=row.flag,
+                            urgent=urgency is not None and urgency.is_urgent,
+                            urgency_reason=urgency.reason if urgency is not None and urgency.is_urgent else None,
+                            urgent_late=row.urgent_late, offers_expired=row.offers_expired,
+                            offers_until=local(row.offers_until, row.timezone))
+
+
+@bp.get("/staff/requests")
+@scoped(Permission.REQUEST_SCREEN_OWN.value)
+@acting
+@spec.validate(resp=_docs(200, schemas.Queue, 401, 403), tags=["staff"], security=TOKEN)
+def staff_requests():
+    """The screening queue of the token user's body (the page's): requests waiting for a decision, urgent
+    first, then oldest first, with their redirect deadline; and those whose offered times the citizen has
+    not chosen from yet."""
+    user = g.api_user
+    if not requests_policy.can_screen_any(user):
+        raise NotAllowed(requests_services.MSG_NOT_YOURS)
+    scope, now = requests_policy.screen_scope(user), utcnow()
+    calendar = WorkCalendar.from_config(current_app.config)
+    awaiting = requests_queries.list_awaiting(scope, now, calendar)
+    offered = requests_queries.list_offered(scope, now, calendar)
+    record_view("appointment", None, "screening queue (API)",
+                appointments=[row.request.id for row in awaiting + offered])
+    payload = _json(schemas.Queue(awaiting=[_queue_row(r) for r in awaiting], offered=[_queue_row(r) for r in offered],
+                                  total_awaiting=requests_queries.count_awaiting(scope, now)))
+    db.session.commit()
+    return payload
+
+
+@bp.post("/staff/requests/<int:request_id>/decision")
+@scoped(Permission.REQUEST_SCREEN_OWN.value)
+@acting
+@spec.validate(json=schemas.RequestDecisionBody, resp=_docs(200, schemas.ScreeningRequest, 401, 403, 404, 409, 422),
+               tags=["staff"], security=TOKEN)
+def staff_request_decision(request_id: int):
+    """Decide a request waiting for screening: offer times, redirect it to a competent body, resolve it
+    without a reception, or decline it on a ground; the citizen is told. A request already decided or
+    withdrawn is a 409."""
+    found = requests_queries.get_request(request_id)
+    if found is None:
+        raise _missing()
+    user, wanted, now = g.api_user, request.context.json, utcnow()
+    if not requests_policy.can_screen(user, found):
+        raise NotAllowed(requests_services.MSG_NOT_YOURS)
+    if wanted.action == "offer":
+        requests_services.offer_slots(user, found, wanted.slot_ids, wanted.note, now, current_app.config)
+    elif wanted.action == "redirect":
+        requests_services.redirect_request(user, found, wanted.body_id, wanted.reasons or "", now)
+    elif wanted.action == "resolve":
+        requests_services.resolve_request(user, found, wanted.resolution or "", now)
+    else:
+        requests_services.decline_request(user, found, wanted.ground, wanted.note, now)
+    db.session.flush()
+    payload = _json(schemas.ScreeningRequest(**_request_fields(requests_queries.get_request(found.id))))
     db.session.commit()
     return payload

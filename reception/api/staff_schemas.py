@@ -1,5 +1,5 @@
 """The staff resources' request and response bodies (pydantic): the day board, the board's steps, outcomes,
-instructions and the bodies' reports."""
+instructions and the bodies' reports, the screening queue and its decisions."""
 from __future__ import annotations
 
 from datetime import date as Date
@@ -8,8 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..booking.models import AppointmentStatus
+from ..booking.models import AppointmentStatus, DeclineGround, OfferStatus, RequestDecision
 from ..outcomes.models import InstructionStatus, OutcomeResult, ReportVerdict
+from ..requests.models import UrgencyReason
+from ..requests.rules import DeadlineFlag
 from ..schedule.models import AttendanceFormat, SessionStatus
 from .schemas import MAX_ID, Strict
 
@@ -127,3 +129,66 @@ class ReportRequest(Strict):
 class DecisionRequest(Strict):
     verdict: Literal["accepted", "returned"]
     note: str = Field("", max_length=4000, description="Needed when the report is returned.")
+
+
+# --- the screening queue -----------------------------------------------------------------------------
+
+class Offer(BaseModel):
+    id: int
+    slot_id: int
+    starts_at: datetime
+    expires_at: datetime
+    status: OfferStatus
+
+
+class ScreeningRequest(BaseModel):
+    """A request (request mode) as screening sees it. Times carry the offset of the official's body's zone."""
+
+    id: int
+    status: AppointmentStatus
+    citizen_name: str
+    official_id: int
+    official_name: str
+    topic_id: int
+    topic: str
+    summary: str
+    format: AttendanceFormat
+    studio_id: int | None
+    sent_at: datetime
+    timezone: str
+    redirect_due_on: Date | None = Field(description="The last working day to redirect it to a competent body.")
+    decision: RequestDecision | None
+    decided_at: datetime | None
+    decline_ground: DeclineGround | None
+    redirect_body_id: int | None
+    offers: list[Offer]
+
+
+class QueueRow(ScreeningRequest):
+    deadline: DeadlineFlag = Field(description="The redirect deadline: on time, due soon or overdue.")
+    urgent: bool = Field(description="Urgent (the citizen's mark counts until staff clear it): listed first.")
+    urgency_reason: UrgencyReason | None
+    urgent_late: bool = Field(description="Urgent, still waiting, and its one working day has passed.")
+    offers_expired: bool
+    offers_until: datetime | None = Field(description="The latest hold deadline of the live offers.")
+
+
+class Queue(BaseModel):
+    awaiting: list[QueueRow] = Field(description="Waiting for a decision: urgent first, then oldest first.")
+    offered: list[QueueRow] = Field(description="Times offered, the citizen has not chosen yet.")
+    total_awaiting: int = Field(description="How many wait in all (each list shows at most 200, as the page).")
+
+
+class RequestDecisionBody(Strict):
+    """One of the four decisions, with what it needs: ``offer`` the times (``slot_ids``, a ``note`` for the
+    citizen if any), ``redirect`` the competent body (``body_id``) with ``reasons``, ``resolve`` with the
+    ``resolution``, ``decline`` on a ``ground`` (with a ``note`` if any). What a decision needs and lacks is
+    a 422 naming the field."""
+
+    action: Literal["offer", "redirect", "resolve", "decline"]
+    slot_ids: list[int] | None = Field(None, max_length=20)
+    body_id: int | None = Field(None, ge=1, le=MAX_ID)
+    reasons: str | None = Field(None, max_length=2000)
+    resolution: str | None = Field(None, max_length=2000)
+    ground: DeclineGround | None = None
+    note: str | None = Field(None, max_length=2000)

@@ -266,3 +266,86 @@ def test_who_may_report_and_who_may_decide(client, outcome, token_of, make_user,
                     headers=token_of(outcome["assistant"]))
     assert r.status_code == 422
     assert r.json["errors"] == [{"field": "note", "message": "Say why the report is returned."}]
+
+
+# --- the screening queue -----------------------------------------------------------------------------
+
+@pytest.fixture
+def screening(app, db, make_office, make_request, make_user):
+    """A request-mode office of body A with two requests waiting: an older plain one, a newer urgent one."""
+    from reception.requests.services import submit_request
+
+    office_a = make_office(full_name="Aliya Reception Head")
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        plain = make_request(office_a, make_user(Role.CITIZEN, full_name="Citizen Plain"),
+                             now=utcnow() - timedelta(days=1))
+        urgent = submit_request(make_user(Role.CITIZEN, full_name="Citizen Urgent"), office_a.official,
+                                plain_data(plain), None, utcnow(), app.config, urgency=("health", "Surgery"))
+    db.session.commit()
+    return {"office": office_a, "plain": plain, "urgent": urgent}
+
+
+def plain_data(request):
+    from reception.booking.services import BookingData
+
+    return BookingData(format=request.format, topic_id=request.topic_id, summary="My mother needs surgery.")
+
+
+def decide(client, request, headers, **body):
+    return client.post(f"/api/v1/staff/requests/{request.id}/decision", json=body, headers=headers)
+
+
+def test_the_screening_queue_lists_urgent_requests_first(client, screening, token_of):
+    r = client.get("/api/v1/staff/requests", headers=token_of(screening["office"].assistant))
+    assert r.status_code == 200, r.json
+    awaiting = r.json["awaiting"]
+    assert [x["id"] for x in awaiting] == [screening["urgent"].id, screening["plain"].id]
+    assert awaiting[0]["urgent"] is True and awaiting[0]["urgency_reason"] == "health"
+    assert awaiting[1]["citizen_name"] == "Citizen Plain" and awaiting[1]["deadline"] == "on_time"
+    assert r.json["offered"] == [] and r.json["total_awaiting"] == 2
+
+
+def test_another_bodys_assistant_sees_an_empty_queue_and_an_official_none(client, screening, token_of, make_user,
+                                                                          make_body):
+    r = client.get("/api/v1/staff/requests", headers=token_of(make_user(Role.ASSISTANT, body=make_body())))
+    assert r.status_code == 200 and r.json["awaiting"] == [] and r.json["total_awaiting"] == 0
+    r = client.get("/api/v1/staff/requests", headers=token_of(make_user(Role.OFFICIAL, body=make_body())))
+    assert r.status_code == 403 and r.mimetype == PROBLEM  # officials do not screen
+
+
+def test_offering_times_then_deciding_again_is_a_409(client, screening, token_of):
+    headers, request = token_of(screening["office"].assistant), screening["plain"]
+    slot_ids = [s.id for s in screening["office"].slots[:2]]
+    r = decide(client, request, headers, action="offer", slot_ids=slot_ids, note="Either suits the official.")
+    assert r.status_code == 200, r.json
+    assert r.json["status"] == "screening" and r.json["decision"] == "offered"
+    assert sorted(o["slot_id"] for o in r.json["offers"]) == sorted(slot_ids)
+    assert OFFSET.fullmatch(r.json["offers"][0]["starts_at"])
+    r = decide(client, request, headers, action="resolve", resolution="Done")
+    assert r.status_code == 409 and r.json["detail"] == \
+        "This request has already been decided. Reload the page to see the decision."
+    queue = client.get("/api/v1/staff/requests", headers=headers).json
+    assert [x["id"] for x in queue["offered"]] == [request.id]
+
+
+def test_redirect_resolve_and_decline_with_what_each_needs(client, screening, token_of, make_body):
+    headers = token_of(screening["office"].assistant)
+    r = decide(client, screening["plain"], headers, action="redirect", body_id=make_body().id)
+    assert r.status_code == 422 and r.json["errors"][0]["field"] == "reasons"
+    r = decide(client, screening["plain"], headers, action="decline", ground="court", note="Before the court now.")
+    assert r.status_code == 200 and r.json["status"] == "closed" and r.json["decline_ground"] == "court"
+    r = decide(client, screening["urgent"], headers, action="resolve", resolution="The hospital booked her in.")
+    assert r.status_code == 200 and r.json["decision"] == "resolved"
+    r = decide(client, screening["urgent"], headers, action="decline", ground="nonsense")
+    assert r.status_code == 422 and r.json["errors"][0]["field"] == "ground"
+
+
+def test_another_bodys_assistant_cannot_decide(client, db, screening, token_of, make_user, make_body):
+    stranger = token_of(make_user(Role.ASSISTANT, body=make_body()))
+    r = decide(client, screening["plain"], stranger, action="resolve", resolution="Not mine")
+    assert r.status_code == 403 and r.mimetype == PROBLEM
+    r = client.post("/api/v1/staff/requests/2147483647/decision", json={"action": "resolve", "resolution": "x"},
+                    headers=token_of(screening["office"].assistant))
+    assert r.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(type(screening["plain"]), screening["plain"].id).status is AppointmentStatus.REQUESTED
