@@ -141,12 +141,14 @@ _VIEW, _RUN, _OUTCOME, _REPORT, _SCREEN = (
     "outcomes:instruction:report:own", "booking:request:screen:own")
 API_SCOPES |= {"api.staff_day": _VIEW, "api.staff_step": _RUN, "api.staff_outcome": _OUTCOME,
                "api.staff_instructions": _REPORT, "api.staff_instruction": _REPORT, "api.staff_report": _REPORT,
-               "api.staff_decision": _OUTCOME, "api.staff_requests": _SCREEN, "api.staff_request_decision": _SCREEN}
+               "api.staff_decision": _OUTCOME, "api.staff_requests": _SCREEN, "api.staff_request_decision": _SCREEN,
+               "api.staff_legal_review": _VIEW}
 _SIDE, _BODY, _SCREENING = ({Role.ASSISTANT, Role.OFFICIAL, Role.ADMIN}, {Role.AGENCY_REP, Role.ADMIN},
                             {Role.ASSISTANT, Role.ADMIN})
 API_STAFF = {"api.staff_day": _SIDE, "api.staff_step": _SIDE, "api.staff_outcome": _SIDE,
              "api.staff_instructions": _BODY, "api.staff_instruction": _BODY, "api.staff_report": _BODY,
-             "api.staff_decision": _SIDE, "api.staff_requests": _SCREENING, "api.staff_request_decision": _SCREENING}
+             "api.staff_decision": _SIDE, "api.staff_requests": _SCREENING, "api.staff_request_decision": _SCREENING,
+             "api.staff_legal_review": _SIDE}
 # Who of body A is the owner side of each staff endpoint in the sweep, and the request bodies its POSTs send.
 API_STAFF_OWNER = {endpoint: Role.AGENCY_REP if roles == _BODY else Role.ASSISTANT
                    for endpoint, roles in API_STAFF.items()}

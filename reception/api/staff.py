@@ -1,7 +1,7 @@
 """Staff resources: the day board, holding receptions (check-in, no-show, start, finish), outcomes and
 instructions, bodies' reports on instructions and the official's side's decision on them, the screening
-queue and its decisions; each with the pages' own permission checks (the same policy functions the page
-views call).
+queue and its decisions, the legal review's state; each with the pages' own permission checks (the same
+policy functions the page views call).
 
 A staff token's scopes are permission names. Where a page accepts a permission or its ``:own`` variant, the
 resource asks for the ``:own`` one: every role that reaches the page holds it (administrators hold every
@@ -27,6 +27,7 @@ from ..directory.queries import get
 from ..extensions import db
 from ..hearings import queries as hearings_queries
 from ..hearings import services as hearings
+from ..legal import services as legal
 from ..outcomes import services as outcomes
 from ..outcomes.models import Instruction
 from ..requests import policy as requests_policy
@@ -372,5 +373,44 @@ def staff_request_decision(request_id: int):
         requests_services.decline_request(user, found, wanted.ground, wanted.note, now)
     db.session.flush()
     payload = _json(schemas.ScreeningRequest(**_request_fields(requests_queries.get_request(found.id))))
+    db.session.commit()
+    return payload
+
+
+# --- legal review ----------------------------------------------------------------------------------------
+
+@bp.get("/staff/appointments/<int:appointment_id>/legal-review")
+@scoped(Permission.APPOINTMENT_VIEW_OWN.value)
+@acting
+@spec.validate(resp=_docs(200, schemas.LegalReviewState, 401, 403, 404), tags=["staff"], security=TOKEN)
+def staff_legal_review(appointment_id: int):
+    """The legal review of a reception the token user's board shows (the official themself, an assistant of
+    the official's body): flagged, taken, the opinion signed or sent. The opinion's conclusion, recommended
+    action and addressee only for whom the page shows them (the official's side for legal review)."""
+    appointment = get(Appointment, appointment_id)
+    if appointment is None:
+        raise _missing()
+    user = g.api_user
+    if not is_officials_side(user, appointment, Permission.APPOINTMENT_VIEW):
+        raise NotAllowed(_("Only the official's side may see this reception."))
+    review = legal.get_review_for_appointment(appointment.id)
+    if review is None:
+        raise NotFound(_("This reception has not been sent for legal review."))
+    readable = legal.can_read_opinion(user, appointment)
+    tz = legal.review_timezone(review)
+    signed = legal.latest_signed(review)
+    opinion = None
+    if signed is not None:
+        text = dict(conclusion=signed.conclusion, recommended_action=signed.recommended_action,
+                    addressee=signed.addressee, addressee_body_id=signed.addressee_body_id) if readable else \
+            dict(conclusion=None, recommended_action=None, addressee=None, addressee_body_id=None)
+        opinion = schemas.SignedOpinion(version=signed.version, status=signed.status,
+                                        signed_at=local(signed.signed_at, tz), sent_at=local(signed.sent_at, tz),
+                                        **text)
+    record_view("appointment", appointment.id, "legal review (API)")
+    payload = _json(schemas.LegalReviewState(
+        appointment_id=appointment.id, status=review.status, flagged_at=local(review.created_at, tz),
+        taken_at=local(review.taken_at, tz), region=review.region.code if review.region else None, timezone=tz,
+        can_read_opinion=readable, opinion=opinion))
     db.session.commit()
     return payload

@@ -1,5 +1,5 @@
 """The staff resources' request and response bodies (pydantic): the day board, the board's steps, outcomes,
-instructions and the bodies' reports, the screening queue and its decisions."""
+instructions and the bodies' reports, the screening queue and its decisions, the legal review's state."""
 from __future__ import annotations
 
 from datetime import date as Date
@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ..booking.models import AppointmentStatus, DeclineGround, OfferStatus, RequestDecision
+from ..legal.models import Addressee, OpinionStatus, ReviewStatus
 from ..outcomes.models import InstructionStatus, OutcomeResult, ReportVerdict
 from ..requests.models import UrgencyReason
 from ..requests.rules import DeadlineFlag
@@ -192,3 +193,31 @@ class RequestDecisionBody(Strict):
     resolution: str | None = Field(None, max_length=2000)
     ground: DeclineGround | None = None
     note: str | None = Field(None, max_length=2000)
+
+
+# --- legal review ----------------------------------------------------------------------------------------
+
+class SignedOpinion(BaseModel):
+    """The newest signed (or sent) version of the opinion. Its text (conclusion, recommended action,
+    addressee) is given only to whom the page shows it: the official's side for legal review."""
+
+    version: int
+    status: OpinionStatus
+    signed_at: datetime | None
+    sent_at: datetime | None
+    conclusion: str | None
+    recommended_action: str | None
+    addressee: Addressee | None
+    addressee_body_id: int | None
+
+
+class LegalReviewState(BaseModel):
+    appointment_id: int
+    status: ReviewStatus = Field(description="queued (flagged, waiting for a consultant), taken (being examined), "
+                                             "done (the signed opinion was sent), withdrawn.")
+    flagged_at: datetime
+    taken_at: datetime | None
+    region: str | None = Field(description="The region whose consultants examine it (its code).")
+    timezone: str
+    can_read_opinion: bool
+    opinion: SignedOpinion | None = Field(description="None until an opinion is signed.")

@@ -349,3 +349,45 @@ def test_another_bodys_assistant_cannot_decide(client, db, screening, token_of, 
     assert r.status_code == 404
     db.session.expire_all()
     assert db.session.get(type(screening["plain"]), screening["plain"].id).status is AppointmentStatus.REQUESTED
+
+
+# --- legal review ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def legal_review(db, board, make_user):
+    """The board's appointment flagged for legal review, taken by a consultant who signed an opinion."""
+    from reception.legal.models import Addressee, LegalOpinion, LegalReview, OpinionStatus, ReviewStatus
+
+    now = utcnow().replace(microsecond=0)
+    consultant = make_user(Role.LEGAL_CONSULTANT)
+    review = LegalReview(appointment_id=board["appointment"].id, reason="Land title", status=ReviewStatus.TAKEN,
+                         consultant_id=consultant.id, taken_at=now, flagged_by_id=board["assistant"].id)
+    db.session.add_all([review, LegalOpinion(review=review, version=1, status=OpinionStatus.SIGNED, findings="f",
+                                             assessment="a", conclusion="The seizure was unlawful.",
+                                             recommended_action="Appeal", addressee=Addressee.PROSECUTOR,
+                                             author_id=consultant.id, signed_at=now)])
+    db.session.commit()
+    return {**board, "review": review}
+
+
+def test_the_officials_side_reads_the_legal_reviews_state_and_opinion(client, legal_review, token_of):
+    url = f"/api/v1/staff/appointments/{legal_review['appointment'].id}/legal-review"
+    for user in (legal_review["assistant"], legal_review["official_user"]):
+        r = client.get(url, headers=token_of(user))
+        assert r.status_code == 200, r.json
+        assert r.json["status"] == "taken" and r.json["can_read_opinion"] is True
+        opinion = r.json["opinion"]
+        assert opinion["status"] == "signed" and opinion["conclusion"] == "The seizure was unlawful."
+        assert OFFSET.fullmatch(opinion["signed_at"]) and opinion["addressee"] == "prosecutor"
+
+
+def test_legal_review_of_another_body_or_none(client, board, legal_review, token_of, make_user, make_body, db):
+    url = f"/api/v1/staff/appointments/{board['appointment'].id}/legal-review"
+    r = client.get(url, headers=token_of(make_user(Role.ASSISTANT, body=make_body())))
+    assert r.status_code == 403 and r.mimetype == PROBLEM
+    r = client.get(url, headers=token_of(make_user(Role.LEGAL_CONSULTANT)))
+    assert r.status_code == 403  # consultants work in their queue; this is the official's side's view
+    other = place(db, make_user(Role.CITIZEN), board["session"].slots[1], first_topic(db))
+    db.session.commit()
+    r = client.get(f"/api/v1/staff/appointments/{other.id}/legal-review", headers=token_of(board["assistant"]))
+    assert r.status_code == 404 and r.json["detail"] == "This reception has not been sent for legal review."

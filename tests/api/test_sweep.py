@@ -174,6 +174,6 @@ def test_body_as_staff_are_let_through(client, world, make_user, make_token, rul
         assert r.status_code in (200, 201), r.json
     else:
         assert r.status_code == 200, r.json
-        shown = next((r.json[key] for key in ("sessions", "items", "questions", "reports", "awaiting")
+        shown = next((r.json[key] for key in ("sessions", "items", "questions", "reports", "awaiting", "opinion")
                       if r.json.get(key)), None)
         assert shown, f"{endpoint} shows none of body A's records to body A's staff"
