@@ -152,6 +152,29 @@ API_OWN_RECORD |= {"api.reschedule", "api.my_request", "api.accept_offer", "api.
                    "api.my_waitlist_entry", "api.leave_waitlist", "api.outcome", "api.answer_solved"}
 API_EMPTY_POST_422 |= {"api.reschedule", "api.send_request", "api.accept_offer", "api.join_waitlist",
                        "api.leave_waitlist", "api.answer_solved"}
+# Staff resources (reception.api.staff): the scope is the permission the page needs (its ':own' variant, which
+# administrators hold too); API_STAFF names the roles whose tokens get through it (everyone else 403). Staff of
+# another body with that role get 403 or 404, or 200 with none of body A's records in a list; body A's own staff
+# (an assistant, or an agency representative of the body the world's instruction is given to) are let through.
+_VIEW, _RUN, _OUTCOME, _REPORT, _SCREEN = (
+    "booking:appointment:view:own", "hearings:board:run:own", "outcomes:outcome:record:own",
+    "outcomes:instruction:report:own", "booking:request:screen:own")
+API_SCOPES |= {"api.staff_day": _VIEW, "api.staff_step": _RUN, "api.staff_outcome": _OUTCOME,
+               "api.staff_instructions": _REPORT, "api.staff_instruction": _REPORT, "api.staff_report": _REPORT,
+               "api.staff_decision": _OUTCOME, "api.staff_requests": _SCREEN, "api.staff_request_decision": _SCREEN,
+               "api.staff_legal_review": _VIEW}
+_SIDE, _BODY, _SCREENING = ({Role.ASSISTANT, Role.OFFICIAL, Role.ADMIN}, {Role.AGENCY_REP, Role.ADMIN},
+                            {Role.ASSISTANT, Role.ADMIN})
+API_STAFF = {"api.staff_day": _SIDE, "api.staff_step": _SIDE, "api.staff_outcome": _SIDE,
+             "api.staff_instructions": _BODY, "api.staff_instruction": _BODY, "api.staff_report": _BODY,
+             "api.staff_decision": _SIDE, "api.staff_requests": _SCREENING, "api.staff_request_decision": _SCREENING,
+             "api.staff_legal_review": _SIDE}
+# Who of body A is the owner side of each staff endpoint in the sweep, and the request bodies its POSTs send.
+API_STAFF_OWNER = {endpoint: Role.AGENCY_REP if roles == _BODY else Role.ASSISTANT
+                   for endpoint, roles in API_STAFF.items()}
+API_STAFF_BODIES = {"api.staff_report": {"text": "The heating works again.", "seen_status": "reported"},
+                    "api.staff_decision": {"verdict": "accepted"},
+                    "api.staff_request_decision": {"action": "resolve", "resolution": "Resolved by phone."}}
 # Systemic issues: the list and the new-issue form are own-body pages (an assistant of another body sees none
 # of body A's issues and starts one in their own body); monitors read every issue (the list and the issue page).
 # The issue page, editing, status changes and (un)linking are for the working group's assistants (the world's
@@ -164,8 +187,8 @@ CITIZEN_ONLY |= {"systemic.citizen_issue"}
 def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
     """A held reception of the world's citizen with body A's official (``reception_id``), its outcome
     (one question, forwarded) with an instruction to body A that the body has reported on
-    (``instruction_id``), and a citizen's report of a refused booking at body A naming no official
-    (``report_id``)."""
+    (``instruction_id``, its report ``instruction_report_id``), and a citizen's report of a refused booking
+    at body A naming no official (``report_id``)."""
     from datetime import timedelta
 
     from reception.outcomes.models import (
@@ -203,14 +226,15 @@ def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
     db.session.add(instruction)
     db.session.flush()
     author = db.session.get(type(citizen), citizen.id)  # any existing user will do as the report's author
-    db.session.add(InstructionReport(instruction_id=instruction.id, author_id=author.id, text="Repaired",
-                                     created_at=now))
+    instruction_report = InstructionReport(instruction_id=instruction.id, author_id=author.id, text="Repaired",
+                                           created_at=now)
+    db.session.add(instruction_report)
     report = AccessReport(citizen_id=citizen.id, body_id=body_a.id, kind=AccessReportKind.NO_TIME,
                           text="No time for three months", created_at=now)
     db.session.add(report)
     db.session.flush()
     return {"reception_id": held.id, "instruction_id": instruction.id, "report_id": report.id,
-            "question_id": question.id}
+            "question_id": question.id, "instruction_report_id": instruction_report.id}
 
 
 def app_rules():
@@ -247,6 +271,7 @@ def build_world(db, make_body, make_official, make_venue, make_user) -> dict:
         "code": "KZ-15", "token": "not-a-token", "session_id": session.id, "slot_id": session.slots[1].id,
         "appointment_id": appointment.id, "talon_number": appointment.talon_number,
         "participant_id": participant.id, "token_id": build_token(citizen),
+        "step": "start",  # a day board step of the API (the world's reception is on another day: 409)
     }
     values.update(build_request_world(db, body_a, official, venue, citizen, make_official, make_user))
     values.update(event_world(official, venue))  # unified_day_id, unified_session_id, visiting_id
@@ -370,7 +395,7 @@ def build_legal_world(appointment, make_user) -> dict:
 def fill(rule: str, arguments, values) -> str:
     for arg in arguments:
         assert arg in values, f"add a value for URL argument {arg!r} to tests/routes.py build_world"
-        rule = re.sub(rf"<(?:\w+:)?{arg}>", str(values[arg]), rule)
+        rule = re.sub(rf"<(?:\w+(?:\([^)]*\))?:)?{arg}>", str(values[arg]), rule)  # also any(...) converters
     return rule
 
 

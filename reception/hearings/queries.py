@@ -6,10 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..booking.models import Appointment, AppointmentStatus, Participant
+from ..core.permissions import Permission, Role
 from ..directory.models import Official, Venue
 from ..extensions import db
 from ..schedule.models import ReceptionSession, Slot
@@ -108,14 +109,29 @@ def build_rows(appointments: list[Appointment], now: datetime) -> list[BoardRow]
     return rows
 
 
-def board(scope, day: date, now: datetime) -> list[BoardSession]:
-    """The day's sessions within ``scope`` (a condition on Official, or None for all), each with its
-    appointments in order (moved-away ones left out)."""
+def appointment_scope(user):
+    """Which appointments the user's day board shows (a condition on Official, or None for all): all,
+    their body's (assistants), or their own official record's."""
+    if user.can(Permission.APPOINTMENT_VIEW):
+        return None
+    conditions = []
+    if user.can(Permission.APPOINTMENT_VIEW_OWN):
+        conditions.append(Official.user_id == user.id)
+        if user.body_id is not None and user.has_role(Role.ASSISTANT):
+            conditions.append(Official.body_id == user.body_id)
+    return or_(*conditions) if conditions else false()
+
+
+def board(scope, day: date, now: datetime, official_id: int | None = None) -> list[BoardSession]:
+    """The day's sessions within ``scope`` (a condition on Official, or None for all), of one official
+    when ``official_id`` is given, each with its appointments in order (moved-away ones left out)."""
     stmt = (select(ReceptionSession).join(ReceptionSession.official).where(ReceptionSession.local_date == day)
             .options(joinedload(ReceptionSession.official), joinedload(ReceptionSession.venue))
             .order_by(ReceptionSession.starts_at, ReceptionSession.id))
     if scope is not None:
         stmt = stmt.where(scope)
+    if official_id is not None:
+        stmt = stmt.where(ReceptionSession.official_id == official_id)
     sessions = db.session.scalars(stmt).unique().all()
     if not sessions:
         return []

@@ -346,7 +346,10 @@ def advance_appointment(actor, appointment: Appointment, step: str, now: datetim
         transition(appointment, Action.START, now,
                    values={"started_at": now, "checked_in_at": appointment.checked_in_at or now})
     else:
-        transition(appointment, Action.FINISH, now, values={"finished_at": now})
+        # Finishing what was never started is refused by the transition's guard; say why.
+        transition(appointment, Action.FINISH, now, values={"finished_at": now},
+                   conflict=_l("This reception has not started yet: start it before finishing it.")
+                   if appointment.started_at is None and appointment.status in LIVE_STATUSES else None)
     db.session.flush()
 
 

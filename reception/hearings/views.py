@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import false, or_
 
 from ..audit.services import record_view, record_views
 from ..booking.models import Appointment
@@ -16,9 +15,8 @@ from ..booking.staff import bp as staff_bp
 from ..booking.staff import managed_appointment
 from ..core.clock import local_today, utcnow
 from ..core.errors import DomainError, Invalid, NotAllowed
-from ..core.permissions import Permission, Role, require, require_any
+from ..core.permissions import Permission, require, require_any
 from ..core.web import attach_error, commit, render_form
-from ..directory.models import Official
 from ..directory.queries import get
 from ..extensions import db
 from ..schedule.models import FORMAT_LABELS, ReceptionSession
@@ -42,18 +40,6 @@ def _invite_body_form(appointment):
 
 # --- the day board -----------------------------------------------------------------------------
 
-def _appointment_scope(user):
-    """Which appointments the user's day list shows: all, their body's, or their own official record's."""
-    if user.can(Permission.APPOINTMENT_VIEW):
-        return None
-    conditions = []
-    if user.can(Permission.APPOINTMENT_VIEW_OWN):
-        conditions.append(Official.user_id == user.id)
-        if user.body_id is not None and user.has_role(Role.ASSISTANT):
-            conditions.append(Official.body_id == user.body_id)
-    return or_(*conditions) if conditions else false()
-
-
 def _parse_day(raw: str | None, default: date) -> date:
     if not raw:
         return default
@@ -72,7 +58,7 @@ def day():
     today = local_today(current_user.timezone)
     day = _parse_day(request.args.get("date"), today)
     now = utcnow()
-    sessions = queries.board(_appointment_scope(current_user), day, now)
+    sessions = queries.board(queries.appointment_scope(current_user), day, now)
     # The board shows these sessions' citizens' personal data.
     record_views("session", [item.session.id for item in sessions if item.rows], "day board")
     # Render, then commit: the commit expires what the board loaded, and the page would load it again per row.

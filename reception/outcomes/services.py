@@ -163,10 +163,17 @@ def _instructions_ordered(stmt, today: date) -> list[Instruction]:
     rows = list(db.session.scalars(stmt.options(
         joinedload(Instruction.body), question.joinedload(Question.topic),
         appointment.joinedload(Appointment.official), appointment.joinedload(Appointment.citizen))))
-    # Open before reported, then overdue first, then by deadline.
-    rank = {InstructionStatus.OPEN: 0, InstructionStatus.REPORTED: 1, InstructionStatus.CLOSED: 2}
-    return sorted(rows, key=lambda i: (i.status is InstructionStatus.CLOSED, not is_overdue(i, today),
-                                       rank[i.status], i.due_on, i.id))
+    return sorted(rows, key=lambda i: instruction_order(i, today))
+
+
+_RANK = {InstructionStatus.OPEN: 0, InstructionStatus.REPORTED: 1, InstructionStatus.CLOSED: 2}
+
+
+def instruction_order(instruction: Instruction, today: date) -> tuple:
+    """Where an instruction stands in the lists: open before reported, overdue first, then by deadline (the
+    API's cursor over these lists is this key)."""
+    return (instruction.status is InstructionStatus.CLOSED, not is_overdue(instruction, today),
+            _RANK[instruction.status], instruction.due_on, instruction.id)
 
 
 def list_body_instructions(user, today: date) -> list[Instruction]:

@@ -17,6 +17,12 @@ def screen_scope(user) -> frozenset[int] | None:
     return managed_body_ids(user, Permission.REQUEST_SCREEN)
 
 
+def can_screen_any(user) -> bool:
+    """Whether ``user`` screens the requests of some body (an assistant without a body screens none)."""
+    scope = screen_scope(user)
+    return scope is None or bool(scope)
+
+
 def can_screen(user, appointment: Appointment) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False

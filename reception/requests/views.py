@@ -208,10 +208,9 @@ def accept_offer(my_request_id: int):
 # --- the assistant: the screening queue and one request -----------------------------------------
 
 def _scope():
-    scope = policy.screen_scope(current_user)
-    if scope is not None and not scope:
+    if not policy.can_screen_any(current_user):
         abort(403)
-    return scope
+    return policy.screen_scope(current_user)
 
 
 @bp.get("/staff/requests/", endpoint="queue")

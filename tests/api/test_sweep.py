@@ -1,14 +1,27 @@
 """Every API route, from the URL map, for anonymous calls, a token of each role (with every scope its user may
 hold), a token lacking the scope, another citizen's token and the owner's: the same refusals as the pages, as
-problems. A new API route fails here until it is classified in tests/routes.py (API_PUBLIC or API_SCOPES)."""
+problems. Staff routes: a citizen's token, each staff role's, another body's staff, the owner side's.
+A new API route fails here until it is classified in tests/routes.py (API_PUBLIC or API_SCOPES, and
+API_STAFF for a staff route)."""
 from __future__ import annotations
 
 import pytest
 
 from reception.api.scopes import ALL_SCOPES, allowed_scopes
-from reception.core.permissions import Role
+from reception.core.permissions import Role, permissions_for
 from tests.api.conftest import bearer
-from tests.routes import API_EMPTY_POST_422, API_OWN_RECORD, API_PUBLIC, API_SCOPES, TOKEN_PREFIXES, app_rules, fill
+from tests.routes import (
+    API_EMPTY_POST_422,
+    API_OWN_RECORD,
+    API_PUBLIC,
+    API_SCOPES,
+    API_STAFF,
+    API_STAFF_BODIES,
+    API_STAFF_OWNER,
+    TOKEN_PREFIXES,
+    app_rules,
+    fill,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -18,6 +31,9 @@ API_ROUTES = [
     for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
 ]
 SCOPED = [p for p in API_ROUTES if p.values[1] in API_SCOPES]
+# The citizen's routes, and the staff's (tests/routes.py API_STAFF: the roles that get through each).
+CITIZEN_SCOPED = [p for p in SCOPED if p.values[1] not in API_STAFF]
+STAFF_SCOPED = [p for p in SCOPED if p.values[1] in API_STAFF]
 
 
 def _call(client, method, url, headers=None):
@@ -32,6 +48,7 @@ def test_every_api_route_is_classified():
     unclassified = endpoints - API_PUBLIC - set(API_SCOPES)
     assert not unclassified, f"classify these API endpoints in tests/routes.py: {sorted(unclassified)}"
     assert not API_PUBLIC & set(API_SCOPES)
+    assert set(API_STAFF) <= set(API_SCOPES)
 
 
 def test_the_views_require_the_scopes_the_sweep_expects(app):
@@ -53,7 +70,7 @@ def test_anonymous_calls_get_401(client, world, rule, endpoint, method, argument
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.CITIZEN])
-@pytest.mark.parametrize("rule,endpoint,method,arguments", SCOPED)
+@pytest.mark.parametrize("rule,endpoint,method,arguments", CITIZEN_SCOPED)
 def test_staff_tokens_get_403(client, world, make_user, make_token, role, rule, endpoint, method, arguments):
     # Staff of another body (or of none), with every scope their user may hold: none of them is a citizen's.
     user = make_user(role, body=None if role in (Role.ADMIN, Role.MONITOR) else world["body_b"])
@@ -62,7 +79,7 @@ def test_staff_tokens_get_403(client, world, make_user, make_token, role, rule, 
     assert r.status_code == 403 and r.mimetype == PROBLEM
 
 
-@pytest.mark.parametrize("rule,endpoint,method,arguments", SCOPED)
+@pytest.mark.parametrize("rule,endpoint,method,arguments", CITIZEN_SCOPED)
 def test_a_token_lacking_the_scope_gets_403(client, world, make_token, rule, endpoint, method, arguments):
     lacking = [s for s in ("appointments:read", "appointments:write") if s != API_SCOPES[endpoint]]
     secret = make_token(world["citizen"], scopes=lacking)
@@ -70,7 +87,7 @@ def test_a_token_lacking_the_scope_gets_403(client, world, make_token, rule, end
     assert r.status_code == 403 and r.mimetype == PROBLEM
 
 
-@pytest.mark.parametrize("rule,endpoint,method,arguments", SCOPED)
+@pytest.mark.parametrize("rule,endpoint,method,arguments", CITIZEN_SCOPED)
 def test_another_citizens_token(client, world, make_user, make_token, rule, endpoint, method, arguments):
     secret = make_token(make_user(Role.CITIZEN))
     r = _call(client, method, fill(rule, arguments, world["values"]), bearer(secret))
@@ -82,8 +99,82 @@ def test_another_citizens_token(client, world, make_user, make_token, rule, endp
         assert r.status_code == 200 and r.json["items"] == []
 
 
-@pytest.mark.parametrize("rule,endpoint,method,arguments", SCOPED)
+@pytest.mark.parametrize("rule,endpoint,method,arguments", CITIZEN_SCOPED)
 def test_the_owners_token_is_let_through(client, world, make_token, rule, endpoint, method, arguments):
     secret = make_token(world["citizen"])
     r = _call(client, method, fill(rule, arguments, world["values"]), bearer(secret))
     assert r.status_code == (422 if endpoint in API_EMPTY_POST_422 else 200), r.json
+
+
+# --- staff routes ------------------------------------------------------------------------------------
+
+def _staff_call(client, method, endpoint, url, headers):
+    if method == "GET":
+        return client.get(url, headers=headers)
+    return client.post(url, json=API_STAFF_BODIES.get(endpoint, {}), headers=headers)
+
+
+def _staff_url(rule, endpoint, arguments, world) -> str:
+    url = fill(rule, arguments, world["values"])
+    return url + (f"?date={world['values']['local_date']}" if endpoint == "api.staff_day" else "")
+
+
+def test_staff_routes_let_through_exactly_the_roles_holding_their_scope():
+    for endpoint, roles in API_STAFF.items():
+        scope = API_SCOPES[endpoint]
+        assert roles == {r for r in Role if scope in {p.value for p in permissions_for([r])}}, endpoint
+
+
+@pytest.mark.parametrize("rule,endpoint,method,arguments", STAFF_SCOPED)
+def test_a_citizens_token_gets_403_on_staff_routes(client, world, make_token, rule, endpoint, method, arguments):
+    secret = make_token(world["citizen"])
+    r = _staff_call(client, method, endpoint, _staff_url(rule, endpoint, arguments, world), bearer(secret))
+    assert r.status_code == 403 and r.mimetype == PROBLEM
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.CITIZEN])
+@pytest.mark.parametrize("rule,endpoint,method,arguments", STAFF_SCOPED)
+def test_staff_of_another_body(client, world, make_user, make_token, role, rule, endpoint, method, arguments):
+    # Each staff role of body B (or of none), with every scope their user may hold: 403 without the
+    # permission; with it, 403 or 404, or a list with none of body A's records. Administrators act for
+    # every body: they are let through.
+    user = make_user(role, body=None if role in (Role.ADMIN, Role.MONITOR) else world["body_b"])
+    secret = make_token(user, scopes=sorted(allowed_scopes(user)))
+    r = _staff_call(client, method, endpoint, _staff_url(rule, endpoint, arguments, world), bearer(secret))
+    if role not in API_STAFF[endpoint]:
+        assert r.status_code == 403 and r.mimetype == PROBLEM
+    elif role is Role.ADMIN:
+        assert r.status_code not in (401, 403, 404), r.json
+    elif r.status_code == 200:
+        assert method == "GET" and world["marker"] not in r.get_data(as_text=True)
+        assert not any(r.json.get(key) for key in ("items", "sessions", "awaiting", "offered")), r.json
+    else:
+        assert r.status_code in (403, 404) and r.mimetype == PROBLEM, r.json
+
+
+@pytest.mark.parametrize("rule,endpoint,method,arguments", STAFF_SCOPED)
+def test_a_staff_token_lacking_the_scope_gets_403(client, world, make_user, make_token, rule, endpoint, method,
+                                                  arguments):
+    role = API_STAFF_OWNER[endpoint]
+    user = make_user(role, body_id=world["values"]["body_id"])
+    lacking = sorted(allowed_scopes(user) - {API_SCOPES[endpoint]})
+    secret = make_token(user, scopes=lacking)
+    r = _staff_call(client, method, endpoint, _staff_url(rule, endpoint, arguments, world), bearer(secret))
+    assert r.status_code == 403 and r.mimetype == PROBLEM
+
+
+@pytest.mark.parametrize("rule,endpoint,method,arguments", STAFF_SCOPED)
+def test_body_as_staff_are_let_through(client, world, make_user, make_token, rule, endpoint, method, arguments):
+    # Body A's assistant (the official's side) or agency representative (the body given the instruction).
+    user = make_user(API_STAFF_OWNER[endpoint], body_id=world["values"]["body_id"])
+    secret = make_token(user, scopes=[API_SCOPES[endpoint]])
+    r = _staff_call(client, method, endpoint, _staff_url(rule, endpoint, arguments, world), bearer(secret))
+    if endpoint == "api.staff_step":
+        assert r.status_code == 409, r.json  # let through; the world's reception is on another day
+    elif method == "POST":
+        assert r.status_code in (200, 201), r.json
+    else:
+        assert r.status_code == 200, r.json
+        shown = next((r.json[key] for key in ("sessions", "items", "questions", "reports", "awaiting", "opinion")
+                      if r.json.get(key)), None)
+        assert shown, f"{endpoint} shows none of body A's records to body A's staff"
