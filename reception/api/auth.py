@@ -46,6 +46,10 @@ def scoped(scope: str):
             if token is None:
                 raise unauthorized(_("This token is unknown, revoked or expired."), invalid=True)
             g.api_token, g.api_user, g.api_client = token, token.user, token.client
+            if token.user is not None:
+                # The token's user acts in this request (current_user, for the audit log and the permission
+                # checks the services share with the pages), with no session.
+                g._login_user = token.user
             if scope not in effective_scopes(token):
                 raise ApiProblem(403, _("This token does not have the scope %(scope)s.", scope=scope))
             return view(*args, **kwargs)

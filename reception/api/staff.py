@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from functools import wraps
 
 from flask import current_app, g, request, url_for
 from flask_babel import gettext as _
@@ -44,16 +43,6 @@ from .views import TOKEN, _docs, bp
 #: The board's steps as the API names them, and the day board's (reception.hearings.services.Step).
 STEPS = {"check-in": hearings.Step.CHECK_IN, "no-show": hearings.Step.NO_SHOW, "start": hearings.Step.START,
          "finish": hearings.Step.FINISH}
-
-
-def acting(view):
-    """The token's user is the acting user of the request (the audit log names who did or saw what, as for a
-    page): ``current_user`` for this request only, with no session."""
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        g._login_user = g.api_user
-        return view(*args, **kwargs)
-    return wrapped
 
 
 def _missing():
@@ -117,7 +106,6 @@ def _json(model) -> dict:
 
 @bp.get("/staff/day")
 @scoped(Permission.APPOINTMENT_VIEW_OWN.value)
-@acting
 @spec.validate(query=schemas.DayQuery, resp=_docs(200, schemas.DayBoard, 401, 403, 422), tags=["staff"],
                security=TOKEN)
 def staff_day():
@@ -136,7 +124,6 @@ def staff_day():
 
 @bp.post("/staff/appointments/<int:appointment_id>/<any('check-in', 'no-show', start, finish):step>")
 @scoped(Permission.BOARD_RUN_OWN.value)
-@acting
 @spec.validate(resp=_docs(200, schemas.BoardAppointment, 401, 403, 404, 409, 422), tags=["staff"],
                security=TOKEN)
 def staff_step(appointment_id: int, step: str):
@@ -168,7 +155,6 @@ def _reception_for_staff(appointment_id: int) -> Appointment:
 
 @bp.get("/staff/appointments/<int:reception_id>/outcome")
 @scoped(Permission.OUTCOME_RECORD_OWN.value)
-@acting
 @spec.validate(resp=_docs(200, schemas.Outcome, 401, 403, 404), tags=["staff"], security=TOKEN)
 def staff_outcome(reception_id: int):
     """The recorded outcome of a reception: its questions, each with its result and the instructions given,
@@ -206,7 +192,6 @@ def _cursor_of(key: tuple) -> str:
 
 @bp.get("/staff/instructions")
 @scoped(Permission.INSTRUCTION_REPORT_OWN.value)
-@acting
 @spec.validate(query=schemas.InstructionQuery, resp=_docs(200, schemas.InstructionPage, 401, 403, 422),
                tags=["staff"], security=TOKEN)
 def staff_instructions():
@@ -239,7 +224,6 @@ def _instruction(instruction_id: int) -> Instruction:
 
 @bp.get("/staff/instructions/<int:instruction_id>")
 @scoped(Permission.INSTRUCTION_REPORT_OWN.value)
-@acting
 @spec.validate(resp=_docs(200, schemas.InstructionDetail, 401, 403, 404), tags=["staff"], security=TOKEN)
 def staff_instruction(instruction_id: int):
     """An instruction given to the token user's body, with its reports and their verdicts."""
@@ -252,7 +236,6 @@ def staff_instruction(instruction_id: int):
 
 @bp.post("/staff/instructions/<int:instruction_id>/reports")
 @scoped(Permission.INSTRUCTION_REPORT_OWN.value)
-@acting
 @spec.validate(json=schemas.ReportRequest, headers=IdempotencyHeaders,
                resp=_docs(201, schemas.InstructionDetail, 401, 403, 404, 409, 422), tags=["staff"], security=TOKEN)
 def staff_report(instruction_id: int):
@@ -280,7 +263,6 @@ def staff_report(instruction_id: int):
 
 @bp.post("/staff/instructions/<int:instruction_id>/reports/<int:instruction_report_id>/decision")
 @scoped(Permission.OUTCOME_RECORD_OWN.value)
-@acting
 @spec.validate(json=schemas.DecisionRequest, resp=_docs(200, schemas.InstructionDetail, 401, 403, 404, 409, 422),
                tags=["staff"], security=TOKEN)
 def staff_decision(instruction_id: int, instruction_report_id: int):
@@ -327,7 +309,6 @@ def _queue_row(row) -> schemas.QueueRow:
 
 @bp.get("/staff/requests")
 @scoped(Permission.REQUEST_SCREEN_OWN.value)
-@acting
 @spec.validate(resp=_docs(200, schemas.Queue, 401, 403), tags=["staff"], security=TOKEN)
 def staff_requests():
     """The screening queue of the token user's body (the page's): requests waiting for a decision, urgent
@@ -350,7 +331,6 @@ def staff_requests():
 
 @bp.post("/staff/requests/<int:request_id>/decision")
 @scoped(Permission.REQUEST_SCREEN_OWN.value)
-@acting
 @spec.validate(json=schemas.RequestDecisionBody, resp=_docs(200, schemas.ScreeningRequest, 401, 403, 404, 409, 422),
                tags=["staff"], security=TOKEN)
 def staff_request_decision(request_id: int):
@@ -381,7 +361,6 @@ def staff_request_decision(request_id: int):
 
 @bp.get("/staff/appointments/<int:appointment_id>/legal-review")
 @scoped(Permission.APPOINTMENT_VIEW_OWN.value)
-@acting
 @spec.validate(resp=_docs(200, schemas.LegalReviewState, 401, 403, 404), tags=["staff"], security=TOKEN)
 def staff_legal_review(appointment_id: int):
     """The legal review of a reception the token user's board shows (the official themself, an assistant of
