@@ -132,6 +132,11 @@ API_SCOPES = {"api.my_appointments": "appointments:read", "api.my_appointment": 
               "api.book": "appointments:write", "api.cancel": "appointments:write"}
 # API endpoints on one record of the citizen's own: another citizen's token gets 404 there.
 API_OWN_RECORD = {"api.my_appointment", "api.cancel"}
+# Integration clients' administration (reception.api.client_pages): administrators only (API_CLIENT_MANAGE;
+# everyone else 403, so in no session set). The integration API (reception.api.integration) is for
+# integration clients' tokens only: a person's token can never hold its scopes (tests/api/test_sweep.py).
+API_CLIENT_SCOPES = {"api.send_request": "requests:on-behalf", "api.integration_request": "requests:on-behalf:read",
+                     "api.integration_requests": "requests:on-behalf:read"}
 # Systemic issues: the list and the new-issue form are own-body pages (an assistant of another body sees none
 # of body A's issues and starts one in their own body); monitors read every issue (the list and the issue page).
 # The issue page, editing, status changes and (un)linking are for the working group's assistants (the world's
@@ -238,6 +243,7 @@ def build_world(db, make_body, make_official, make_venue, make_user) -> dict:
     values.update(build_hearings_world(db, make_body, appointment))
     values.update(build_outcomes_world(db, official, venue, citizen, body_a, body_b))  # reception_id, …
     values.update(build_systemic_world(db, appointment, body_a, values["user_id"]))  # issue_id
+    values["client_id"] = build_client(db, body_a)
     db.session.commit()
     return {"values": values, "body_b": body_b, "citizen": citizen, "marker": official.full_name}
 
@@ -281,6 +287,17 @@ def build_token(citizen) -> int:
 
     token, _secret = create_token(citizen, "world", utcnow() + timedelta(days=30), [APPOINTMENTS_READ], utcnow())
     return token.id
+
+
+def build_client(db, body_a) -> int:
+    """Body A's integration client (``client_id``), with every integration scope."""
+    from reception.api.models import ApiClient
+    from reception.api.scopes import INTEGRATION_SCOPES
+
+    client = ApiClient(name=f"System of body {body_a.id}", body_id=body_a.id, scopes=" ".join(INTEGRATION_SCOPES))
+    db.session.add(client)
+    db.session.flush()
+    return client.id
 
 
 def build_systemic_world(db, appointment, body_a, assistant_id) -> dict:

@@ -43,7 +43,12 @@ def allowed_scopes(user) -> frozenset[str]:
 
 def scope_label(scope: str) -> str:
     """A person's words for a scope (permissions are shown by their name: staff know them)."""
-    return str(CITIZEN_SCOPES.get(scope, scope))
+    return str(CITIZEN_SCOPES.get(scope) or INTEGRATION_SCOPES.get(scope, scope))
+
+
+def integration_scope_choices() -> list[tuple[str, str]]:
+    """The scopes an integration client may hold, in a fixed order, with their labels."""
+    return [(s, str(label)) for s, label in INTEGRATION_SCOPES.items()]
 
 
 def scope_choices(user) -> list[tuple[str, str]]:
