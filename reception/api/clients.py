@@ -23,12 +23,12 @@ from ..booking.services import BookingData
 from ..core.errors import Invalid, NotAllowed, NotFound
 from ..core.permissions import Permission, Role
 from ..core.web import valid_id
-from ..directory.models import Body, Official
+from ..directory.models import Body, Venue
 from ..directory.queries import get
 from ..extensions import db
 from ..requests import queries as request_queries
 from ..requests import services as request_services
-from ..schedule.models import Slot
+from ..schedule.models import ReceptionSession, Slot
 from .models import ApiClient, ApiToken
 from .scopes import INTEGRATION_SCOPES
 from .tokens import check_expiry, issue_token
@@ -191,10 +191,13 @@ def send_request_on_behalf(client: ApiClient, wanted: OnBehalf, idempotency_key:
 
 
 def _client_requests():
-    slot_session = joinedload(SlotOffer.slot).joinedload(Slot.session)
+    """Requests with what the API shows of them, in a fixed number of statements however many."""
+    zone = (ReceptionSession.venue, Venue.region)
+    offered_session = joinedload(SlotOffer.slot).joinedload(Slot.session)
     return select(Appointment).options(
-        joinedload(Appointment.official).joinedload(Official.body), joinedload(Appointment.slot),
-        joinedload(Appointment.session), selectinload(Appointment.offers).options(slot_session))
+        joinedload(Appointment.official), joinedload(Appointment.slot),
+        joinedload(Appointment.session).joinedload(zone[0]).joinedload(zone[1]),
+        selectinload(Appointment.offers).options(offered_session.joinedload(zone[0]).joinedload(zone[1])))
 
 
 def get_client_request(client_id: int, request_id: int) -> Appointment | None:

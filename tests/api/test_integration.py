@@ -196,3 +196,34 @@ def test_a_read_only_token_cannot_send(client, db, citizen, sent_office, topic):
     secret = client_token(scopes=[REQUESTS_ON_BEHALF_READ])
     r = _send(client, secret, _body(user, sent_office, topic))
     assert r.status_code == 403 and r.json["detail"] == "This token does not have the scope requests:on-behalf."
+
+
+def test_the_list_takes_the_same_statements_for_one_or_three_offered_requests(app, client, db, count_queries,
+                                                                               sent_office, topic, make_user,
+                                                                               make_office):
+    secret = client_token()
+
+    def send_and_offer(office, slot):
+        user = make_user(Role.CITIZEN, iin=new_iin())
+        db.session.commit()
+        sent = _send(client, secret, _body(user, office, topic)).json
+        with app.test_request_context():
+            request_services.offer_slots(office.assistant, db.session.get(Appointment, sent["id"]), [slot.id], None,
+                                         utcnow(), app.config)
+        db.session.commit()
+
+    def count() -> int:
+        client.get(URL, headers=bearer(secret))  # the token's last use is written once a minute: not counted
+        with count_queries() as queries:
+            r = client.get(URL, headers=bearer(secret))
+        assert r.status_code == 200 and all(a["status"] == "offered" for a in r.json["items"])
+        return len(queries)
+
+    send_and_offer(sent_office, sent_office.slots[0])
+    one = count()
+    for _ in range(2):
+        office = make_office()
+        db.session.commit()
+        send_and_offer(office, office.slots[0])
+    assert len(client.get(URL, headers=bearer(secret)).json["items"]) == 3
+    assert count() == one <= 6
