@@ -95,6 +95,7 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .api.client_pages import bp as api_clients_bp
     from .api.pages import bp as api_tokens_bp
     from .api.views import bp as api_bp
     from .api.webhook_pages import bp as api_webhooks_bp
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # the API takes bearer tokens only, never the session cookie: nothing to forge
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(api_webhooks_bp)
+    app.register_blueprint(api_clients_bp)
     register_error_handlers(app)
     register_template_helpers(app)
 

@@ -175,6 +175,12 @@ API_STAFF_OWNER = {endpoint: Role.AGENCY_REP if roles == _BODY else Role.ASSISTA
 API_STAFF_BODIES = {"api.staff_report": {"text": "The heating works again.", "seen_status": "reported"},
                     "api.staff_decision": {"verdict": "accepted"},
                     "api.staff_request_decision": {"action": "resolve", "resolution": "Resolved by phone."}}
+# Integration clients' administration (reception.api.client_pages): administrators only (API_CLIENT_MANAGE;
+# everyone else 403, so in no session set). The integration API (reception.api.integration) is for
+# integration clients' tokens only: a person's token can never hold its scopes (tests/api/test_sweep.py).
+API_CLIENT_SCOPES = {"api.integration_send_request": "requests:on-behalf",
+                     "api.integration_request": "requests:on-behalf:read",
+                     "api.integration_requests": "requests:on-behalf:read"}
 # Systemic issues: the list and the new-issue form are own-body pages (an assistant of another body sees none
 # of body A's issues and starts one in their own body); monitors read every issue (the list and the issue page).
 # The issue page, editing, status changes and (un)linking are for the working group's assistants (the world's
@@ -284,7 +290,8 @@ def build_world(db, make_body, make_official, make_venue, make_user) -> dict:
     values.update(build_hearings_world(db, make_body, appointment))
     values.update(build_outcomes_world(db, official, venue, citizen, body_a, body_b))  # reception_id, …
     values.update(build_systemic_world(db, appointment, body_a, values["user_id"]))  # issue_id
-    values.update(build_webhook_world(db, body_a))  # client_id, endpoint_id
+    values["client_id"] = build_client(db, body_a)
+    values.update(build_webhook_world(db, values["client_id"]))  # endpoint_id
     db.session.commit()
     return {"values": values, "body_b": body_b, "citizen": citizen, "marker": official.full_name}
 
@@ -328,6 +335,17 @@ def build_token(citizen) -> int:
 
     token, _secret = create_token(citizen, "world", utcnow() + timedelta(days=30), [APPOINTMENTS_READ], utcnow())
     return token.id
+
+
+def build_client(db, body_a) -> int:
+    """Body A's integration client (``client_id``), with every integration scope."""
+    from reception.api.models import ApiClient
+    from reception.api.scopes import INTEGRATION_SCOPES
+
+    client = ApiClient(name=f"System of body {body_a.id}", body_id=body_a.id, scopes=" ".join(INTEGRATION_SCOPES))
+    db.session.add(client)
+    db.session.flush()
+    return client.id
 
 
 def build_systemic_world(db, appointment, body_a, assistant_id) -> dict:
@@ -404,19 +422,15 @@ def world(db, make_body, make_official, make_venue, make_user):
     return build_world(db, make_body, make_official, make_venue, make_user)
 
 
-def build_webhook_world(db, body_a) -> dict:
-    """An integration client of body A with one webhook address (its pages are for administrators only)."""
-    from reception.api.models import ApiClient
+def build_webhook_world(db, client_id: int) -> dict:
+    """One webhook address of body A's integration client (its pages are for administrators only)."""
     from reception.api.webhook_models import WebhookEndpoint
 
-    client = ApiClient(name="Body A's system (webhooks)", body_id=body_a.id, scopes="")
-    db.session.add(client)
-    db.session.flush()
-    endpoint = WebhookEndpoint(client_id=client.id, url="https://hooks.example.kz/reception",
+    endpoint = WebhookEndpoint(client_id=client_id, url="https://hooks.example.kz/reception",
                                secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", events="appointment.booked")
     db.session.add(endpoint)
     db.session.flush()
-    return {"client_id": client.id, "endpoint_id": endpoint.id}
+    return {"endpoint_id": endpoint.id}
 
 
 def build_outbox_message(citizen) -> int:

@@ -84,6 +84,7 @@ PERMISSION_LABELS = {
     Permission.SYSTEMIC_MANAGE: _l("Run every systemic issue"),
     Permission.SYSTEMIC_MANAGE_OWN: _l("Run your body's systemic issues"),
     Permission.SYSTEMIC_VIEW: _l("See every systemic issue"),
+    Permission.API_CLIENT_MANAGE: _l("Manage integration clients and their webhooks"),
 }
 
 
@@ -94,6 +95,11 @@ def scope_label(scope: str) -> str:
     if scope in INTEGRATION_SCOPES:
         return str(INTEGRATION_SCOPES[scope])
     return str(PERMISSION_LABELS.get(scope, scope))  # a scope no longer known shows its code
+
+
+def integration_scope_choices() -> list[tuple[str, str]]:
+    """The scopes an integration client may hold, in a fixed order, with their labels."""
+    return [(s, str(label)) for s, label in INTEGRATION_SCOPES.items()]
 
 
 def scope_choices(user) -> list[tuple[str, str]]:

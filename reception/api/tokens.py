@@ -41,11 +41,23 @@ def create_token(user, name: str, expires_at: datetime, scopes, now: datetime) -
     if beyond:
         raise Invalid(_l("You cannot give a token rights you do not have: %(scopes)s.",
                          scopes=", ".join(sorted(beyond))), field="scopes")
+    check_expiry(expires_at, now)
+    return issue_token(name, scopes, expires_at, now, user_id=user.id)
+
+
+def check_expiry(expires_at: datetime, now: datetime) -> None:
+    """Raises Invalid (field ``expires_on``) unless ``expires_at`` is after now and at most a year away."""
     if expires_at <= now or expires_at > now + timedelta(days=MAX_DAYS):
         raise Invalid(_l("The expiry must be within a year from today."), field="expires_on")
+
+
+def issue_token(name: str, scopes, expires_at: datetime, now: datetime, *, user_id: int | None = None,
+                client_id: int | None = None) -> tuple[ApiToken, str]:
+    """Store a new token of a user or of an integration client (exactly one) with checked values; return it
+    and its secret (only its SHA-256 and first characters are kept)."""
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name[:100], secret_hash=hash_secret(secret), hint=secret[:10],
-                     scopes=" ".join(scopes), expires_at=expires_at, created_at=now)
+    token = ApiToken(user_id=user_id, client_id=client_id, name=name[:100], secret_hash=hash_secret(secret),
+                     hint=secret[:10], scopes=" ".join(sorted(set(scopes))), expires_at=expires_at, created_at=now)
     db.session.add(token)
     db.session.flush()
     return token, secret

@@ -19,8 +19,8 @@ from . import webhooks
 
 bp = Blueprint("api_webhooks", __name__)
 
-#: Who runs clients' webhooks: administrators (the outbox's permission: they also read its deliveries there).
-PERMISSION = Permission.OUTBOX_VIEW
+#: Who runs clients' webhooks: who manages integration clients (administrators).
+PERMISSION = Permission.API_CLIENT_MANAGE
 
 
 class EndpointForm(FlaskForm):

@@ -38,6 +38,8 @@ ENTITY_LABELS = {
     "monitoring_action": _l("Action on a monitoring item"),
     "systemic_issue": _l("Systemic issue"),
     "systemic_link": _l("Reception linked to a systemic issue"),
+    "api_client": _l("Integration client"),
+    "api_client_token": _l("Integration client's token"),
 }
 
 

@@ -127,6 +127,11 @@ class Appointment(db.Model):
     # The day board: when the official started and finished receiving the citizen.
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The integration client (reception.api: another system, e.g. the appeals system) that sent this request
+    # on the citizen's behalf; NULL when the citizen sent it themselves. Named by table only: the API is a
+    # later layer than booking.
+    source_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id", ondelete="SET NULL"),
+                                                         index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     citizen: Mapped[User] = relationship(foreign_keys=[citizen_id])

@@ -96,6 +96,8 @@ class Permission(enum.StrEnum):
     SYSTEMIC_MANAGE = "systemic:issue:manage"
     SYSTEMIC_MANAGE_OWN = "systemic:issue:manage:own"
     SYSTEMIC_VIEW = "systemic:issue:view"
+    # The API's integration clients (other systems' own tokens and scopes): administrators only
+    API_CLIENT_MANAGE = "api:client:manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

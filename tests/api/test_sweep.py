@@ -11,6 +11,7 @@ from reception.api.scopes import ALL_SCOPES, allowed_scopes
 from reception.core.permissions import Role, permissions_for
 from tests.api.conftest import bearer
 from tests.routes import (
+    API_CLIENT_SCOPES,
     API_EMPTY_POST_422,
     API_OWN_RECORD,
     API_PUBLIC,
@@ -45,7 +46,7 @@ def _call(client, method, url, headers=None):
 def test_every_api_route_is_classified():
     endpoints = {p.values[1] for p in API_ROUTES}
     assert endpoints, "no API routes found"
-    unclassified = endpoints - API_PUBLIC - set(API_SCOPES)
+    unclassified = endpoints - API_PUBLIC - set(API_SCOPES) - set(API_CLIENT_SCOPES)
     assert not unclassified, f"classify these API endpoints in tests/routes.py: {sorted(unclassified)}"
     assert not API_PUBLIC & set(API_SCOPES)
     assert set(API_STAFF) <= set(API_SCOPES)
@@ -178,3 +179,40 @@ def test_body_as_staff_are_let_through(client, world, make_user, make_token, rul
         shown = next((r.json[key] for key in ("sessions", "items", "questions", "reports", "awaiting", "opinion")
                       if r.json.get(key)), None)
         assert shown, f"{endpoint} shows none of body A's records to body A's staff"
+    assert r.status_code == (422 if endpoint == "api.book" else 200), r.json
+
+
+# --- integration clients' endpoints (reception.api.integration) ---------------------------------------
+
+CLIENT_ONLY = [p for p in API_ROUTES if p.values[1] in API_CLIENT_SCOPES]
+
+
+def test_the_client_endpoints_require_integration_scopes(app):
+    from reception.api.scopes import INTEGRATION_SCOPES
+
+    assert CLIENT_ONLY and not set(API_CLIENT_SCOPES) & (API_PUBLIC | set(API_SCOPES))
+    for endpoint, scope in API_CLIENT_SCOPES.items():
+        assert getattr(app.view_functions[endpoint], "api_scope", None) == scope, endpoint
+        assert scope in INTEGRATION_SCOPES and scope not in ALL_SCOPES  # never a person's scope
+
+
+@pytest.mark.parametrize("rule,endpoint,method,arguments", CLIENT_ONLY)
+def test_client_endpoints_refuse_everyone_but_a_client_holding_the_scope(client, world, make_user, make_token,
+                                                                         rule, endpoint, method, arguments):
+    from reception.api.scopes import INTEGRATION_SCOPES
+    from tests.api.test_clients import client_token
+
+    url = fill(rule, arguments, world["values"])
+    r = _call(client, method, url)
+    assert r.status_code == 401 and r.mimetype == PROBLEM and r.headers["WWW-Authenticate"].startswith("Bearer")
+    for role in Role:  # a person's token, with every scope its user may hold: never an integration scope
+        user = world["citizen"] if role is Role.CITIZEN else make_user(role)
+        r = _call(client, method, url, bearer(make_token(user, scopes=sorted(allowed_scopes(user)))))
+        assert r.status_code == 403 and r.mimetype == PROBLEM, role
+    lacking = [s for s in INTEGRATION_SCOPES if s != API_CLIENT_SCOPES[endpoint]]
+    r = _call(client, method, url, bearer(client_token(scopes=lacking)))
+    assert r.status_code == 403 and r.mimetype == PROBLEM
+    # With the scope: let through (another client's request or none: 404; the empty body is no request: 422)
+    r = _call(client, method, url, bearer(client_token()))
+    expected = {"api.integration_send_request": 422, "api.integration_request": 404, "api.integration_requests": 200}
+    assert r.status_code == expected[endpoint], r.json
