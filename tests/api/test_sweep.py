@@ -179,7 +179,6 @@ def test_body_as_staff_are_let_through(client, world, make_user, make_token, rul
         shown = next((r.json[key] for key in ("sessions", "items", "questions", "reports", "awaiting", "opinion")
                       if r.json.get(key)), None)
         assert shown, f"{endpoint} shows none of body A's records to body A's staff"
-    assert r.status_code == (422 if endpoint == "api.book" else 200), r.json
 
 
 # --- integration clients' endpoints (reception.api.integration) ---------------------------------------
