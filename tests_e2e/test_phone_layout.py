@@ -78,6 +78,7 @@ def _candidates(app) -> dict[str, list]:
         free_slots = _ids(select(Slot.id).join(Slot.session).where(
             ReceptionSession.official_id == akim.id, ReceptionSession.status == SessionStatus.PLANNED,
             Slot.starts_at > now + timedelta(days=2)).order_by(Slot.starts_at), 2)
+        from reception.api.models import ApiClient
         from reception.calendars.feeds import get_or_create_feed
         from reception.calendars.models import FeedKind
         from reception.hearings.models import BodyInvitation
@@ -127,6 +128,7 @@ def _candidates(app) -> dict[str, list]:
                 ReceptionSession.unified_day_id.is_not(None)).order_by(ReceptionSession.id), 2),
             "visiting_id": _ids(select(VisitingReception.id).order_by(VisitingReception.id), 1),
             "issue_id": _ids(select(SystemicIssue.id).order_by(SystemicIssue.id), 1),
+            "client_id": _ids(select(ApiClient.id).order_by(ApiClient.id), 1),
         }
         db.session.commit()
         db.session.remove()

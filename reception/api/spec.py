@@ -18,7 +18,8 @@ DESCRIPTION = "\n".join([
     "- Lists are pages: the `Link` header (rel=\"next\") and `next` give the next page's cursor (`after`).",
     "- Reads carry an `ETag`; send it back in `If-None-Match` to get 304 when nothing changed.",
     "- Creates take an `Idempotency-Key` header: the same key again gives the same response and acts once.",
-    "- Tokens are made on the profile page (API tokens); send them as `Authorization: Bearer <token>`.",
+    "- Tokens are made on the profile page (API tokens), or by an administrator for an integration client; send "
+    "them as `Authorization: Bearer <token>`.",
 ])
 
 BEARER = "bearerAuth"
@@ -34,7 +35,8 @@ spec = SpecTree(
     mode="strict",
     page_templates={},
     security_schemes=[SecurityScheme(name=BEARER, data=SecuritySchemeData(
-        type=SecureType.HTTP, scheme="bearer", description="A personal access token (rcp_...)."))],
+        type=SecureType.HTTP, scheme="bearer",
+        description="A personal access token, or an integration client's token (rcp_...)."))],
     before=validation_hook,
     validation_error_model=Problem,
     naming_strategy=lambda model: model.__name__,

@@ -110,6 +110,7 @@ def load_demo_data(today: date, *, history: bool = True) -> list[tuple[str, str]
         load_history(today, loader.bodies, DEMO_PASSWORD)
         load_monitoring_actions(today)
     load_systemic_issue(utcnow())  # after the receptions it links (the history's too)
+    demo_work.load_integration_client(utcnow())
     return accounts
 
 

@@ -1,5 +1,6 @@
 """Demo work for every role: the reception offices' responsible persons, requests waiting in the Presidential
-reception office's screening queue, and video receptions from the Aktobe akimat's studio today and this week.
+reception office's screening queue, video receptions from the Aktobe akimat's studio today and this week, and
+an integration client (the national appeals system) for the administrator's pages.
 
 Part of ``flask demo load`` (:func:`reception.cli.demo.load_demo_data`), idempotent like the rest: a responsible
 person is named only where nobody is; an applicant is made once (by e-mail); a request is sent once per applicant;
@@ -18,6 +19,8 @@ from sqlalchemy import select
 from ..accounts.models import User, UserRole
 from ..accounts.passwords import hash_password
 from ..accounts.validation import iin_check_digit, normalize_kz_mobile
+from ..api.models import ApiClient
+from ..api.scopes import INTEGRATION_SCOPES
 from ..booking.lifecycle import Action, transition
 from ..booking.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, new_talon_token
 from ..booking.services import BookingData, SlotTaken, reserve
@@ -209,3 +212,14 @@ def load_studio_bookings(bodies: dict[str, Body], applicants: dict[str, User], t
             db.session.delete(appointment)
         db.session.flush()
 
+
+
+APPEALS_CLIENT = "e-Otinish (appeals system)"
+
+
+def load_integration_client(now: datetime) -> None:
+    """The national appeals system as an integration client with the integration scopes (no token: an
+    administrator makes one on its page when a real system is to connect)."""
+    if db.session.scalar(select(ApiClient.id).where(ApiClient.name == APPEALS_CLIENT)) is None:
+        db.session.add(ApiClient(name=APPEALS_CLIENT, body_id=None, scopes=" ".join(INTEGRATION_SCOPES),
+                                 created_at=now))

@@ -10,9 +10,12 @@ from sqlalchemy import func, select
 
 from reception.accounts.models import User, UserRole
 from reception.accounts.validation import is_valid_iin, normalize_phone
+from reception.api.models import ApiClient
+from reception.api.scopes import INTEGRATION_SCOPES
 from reception.booking.models import Appointment, AppointmentStatus, Reservation
 from reception.cli.demo import DEMO_PASSWORD, load_demo_data
 from reception.cli.demo_data import ACCOUNTS
+from reception.cli.demo_work import APPEALS_CLIENT
 from reception.core.clock import local_today, utcnow
 from reception.core.permissions import Role
 from reception.directory.models import (
@@ -55,7 +58,8 @@ def _counts() -> dict[str, int]:
                                             ("body_topics", body_topics), ("schedules", Schedule),
                                             ("sessions", ReceptionSession), ("slots", Slot),
                                             ("unified_days", UnifiedDay), ("visits", VisitingReception),
-                                            ("appointments", Appointment), ("reservations", Reservation)]}
+                                            ("appointments", Appointment), ("reservations", Reservation),
+                                            ("api_clients", ApiClient)]}
 
 
 @pytest.fixture
@@ -180,6 +184,14 @@ def test_loading_twice_creates_and_changes_nothing(demo):
     _db.session.flush()
     assert _counts() == before
     assert _db.session.scalar(select(User.password_hash).where(User.email == "admin@demo.kz")) == password_hash
+
+
+def test_the_administrator_finds_the_appeals_system_among_the_integration_clients(demo, client, login_as):
+    appeals = _db.session.scalar(select(ApiClient).where(ApiClient.name == APPEALS_CLIENT))
+    assert appeals.body_id is None and appeals.scope_set == set(INTEGRATION_SCOPES) and appeals.is_active
+    _db.session.commit()
+    login_as(Role.ADMIN)
+    assert APPEALS_CLIENT in client.get("/admin/api-clients/").get_data(as_text=True)
 
 
 def test_loading_again_keeps_what_an_administrator_edited(demo):
