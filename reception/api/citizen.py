@@ -35,7 +35,7 @@ from . import schemas as schemas_base
 from .auth import scoped
 from .scopes import APPOINTMENTS_READ, APPOINTMENTS_WRITE
 from .spec import spec
-from .views import TOKEN, _docs, bp
+from .views import TOKEN, _docs, bp, taken
 
 
 def _not_found():
@@ -61,30 +61,8 @@ def owned(load):
     return decorator
 
 
-def _idempotent(created, conflict):
-    """Run ``created(key)`` (which returns (payload, location)) once per Idempotency-Key: the same key again
-    answers what the first call answered (201 with its Location); the same key with another body is a 422.
-    A unique-constraint race found at the commit is a 409 saying ``conflict``."""
-    token = g.api_token
-    body = request.context.json.model_dump(mode="json")
-    key = request.context.headers.idempotency_key
-    done = conventions.replay(token.id, key, body)
-    if done is not None:
-        status, payload, location = done
-        return payload, status, {"Location": location or "", "Idempotent-Replayed": "true"}
-    payload, location = created(key)
-    conventions.remember(token.id, key, body, 201, payload, location, utcnow())
-    commit(conflict)
-    return payload, 201, {"Location": location}
-
-
 def _json(model) -> dict:
     return json.loads(model.model_dump_json())
-
-
-def _taken(exc: booking.SlotTaken):
-    return problems.ApiProblem(409, str(exc.message), alternatives=[_json(present.slot(s))
-                                                                    for s in exc.alternatives])
 
 
 # --- moving an appointment -------------------------------------------------------------------------
@@ -108,12 +86,12 @@ def reschedule(appointment_id: int):
             new = booking.reschedule_appointment(user, appointment, slot_id, conventions.booking_key(
                 g.api_token.id, key), now, current_app.config)
         except booking.SlotTaken as exc:
-            raise _taken(exc) from None
+            raise taken(exc) from None
         moved = booking_queries.get_own_appointment(user.id, new.id)
         return (_json(present.appointment(moved, user, now)),
                 url_for("api.my_appointment", appointment_id=new.id))
 
-    return _idempotent(move, booking.MSG_SLOT_TAKEN)
+    return conventions.create_once(move, booking.MSG_SLOT_TAKEN)
 
 
 # --- requests --------------------------------------------------------------------------------------
@@ -193,7 +171,7 @@ def send_request():
         location = url_for("api.my_request", my_request_id=made.id)
         return _json(_request(sent, user, now, requests.get_urgency(sent))), location
 
-    return _idempotent(send, requests.MSG_ALREADY_ACTIVE)
+    return conventions.create_once(send, requests.MSG_ALREADY_ACTIVE)
 
 
 @bp.post("/me/requests/<int:my_request_id>/accept")
@@ -208,7 +186,7 @@ def accept_offer(my_request_id: int):
     try:
         requests.accept_offer(user, found, request.context.json.offer_id, now)
     except booking.SlotTaken as exc:
-        raise _taken(exc) from None
+        raise taken(exc) from None
     db.session.flush()
     payload = _json(present.appointment(booking_queries.get_own_appointment(user.id, found.id), user, now))
     commit(booking.MSG_SLOT_TAKEN)
@@ -310,7 +288,7 @@ def join_waitlist():
         joined = _own_entry(user.id, entry.id)
         return _json(_one_entry(joined)), url_for("api.my_waitlist_entry", entry_id=entry.id)
 
-    return _idempotent(join, waitlist.MSG_ALREADY_WAITING)
+    return conventions.create_once(join, waitlist.MSG_ALREADY_WAITING)
 
 
 @bp.post("/me/waitlist/<int:entry_id>/leave")

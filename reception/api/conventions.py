@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import request, url_for
+from flask import g, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..core.web import valid_id
+from ..core.clock import utcnow
+from ..core.web import commit, valid_id
 from ..extensions import db
 from .models import IdempotentResponse
 from .problems import ApiProblem
@@ -90,3 +91,21 @@ def booking_key(token_id: int, key: str | None) -> str | None:
     if key is None:
         return None
     return hashlib.sha256(f"api:{token_id}:{key}".encode()).hexdigest()[:40]
+
+
+def create_once(created, conflict) -> tuple[dict, int, dict]:
+    """A create under the request's Idempotency-Key: ``created(key)`` makes the record and returns (payload,
+    location); the response is kept under the key in the same transaction and committed. The same key again
+    answers what the first call answered (with ``Idempotent-Replayed``); the same key with another body is a
+    422. A unique-constraint race found at the commit is a 409 saying ``conflict``."""
+    token = g.api_token
+    body = request.context.json.model_dump(mode="json")
+    key = request.context.headers.idempotency_key
+    done = replay(token.id, key, body)
+    if done is not None:
+        status, payload, location = done
+        return payload, status, {"Location": location or "", "Idempotent-Replayed": "true"}
+    payload, location = created(key)
+    remember(token.id, key, body, 201, payload, location, utcnow())
+    commit(conflict)
+    return payload, 201, {"Location": location}

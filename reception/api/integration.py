@@ -19,8 +19,8 @@ from ..booking.models import Appointment, AppointmentStatus, DeclineGround, Requ
 from ..booking.services import BookingData
 from ..core.clock import utcnow
 from ..core.errors import NotFound
-from ..extensions import db
 from ..requests.policy import live_offers
+from ..requests.services import MSG_ALREADY_ACTIVE
 from ..schedule.models import AttendanceFormat
 from . import clients, conventions
 from .auth import scoped
@@ -162,27 +162,21 @@ def integration_send_request():
     """Send a request for a reception on a registered citizen's behalf (by IIN), keeping the appeal number.
     The citizen sees it among their requests and hears of each decision as with a request of their own. The
     same Idempotency-Key again gives the same answer and sends once."""
-    token, client = g.api_token, g.api_client
-    wanted = request.context.json
-    body = wanted.model_dump(mode="json")
-    key = request.context.headers.idempotency_key
-    done = conventions.replay(token.id, key, body)
-    if done is not None:
-        status, payload, location = done
-        return payload, status, {"Location": location or "", "Idempotent-Replayed": "true"}
-    now = utcnow()
-    data = BookingData(format=wanted.format, topic_id=wanted.topic_id, summary=wanted.summary,
-                       studio_id=wanted.studio_id, needs_wheelchair=wanted.needs_wheelchair,
-                       needs_sign_language=wanted.needs_sign_language, co_applicants=wanted.co_applicants)
-    sent = clients.send_request_on_behalf(
-        client, clients.OnBehalf(iin=wanted.iin.strip(), appeal_number=wanted.appeal_number.strip(),
-                                 official_id=wanted.official_id, data=data),
-        conventions.booking_key(token.id, key), now, current_app.config)
-    payload = json.loads(present(clients.get_client_request(client.id, sent.id), now).model_dump_json())
-    location = url_for("api.integration_request", request_id=sent.id)
-    conventions.remember(token.id, key, body, 201, payload, location, now)
-    db.session.commit()
-    return payload, 201, {"Location": location}
+    token, client, wanted = g.api_token, g.api_client, request.context.json
+
+    def send(key):
+        now = utcnow()
+        data = BookingData(format=wanted.format, topic_id=wanted.topic_id, summary=wanted.summary,
+                           studio_id=wanted.studio_id, needs_wheelchair=wanted.needs_wheelchair,
+                           needs_sign_language=wanted.needs_sign_language, co_applicants=wanted.co_applicants)
+        sent = clients.send_request_on_behalf(
+            client, clients.OnBehalf(iin=wanted.iin.strip(), appeal_number=wanted.appeal_number.strip(),
+                                     official_id=wanted.official_id, data=data),
+            conventions.booking_key(token.id, key), now, current_app.config)
+        return (json.loads(present(clients.get_client_request(client.id, sent.id), now).model_dump_json()),
+                url_for("api.integration_request", request_id=sent.id))
+
+    return conventions.create_once(send, MSG_ALREADY_ACTIVE)
 
 
 @bp.get("/integration/requests/<int:request_id>")

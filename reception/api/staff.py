@@ -241,24 +241,17 @@ def staff_instruction(instruction_id: int):
 def staff_report(instruction_id: int):
     """The responsible body reports what it did: the instruction goes to ``reported`` for the official's
     side to check. The same Idempotency-Key again gives the same answer and reports once."""
-    token, user = g.api_token, g.api_user
-    wanted = request.context.json
-    body = wanted.model_dump(mode="json")
-    key = request.context.headers.idempotency_key
-    done = conventions.replay(token.id, key, body)
-    if done is not None:
-        status, payload, location = done
-        return payload, status, {"Location": location or "", "Idempotent-Replayed": "true"}
-    instruction = _instruction(instruction_id)
-    if not outcomes.is_responsible_body(user, instruction):
-        raise NotAllowed(_("Only the responsible body may report on this instruction."))
-    now = utcnow()
-    outcomes.report_instruction(user, instruction, wanted.text, wanted.seen_status, now)
-    payload = _json(_instruction_detail(instruction))
-    location = url_for("api.staff_instruction", instruction_id=instruction.id)
-    conventions.remember(token.id, key, body, 201, payload, location, now)
-    db.session.commit()
-    return payload, 201, {"Location": location}
+    user, wanted = g.api_user, request.context.json
+
+    def report(_key):
+        instruction = _instruction(instruction_id)
+        if not outcomes.is_responsible_body(user, instruction):
+            raise NotAllowed(_("Only the responsible body may report on this instruction."))
+        outcomes.report_instruction(user, instruction, wanted.text, wanted.seen_status, utcnow())
+        return (_json(_instruction_detail(instruction)),
+                url_for("api.staff_instruction", instruction_id=instruction.id))
+
+    return conventions.create_once(report, outcomes.MSG_STALE)
 
 
 @bp.post("/staff/instructions/<int:instruction_id>/reports/<int:instruction_report_id>/decision")

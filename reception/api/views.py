@@ -41,6 +41,12 @@ TOKEN = {BEARER: []}
 _CURSOR = re.compile(r"^\d{1,20}-\d{1,18}$")
 
 
+def taken(exc: booking.SlotTaken) -> problems.ApiProblem:
+    """A time just taken: a 409 with the free times the booking page would offer instead."""
+    return problems.ApiProblem(409, str(exc.message), alternatives=[json.loads(present.slot(s).model_dump_json())
+                                                                    for s in exc.alternatives])
+
+
 def _docs(ok_status: int, model, *errors: int) -> Responses:
     return Responses(**{f"HTTP_{ok_status}": model}, **{f"HTTP_{code}": schemas.Problem for code in (*errors, 429)})
 
@@ -194,34 +200,27 @@ def my_appointment(appointment_id: int):
 def book():
     """Book a free slot and get the talon. A time just taken is a 409 with ``alternatives``; the same
     Idempotency-Key again gives the same answer and books once."""
-    token, user = g.api_token, g.api_user
-    wanted = request.context.json
-    body = wanted.model_dump(mode="json")
-    key = request.context.headers.idempotency_key
-    done = conventions.replay(token.id, key, body)
-    if done is not None:
-        status, payload, location = done
-        return payload, status, {"Location": location or "", "Idempotent-Replayed": "true"}
-    now = utcnow()
-    slot = booking_queries.get_slot(wanted.slot_id, lock_for_citizen=user.id)
-    if slot is None:
-        raise NotFound(_("This reception time does not exist."))
-    data = booking.BookingData(
-        format=wanted.format, topic_id=wanted.topic_id, summary=wanted.summary, studio_id=wanted.studio_id,
-        appeal_numbers=wanted.appeal_numbers, needs_wheelchair=wanted.needs_wheelchair,
-        needs_sign_language=wanted.needs_sign_language, co_applicants=wanted.co_applicants)
-    try:
-        made = booking.book_slot(user, slot.id, data, conventions.booking_key(token.id, key), now,
-                                 current_app.config, slot=slot)
-    except booking.SlotTaken as exc:
-        raise problems.ApiProblem(409, str(exc.message), alternatives=[
-            json.loads(present.slot(s).model_dump_json()) for s in exc.alternatives]) from None
-    appointment = booking_queries.get_own_appointment(user.id, made.id)
-    payload = json.loads(present.appointment(appointment, user, now).model_dump_json())
-    location = url_for("api.my_appointment", appointment_id=made.id)
-    conventions.remember(token.id, key, body, 201, payload, location, now)
-    db.session.commit()
-    return payload, 201, {"Location": location}
+    token, user, wanted = g.api_token, g.api_user, request.context.json
+
+    def book(key):
+        now = utcnow()
+        slot = booking_queries.get_slot(wanted.slot_id, lock_for_citizen=user.id)
+        if slot is None:
+            raise NotFound(_("This reception time does not exist."))
+        data = booking.BookingData(
+            format=wanted.format, topic_id=wanted.topic_id, summary=wanted.summary, studio_id=wanted.studio_id,
+            appeal_numbers=wanted.appeal_numbers, needs_wheelchair=wanted.needs_wheelchair,
+            needs_sign_language=wanted.needs_sign_language, co_applicants=wanted.co_applicants)
+        try:
+            made = booking.book_slot(user, slot.id, data, conventions.booking_key(token.id, key), now,
+                                     current_app.config, slot=slot)
+        except booking.SlotTaken as exc:
+            raise taken(exc) from None
+        appointment = booking_queries.get_own_appointment(user.id, made.id)
+        return (json.loads(present.appointment(appointment, user, now).model_dump_json()),
+                url_for("api.my_appointment", appointment_id=made.id))
+
+    return conventions.create_once(book, booking.MSG_SLOT_TAKEN)
 
 
 @bp.post("/me/appointments/<int:appointment_id>/cancel")
