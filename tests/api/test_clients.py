@@ -131,6 +131,8 @@ def test_a_revoked_token_answers_401(client, db, login_as):
     secret = client_token(made)
     token = db.session.scalar(select(ApiToken).where(ApiToken.client_id == made.id))
     login_as(Role.ADMIN)
+    page = client.get(f"/admin/api-clients/{made.id}").get_data(as_text=True)
+    assert f'action="/admin/api-clients/{made.id}/tokens/{token.id}/revoke"' in page  # the list's Revoke button
     r = post_form(client, f"/admin/api-clients/{made.id}/tokens/{token.id}/revoke",
                   form_url=f"/admin/api-clients/{made.id}")
     assert r.status_code == 302

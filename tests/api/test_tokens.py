@@ -64,6 +64,8 @@ def test_a_revoked_token_is_refused_with_401(client, db, login_as, make_token):
     user = login_as(Role.CITIZEN)
     secret = make_token(user)
     token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
+    page = client.get("/profile/api-tokens").get_data(as_text=True)
+    assert f'action="/profile/api-tokens/{token.id}/revoke"' in page  # the list's Revoke button
     r = post_form(client, f"/profile/api-tokens/{token.id}/revoke", form_url="/profile/api-tokens")
     assert r.status_code == 302
     r = client.get(MINE, headers=bearer(secret))
