@@ -160,10 +160,7 @@ def send_request():
         official = request_queries.get_official(wanted.official_id)
         if official is None:
             raise NotFound(_("This official does not exist."))
-        data = booking.BookingData(
-            format=wanted.format, topic_id=wanted.topic_id, summary=wanted.summary, studio_id=wanted.studio_id,
-            appeal_numbers=wanted.appeal_numbers, needs_wheelchair=wanted.needs_wheelchair,
-            needs_sign_language=wanted.needs_sign_language, co_applicants=wanted.co_applicants)
+        data = wanted.booking_data()
         urgency = (wanted.urgency_reason.value, wanted.urgency_note) if wanted.urgency_reason else None
         made = requests.submit_request(user, official, data, conventions.booking_key(g.api_token.id, key), now,
                                        current_app.config, urgency=urgency)

@@ -17,7 +17,7 @@ from ..booking.models import (
 from ..outcomes.models import InstructionStatus, OutcomeResult
 from ..requests.models import UrgencyReason
 from ..schedule.models import AttendanceFormat
-from .schemas import MAX_ID, Slot, Strict
+from .schemas import MAX_ID, BookingDetails, Slot, Strict
 
 # --- moving an appointment -----------------------------------------------------------------
 
@@ -27,19 +27,11 @@ class RescheduleRequest(Strict):
 
 # --- requests (request mode) ----------------------------------------------------------------
 
-class RequestCreate(Strict):
+class RequestCreate(BookingDetails):
     """A request for a reception with an official who takes requests: the reception office screens it and
     offers times, redirects it to the competent body, resolves it without a reception or declines it."""
 
     official_id: int = Field(ge=1, le=MAX_ID)
-    format: AttendanceFormat
-    topic_id: int = Field(ge=1, le=MAX_ID)
-    summary: str = Field(min_length=1, max_length=4000)
-    studio_id: int | None = Field(None, ge=1, le=MAX_ID, description="For video from an akimat's studio.")
-    appeal_numbers: str | None = Field(None, max_length=255)
-    needs_wheelchair: bool = False
-    needs_sign_language: bool = False
-    co_applicants: str | None = Field(None, max_length=2000)
     urgency_reason: UrgencyReason | None = Field(None, description="Why the request cannot wait, if it cannot.")
     urgency_note: str | None = Field(None, max_length=2000)
 

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..booking.models import AppointmentStatus
+from ..booking.services import BookingData
 from ..directory.models import BodyLevel
 from ..schedule.models import AttendanceFormat
 
@@ -174,8 +175,9 @@ class AppointmentList(BaseModel):
     items: list[Appointment]
 
 
-class BookingRequest(Strict):
-    slot_id: int = Field(ge=1, le=MAX_ID)
+class BookingDetails(Strict):
+    """What a booking or a request says about the visit: the booking form's fields."""
+
     format: AttendanceFormat
     topic_id: int = Field(ge=1, le=MAX_ID)
     summary: str = Field(min_length=1, max_length=4000)
@@ -184,6 +186,13 @@ class BookingRequest(Strict):
     needs_wheelchair: bool = False
     needs_sign_language: bool = False
     co_applicants: str | None = Field(None, max_length=2000)
+
+    def booking_data(self) -> BookingData:
+        return BookingData(**{name: getattr(self, name) for name in BookingDetails.model_fields})
+
+
+class BookingRequest(BookingDetails):
+    slot_id: int = Field(ge=1, le=MAX_ID)
 
 
 class IdempotencyHeaders(BaseModel):

@@ -207,12 +207,8 @@ def book():
         slot = booking_queries.get_slot(wanted.slot_id, lock_for_citizen=user.id)
         if slot is None:
             raise NotFound(_("This reception time does not exist."))
-        data = booking.BookingData(
-            format=wanted.format, topic_id=wanted.topic_id, summary=wanted.summary, studio_id=wanted.studio_id,
-            appeal_numbers=wanted.appeal_numbers, needs_wheelchair=wanted.needs_wheelchair,
-            needs_sign_language=wanted.needs_sign_language, co_applicants=wanted.co_applicants)
         try:
-            made = booking.book_slot(user, slot.id, data, conventions.booking_key(token.id, key), now,
+            made = booking.book_slot(user, slot.id, wanted.booking_data(), conventions.booking_key(token.id, key), now,
                                      current_app.config, slot=slot)
         except booking.SlotTaken as exc:
             raise taken(exc) from None
