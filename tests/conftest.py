@@ -162,6 +162,24 @@ class _TestSession(scoped_session):
 
 
 @pytest.fixture
+def sibling_app(app):
+    """``sibling_app(**config)``: another application on the suite's database with ``config`` on top; its
+    engine's connections are closed after the test (left to the garbage collector, PostgreSQL's warn)."""
+    made = []
+
+    def make(**config):
+        other = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SERVER_NAME": None,
+                            "SQLALCHEMY_ENGINE_OPTIONS": app.config["SQLALCHEMY_ENGINE_OPTIONS"], **config})
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            _db.engine.dispose()
+
+
+@pytest.fixture
 def db(app):
     """The database, isolated: everything a test writes is rolled back afterwards.
 

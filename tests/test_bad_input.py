@@ -37,6 +37,9 @@ SKIP |= {"accounts.end_other_sessions"}
 SKIP |= {"outcomes.answer_solved"}
 # Revoking an API token is a button on the tokens page (tests/api/test_tokens.py).
 SKIP |= {"api_tokens.revoke"}
+# Integration clients: revoking a token, disabling a client, giving a webhook address a new secret or disabling it
+# are buttons on the client's pages (tests/api/test_clients.py, tests/api/test_webhooks.py).
+SKIP |= {"api_clients.revoke", "api_clients.disable", "api_webhooks.rotate", "api_webhooks.disable"}
 # "Send a new code" is a button with no field on the phone confirmation page (tests/accounts/test_phone_codes.py).
 SKIP |= {"accounts.send_phone_code"}
 # Systemic issues: the status, linking and taking-off forms live on the issue's page (tests/systemic posts garbage

@@ -119,9 +119,8 @@ def test_staff_idle_time_must_be_a_positive_number_of_minutes(tmp_path):
 AGENT = "Mozilla/5.0 (forger)"
 
 
-def _client(app, **config):
-    client = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SERVER_NAME": None,
-                         "SQLALCHEMY_ENGINE_OPTIONS": app.config["SQLALCHEMY_ENGINE_OPTIONS"], **config}).test_client()
+def _client(sibling_app, **config):
+    client = sibling_app(**config).test_client()
     client.environ_base["HTTP_USER_AGENT"] = AGENT
     return client
 
@@ -137,22 +136,22 @@ def _forge_session(key: str, admin) -> str:
         return forger.session_interface.get_signing_serializer(forger).dumps(dict(session))
 
 
-def test_a_cookie_signed_with_the_development_key_opens_no_production_page(app, db, make_user):
+def test_a_cookie_signed_with_the_development_key_opens_no_production_page(db, make_user, sibling_app):
     admin = make_user(Role.ADMIN)
     db.session.commit()
     dev_key = build_config("/tmp", environ={})["SECRET_KEY"]
     cookie = _forge_session(dev_key, admin)
 
     # The forgery is real: an app that runs with the development key takes it for the administrator.
-    development = _client(app, ENV="testing", SECRET_KEY=dev_key)
+    development = _client(sibling_app, ENV="testing", SECRET_KEY=dev_key)
     development.set_cookie("session", cookie)
     assert development.get("/admin/staff").status_code == 200
 
     # Production cannot run with that key at all...
     with pytest.raises(ConfigError, match="RECEPTION_SECRET_KEY"):
-        _client(app, ENV="production", SECRET_KEY=dev_key)
+        _client(sibling_app, ENV="production", SECRET_KEY=dev_key)
     # ...and with its own key the forged cookie is nobody's session.
-    production = _client(app, ENV="production", SECRET_KEY=STRONG)
+    production = _client(sibling_app, ENV="production", SECRET_KEY=STRONG)
     production.set_cookie("session", cookie)
     response = production.get("/admin/staff", base_url="https://localhost")
     assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -2,13 +2,14 @@
 and the deliveries of events to them through the outbox.
 
 Events (``EVENTS``) come from the areas' signals: booking's (booked, cancelled, rescheduled, held), outcomes'
-(outcome recorded, instruction overdue) and requests' (request decided). A receiver writes one outbox row
-(channel ``webhook``) per active endpoint that subscribes to the event, in the transaction of the change: a
-change that rolls back delivers nothing. Which clients hear of an event: a national client (no body) hears of
-every event; a body's client of the events that concern its body (:func:`_bodies_of` each receiver names).
+(outcome recorded, instruction overdue) and requests' (request decided). A receiver writes the event as one
+outbox row (channel ``webhook``, with the bodies it concerns) in the transaction of the change: a change that
+rolls back delivers nothing. The dispatcher expands it into one delivery row per active endpoint subscribed to
+the event (:func:`subscribers`): a national client (no body) hears of every event; a body's client of the
+events that concern its body (the bodies each receiver names).
 
-The row holds intent: the endpoint's id and the event (type, time, data) as JSON; the dispatcher renders it
-to the body at its first attempt and keeps it, signs every attempt with the endpoint's secret as it is then
+A delivery row holds intent: the endpoint's id and the event (type, time, data) as JSON; the dispatcher renders
+it to the body at its first attempt and keeps it, signs every attempt with the endpoint's secret as it is then
 (reception.notifications.webhook) and retries failures with the outbox's backoff.
 
 The data carry ids, statuses and times, never personal data (no names, IIN, phone, summary, talon number):
@@ -31,6 +32,7 @@ from ..core.errors import Invalid, NotFound
 from ..extensions import db
 from ..notifications import webhook
 from ..notifications.models import Channel, OutboxMessage, OutboxStatus
+from ..notifications.services import enqueue_event
 from ..outcomes import signals as outcomes
 from ..requests import signals as requests
 from .models import ApiClient
@@ -177,25 +179,24 @@ def _iso(value: datetime | None, tz: str | None) -> str | None:
     return (local(value, tz) if tz else value).isoformat()
 
 
-def deliver(event_type: str, bodies, data: dict, now: datetime) -> int:
-    """Write one outbox row per active endpoint of an active client subscribed to ``event_type`` that may hear
-    of it (a national client, or a client of one of ``bodies``); returns how many. Adds and flushes."""
-    bodies = sorted({b for b in bodies if b is not None})
-    endpoints = db.session.scalars(
-        select(WebhookEndpoint).join(ApiClient)
+def record_event(event_type: str, bodies, data: dict, now: datetime, *, outbox: list | None = None) -> None:
+    """Write the event for the clients that may hear of it (a national client, or a client of one of
+    ``bodies``): one outbox row, expanded into a delivery per subscribed endpoint by the dispatcher. With
+    ``outbox`` (a signal's batch), the row goes in the sender's one INSERT of its messages."""
+    event = {"type": event_type, "timestamp": now.isoformat(), "data": data}
+    enqueue_event(event_type, event, sorted({b for b in bodies if b is not None}), batch=outbox)
+
+
+def subscribers(event_type: str, body_ids: list[int]) -> list[tuple[int, str]]:
+    """(id, url) of every active endpoint of an active client subscribed to ``event_type`` that may hear of an
+    event concerning ``body_ids`` (a national client, or a client of one of them); the dispatcher's lookup."""
+    endpoints = db.session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.events).join(ApiClient)
         .where(WebhookEndpoint.disabled_at.is_(None), ApiClient.disabled_at.is_(None),
                WebhookEndpoint.events.contains(event_type),
-               or_(ApiClient.body_id.is_(None), ApiClient.body_id.in_(bodies)))
+               or_(ApiClient.body_id.is_(None), ApiClient.body_id.in_(body_ids)))
         .order_by(WebhookEndpoint.id)).all()
-    event = {"type": event_type, "timestamp": now.isoformat(), "data": data}
-    rows = [OutboxMessage(kind=event_type, channel=Channel.WEBHOOK, recipient=endpoint.url, locale="en",
-                          subject=event_type, template="webhook", intent=webhook.intent(endpoint.id, event),
-                          due_at=now)
-            for endpoint in endpoints if event_type in endpoint.event_set]
-    if rows:
-        db.session.add_all(rows)
-        db.session.flush()
-    return len(rows)
+    return [(e.id, e.url) for e in endpoints if event_type in e.events.split()]
 
 
 def appointment_data(appointment) -> dict:
@@ -208,27 +209,28 @@ def appointment_data(appointment) -> dict:
             "ends_at": _iso(slot.ends_at if slot else None, tz), "timezone": tz}
 
 
-def on_booked(appointment, now: datetime, **_) -> None:
+def on_booked(appointment, now: datetime, outbox: list | None = None, **_) -> None:
     """Receiver of booking's ``booked``: ``appointment.booked`` for the official's body."""
-    deliver(APPOINTMENT_BOOKED, [appointment.official.body_id], appointment_data(appointment), now)
+    record_event(APPOINTMENT_BOOKED, [appointment.official.body_id], appointment_data(appointment), now,
+                 outbox=outbox)
 
 
 def on_cancelled(appointment, now: datetime, by: str = "citizen", **_) -> None:
     """Receiver of booking's ``cancelled``: ``appointment.cancelled`` (``by``: the citizen, or the session)."""
     data = appointment_data(appointment) | {"cancelled_by": by}
-    deliver(APPOINTMENT_CANCELLED, [appointment.official.body_id], data, now)
+    record_event(APPOINTMENT_CANCELLED, [appointment.official.body_id], data, now)
 
 
 def on_rescheduled(appointment, now: datetime, new=None, **_) -> None:
     """Receiver of booking's ``rescheduled``: ``appointment.rescheduled``, the new appointment's data with the
     old one's id."""
     data = appointment_data(new) | {"previous_appointment_id": appointment.id}
-    deliver(APPOINTMENT_RESCHEDULED, [appointment.official.body_id], data, now)
+    record_event(APPOINTMENT_RESCHEDULED, [appointment.official.body_id], data, now)
 
 
 def on_held(appointment, now: datetime, **_) -> None:
     """Receiver of booking's ``held``: ``appointment.held``."""
-    deliver(APPOINTMENT_HELD, [appointment.official.body_id], appointment_data(appointment), now)
+    record_event(APPOINTMENT_HELD, [appointment.official.body_id], appointment_data(appointment), now)
 
 
 def on_outcome_recorded(outcome, now: datetime, **_) -> None:
@@ -243,7 +245,7 @@ def on_outcome_recorded(outcome, now: datetime, **_) -> None:
             "instructions": [{"instruction_id": i.id, "question_id": i.question_id, "body_id": i.body_id,
                               "due_on": i.due_on.isoformat(), "status": i.status.value} for i in instructions]}
     bodies = [appointment.official.body_id, *(i.body_id for i in instructions)]
-    deliver(OUTCOME_RECORDED, bodies, data, now)
+    record_event(OUTCOME_RECORDED, bodies, data, now)
 
 
 def on_instruction_overdue(instruction, now: datetime, due_on=None, **_) -> None:
@@ -254,7 +256,7 @@ def on_instruction_overdue(instruction, now: datetime, due_on=None, **_) -> None
             "appointment_id": appointment.id, "body_id": instruction.body_id,
             "official_body_id": appointment.official.body_id, "status": instruction.status.value,
             "due_on": (due_on or instruction.due_on).isoformat()}
-    deliver(INSTRUCTION_OVERDUE, [instruction.body_id, appointment.official.body_id], data, now)
+    record_event(INSTRUCTION_OVERDUE, [instruction.body_id, appointment.official.body_id], data, now)
 
 
 def on_request_decided(request, now: datetime, **_) -> None:
@@ -264,7 +266,7 @@ def on_request_decided(request, now: datetime, **_) -> None:
             "status": request.status.value, "decision": request.decision.value,
             "redirect_body_id": request.redirect_body_id,
             "offered_slot_ids": sorted(o.slot_id for o in request.offers if o.status is OfferStatus.OPEN)}
-    deliver(REQUEST_DECIDED, [request.official.body_id, request.redirect_body_id], data, now)
+    record_event(REQUEST_DECIDED, [request.official.body_id, request.redirect_body_id], data, now)
 
 
 def connect_receivers() -> None:
@@ -277,3 +279,4 @@ def connect_receivers() -> None:
     outcomes.instruction_overdue.connect(on_instruction_overdue)
     requests.decided.connect(on_request_decided)
     webhook.register_secret_lookup(secret_for)
+    webhook.register_fan_out(subscribers)

@@ -53,16 +53,18 @@ register_context("appointment", _context_at_sending)
 register_invite(_invite_at_sending)
 
 
-def announce_booked(appointment: Appointment, now: datetime) -> None:
-    """Booking confirmed: the talon and the invite now; reminders and video details later (one INSERT)."""
-    citizen, batch = appointment.citizen, []
+def announce_booked(appointment: Appointment, now: datetime, outbox: list | None = None) -> None:
+    """Booking confirmed: the talon and the invite now; reminders and video details later (one INSERT, or
+    collected in ``outbox`` for the caller's)."""
+    citizen, batch = appointment.citizen, ([] if outbox is None else outbox)
     notify(citizen, "booking_confirmed",
            _l("Your reception with %(name)s is booked: talon %(talon)s",
                     name=appointment.official.full_name, talon=appointment.talon_number),
            "booking_confirmed", dedupe_key=f"booked:{appointment.id}", appointment_id=appointment.id,
            ics="REQUEST", with_context="appointment", appointment=appointment, batch=batch)
     schedule_reminders(appointment, now, batch=batch)
-    write_batch(batch)
+    if outbox is None:
+        write_batch(batch)
 
 
 def schedule_reminders(appointment: Appointment, now: datetime, *, batch: list | None = None) -> None:
@@ -150,8 +152,8 @@ def announce_session_cancelled(session, appointments: list[Appointment], reason:
 
 # --- receivers of reception.booking.signals -----------------------------------------------------
 
-def on_booked(appointment: Appointment, now: datetime, **_) -> None:
-    announce_booked(appointment, now)
+def on_booked(appointment: Appointment, now: datetime, outbox: list | None = None, **_) -> None:
+    announce_booked(appointment, now, outbox)
 
 
 def on_cancelled(appointment: Appointment, now: datetime, by: str, **_) -> None:

@@ -15,6 +15,7 @@ from ..audit.services import record_created
 from ..core.clock import local_today
 from ..core.errors import Conflict, Invalid, NotFound
 from ..extensions import db
+from ..notifications.services import write_batch
 from ..schedule.models import AttendanceFormat, Slot
 from . import holds, policy, queries, signals, waitlist
 from .lifecycle import Action, emit_event, transition
@@ -220,7 +221,9 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
     if checks.waitlist_entry_id is not None:
         waitlist.settle_on_booking(appointment, now)  # a citizen waiting for this official is served
     if announce:
-        signals.booked.send(appointment, now=now, fresh=True)
+        outbox: list[dict] = []  # every receiver's messages, written in one statement
+        signals.booked.send(appointment, now=now, fresh=True, outbox=outbox)
+        write_batch(outbox)
     return appointment
 
 

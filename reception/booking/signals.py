@@ -16,7 +16,9 @@ An appointment now holds a slot and a talon: a citizen booked a free slot, or ac
 offered after screening. Not sent for the new appointment of a reschedule (see ``rescheduled``).
 
 *sender*: the appointment (scheduled); *now*: the time of the change; *fresh*: True when the appointment was
-inserted in this transaction (a booking), so nothing can have been attached to it yet.
+inserted in this transaction (a booking), so nothing can have been attached to it yet; *outbox* (a booking
+only): a list receivers may append outbox rows to (as ``reception.notifications.services.notify(batch=...)``
+collects them), written by the sender in one statement once every receiver has run.
 """)
 
 cancelled = _signals.signal("cancelled", doc="""

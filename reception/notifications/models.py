@@ -95,6 +95,10 @@ KIND_LABELS = {
 }
 
 
+#: The recipient of a webhook event's row until the dispatcher expands it (reception.notifications.webhook).
+FAN_OUT = "*"
+
+
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (Index("ix_outbox_messages_status_due_at", "status", "due_at"),)
@@ -144,6 +148,11 @@ class OutboxMessage(db.Model):
     @property
     def delivery_label(self) -> str:
         return str(DELIVERY_STATUS_LABELS[self.delivery_status]) if self.delivery_status else ""
+
+    @property
+    def is_event(self) -> bool:
+        """A webhook event before it is expanded into one delivery per subscribed endpoint."""
+        return self.channel is Channel.WEBHOOK and self.recipient == FAN_OUT
 
     @property
     def is_rendered(self) -> bool:

@@ -46,7 +46,7 @@ from ..core.clock import utcnow
 from ..extensions import db
 from . import channels, signals, sms, webhook
 from .intent import Unpacker, pack
-from .models import Channel, OutboxMessage, OutboxStatus
+from .models import FAN_OUT, Channel, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,46 @@ def write_batch(batch: list[dict]) -> None:
     if batch:
         db.session.execute(OutboxMessage.__table__.insert(), batch)
         batch.clear()
+
+
+def enqueue_event(event_type: str, event: dict, body_ids: list[int], *, batch: list | None = None) -> None:
+    """Write an event for integration clients' webhooks: one row addressed to every subscriber
+    (:data:`.models.FAN_OUT`), expanded by the dispatcher (:func:`expand_events`). With ``batch``, the row is
+    collected there (see :func:`write_batch`); otherwise it is added to the session, unflushed."""
+    values = dict(kind=event_type, channel=Channel.WEBHOOK, user_id=None, recipient=FAN_OUT, locale="en",
+                  subject=event_type, template="webhook", intent=webhook.event_intent(event, body_ids), ics=None,
+                  dedupe_key=None, due_at=utcnow(), appointment_id=None, cancel_if_inactive=False)
+    if batch is not None:
+        batch.append(values)
+    else:
+        db.session.add(OutboxMessage(**values))
+
+
+def expand_events(now: datetime, limit: int = 100) -> int:
+    """Expand due event rows into one delivery per subscribed endpoint (the event's row is then marked sent);
+    returns how many deliveries were written. Exactly once: each event row is taken under ``FOR UPDATE SKIP
+    LOCKED`` and a compare-and-set, and a delivery's key (event row, endpoint) is unique. The caller commits."""
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.channel == Channel.WEBHOOK,
+                                    OutboxMessage.recipient == FAN_OUT,
+                                    OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now)
+        .order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)).all()
+    written = 0
+    for row in rows:
+        taken = db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENT, sent_at=now).execution_options(synchronize_session=False)).rowcount
+        if not taken:
+            continue
+        stored = json.loads(row.intent)
+        deliveries = [dict(kind=row.kind, channel=Channel.WEBHOOK, user_id=None, recipient=url, locale="en",
+                           subject=row.kind, template="webhook", intent=webhook.intent(endpoint_id, stored["event"]),
+                           ics=None, dedupe_key=f"webhook:{row.id}:{endpoint_id}", due_at=now,
+                           appointment_id=None, cancel_if_inactive=False)
+                      for endpoint_id, url in webhook.subscribers(row.kind, stored["bodies"])]
+        written += len(deliveries)
+        write_batch(deliveries)
+    return written
 
 
 def _packed(context: dict) -> dict:
@@ -318,8 +358,9 @@ def claim_next(now: datetime, config) -> Claim | None:
     """Claim the first due message (committed): pending and due at ``now``, or claimed by a dispatcher
     whose lease has run out by the clock. ``FOR UPDATE SKIP LOCKED`` lets several dispatchers claim at
     once on PostgreSQL; SQLite's one writer (``BEGIN IMMEDIATE``) makes them take turns."""
-    due = or_(and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
-              and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.locked_until <= utcnow()))
+    due = and_(or_(and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
+                   and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.locked_until <= utcnow())),
+               OutboxMessage.recipient != FAN_OUT)  # events are expanded, not sent (expand_events)
     message = db.session.scalars(select(OutboxMessage).where(due)
                                  .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(1)
                                  .with_for_update(skip_locked=True)).first()
@@ -375,7 +416,8 @@ def _lost(claim: Claim, what: str) -> None:
 def dispatch_due(limit: int = 100, now: datetime | None = None) -> DispatchResult:
     """Send up to ``limit`` due messages, one claim at a time (commits as it goes).
 
-    For each message: claim it (:func:`claim_next`), render it at its first attempt and keep what was
+    First the events for webhooks due are expanded into their deliveries (:func:`expand_events`). Then,
+    for each message: claim it (:func:`claim_next`), render it at its first attempt and keep what was
     rendered (written only where the claim still stands, with the lease renewed), make sure the lease
     outlasts the send's time limit, end the transaction, send with that limit
     (:func:`.channels.send`), and record the result only where the claim still stands. No transaction
@@ -390,6 +432,8 @@ def dispatch_due(limit: int = 100, now: datetime | None = None) -> DispatchResul
     config = current_app.config
     max_attempts = int(config.get("NOTIFY_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
     result = DispatchResult()
+    expand_events(now or utcnow())
+    db.session.commit()
     for _ in range(limit):
         moment = now or utcnow()
         claim = claim_next(moment, config)

@@ -8,9 +8,15 @@ own ``webhook-timestamp`` and is signed afresh (``v1,`` + base64 HMAC-SHA256 ove
 ``{webhook-id}.{webhook-timestamp}.{body}`` keyed with the secret's decoded bytes), so a receiver's replay
 window (typically five minutes) holds for retries hours later.
 
-The endpoints' table belongs to reception.api, a layer above this one: the signing secret is looked up at
-sending time through :func:`register_secret_lookup` (api registers it at setup), so a rotated secret signs
-the next attempt and a disabled endpoint gets nothing more.
+An event is written once, in the transaction of the change, as one row addressed to :data:`.models.FAN_OUT` (no
+query for subscribers in the change's transaction: a booking's statements do not grow with them); the
+dispatcher expands it into one delivery row per subscribed endpoint before it sends
+(reception.notifications.services.expand_events).
+
+The endpoints' table belongs to reception.api, a layer above this one: the subscribed endpoints and the
+signing secret are looked up through :func:`register_fan_out` and :func:`register_secret_lookup` (api
+registers both at setup), so a rotated secret signs the next attempt and a disabled endpoint gets nothing
+more.
 """
 from __future__ import annotations
 
@@ -27,6 +33,17 @@ SECRET_PREFIX = "whsec_"
 DEFAULT_WEBHOOK_TIMEOUT = 10
 
 _secret_lookup: list[Callable[[int], str | None]] = []
+_fan_out: list[Callable[[str, list[int]], list[tuple[int, str]]]] = []
+
+
+def register_fan_out(subscribers: Callable[[str, list[int]], list[tuple[int, str]]]) -> None:
+    """``subscribers(event_type, body_ids)`` returns (endpoint id, url) of every active endpoint subscribed to
+    ``event_type`` that may hear of an event concerning ``body_ids``."""
+    _fan_out[:] = [subscribers]
+
+
+def subscribers(event_type: str, body_ids: list[int]) -> list[tuple[int, str]]:
+    return _fan_out[0](event_type, body_ids) if _fan_out else []
 
 
 def register_secret_lookup(lookup: Callable[[int], str | None]) -> None:
@@ -55,6 +72,11 @@ def verify(secret: str, webhook_id: str, timestamp: str, body: bytes, signature_
 
 def intent(endpoint_id: int, event: dict) -> str:
     return json.dumps({"endpoint": endpoint_id, "event": event}, ensure_ascii=False, separators=(",", ":"))
+
+
+def event_intent(event: dict, body_ids: list[int]) -> str:
+    """The intent of an event's row (:data:`.models.FAN_OUT`): the event and the bodies it concerns."""
+    return json.dumps({"event": event, "bodies": body_ids}, ensure_ascii=False, separators=(",", ":"))
 
 
 def endpoint_of(message: OutboxMessage) -> int:

@@ -11,13 +11,12 @@ from datetime import timedelta
 import pytest
 import redis
 
-from reception import create_app
 from reception.accounts.throttle import KNOWN_DEVICE_COOKIE
 from reception.config import ConfigError, build_config
 from reception.core.clock import utcnow
 from reception.core.permissions import Role
 from reception.extensions import limiter
-from tests.conftest import PASSWORD, _engine_options, csrf_from, login, post_form
+from tests.conftest import PASSWORD, csrf_from, login, post_form
 
 WRONG = "not the password"
 
@@ -167,19 +166,18 @@ def test_production_with_in_memory_counters_and_one_worker_warns_at_start(tmp_pa
 
 
 @pytest.mark.parametrize("storage,shared", [("redis://127.0.0.1:6379/15", True), ("memory://", False)])
-def test_two_app_instances_share_counts_through_redis(database_url, db, still, storage, shared):
+def test_two_app_instances_share_counts_through_redis(sibling_app, db, still, storage, shared):
     """Two app instances, each with its own storage connection, as two workers have: with Redis the second
     refuses the sixth failure the first counted five of; with memory:// it starts from nothing."""
     prefix = "test-" + secrets.token_hex(8)  # this run's keys only (other runs may share the Redis database)
     saved = limiter._storage, limiter._limiter, limiter._key_prefix
-    config = {"ENV": "testing", "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
-              "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url), "RATELIMIT_STORAGE_URI": storage,
+    config = {"ENV": "testing", "SECRET_KEY": "test-secret", "RATELIMIT_STORAGE_URI": storage,
               "RATELIMIT_KEY_PREFIX": prefix}
     try:
-        first = create_app(config).test_client()
+        first = sibling_app(**config).test_client()
         for _ in range(5):
             assert _try(first, "worker@example.kz").status_code == 401
-        second = create_app(config).test_client()  # a storage of its own (a new connection, or new memory)
+        second = sibling_app(**config).test_client()  # a storage of its own (a new connection, or new memory)
         assert _try(second, "worker@example.kz").status_code == (429 if shared else 401)
     finally:
         limiter._storage, limiter._limiter, limiter._key_prefix = saved

@@ -20,8 +20,8 @@ from reception.booking.services import book_slot
 from reception.core.clock import utcnow
 from reception.core.permissions import Role
 from reception.notifications import webhook
-from reception.notifications.models import Channel, OutboxMessage, OutboxStatus
-from reception.notifications.services import dispatch_due
+from reception.notifications.models import FAN_OUT, Channel, OutboxMessage, OutboxStatus
+from reception.notifications.services import dispatch_due, expand_events
 from reception.outcomes.services import record_outcome, warn_followups
 from reception.requests import services as request_services
 from tests.conftest import csrf_from
@@ -114,7 +114,10 @@ def _book(db, app, make_session, make_user, booking_data, official=None):
 
 
 def _webhook_rows(db) -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.channel == Channel.WEBHOOK)
+    """The deliveries, once the events written so far are expanded (as the dispatcher does before sending)."""
+    expand_events(utcnow())
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.channel == Channel.WEBHOOK,
+                                                               OutboxMessage.recipient != FAN_OUT)
                                    .order_by(OutboxMessage.id)))
 
 
@@ -213,6 +216,18 @@ def test_only_active_subscribed_clients_of_the_officials_body_or_national_ones_g
     assert sorted(row.recipient for row in _webhook_rows(db)) == sorted([ours.url, national.url])
 
 
+def test_an_event_nobody_subscribed_to_is_expanded_to_nothing_and_never_sent(
+        ctx, db, app, make_session, make_user, booking_data):
+    _book(db, app, make_session, make_user, booking_data)
+    db.session.commit()
+    [event] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == FAN_OUT)).all()
+    assert event.kind == BOOKED and event.status is OutboxStatus.PENDING  # written with the booking
+    result = dispatch_due(now=utcnow())
+    db.session.refresh(event)
+    assert event.status is OutboxStatus.SENT and event.attempts == 0  # expanded, never claimed for sending
+    assert _webhook_rows(db) == [] and result.failed == result.retried == 0
+
+
 def test_a_booking_that_rolls_back_delivers_nothing(db, app, make_endpoint, make_session, make_user, booking_data):
     make_endpoint("https://national.example.kz/hook")
     db.session.commit()
@@ -227,6 +242,7 @@ def test_disabling_an_endpoint_drops_its_waiting_deliveries_and_a_new_secret_sig
     kept = make_endpoint(receiver.url)
     dropped = make_endpoint(receiver.url.replace("/hooks/", "/other/"))
     _book(db, app, make_session, make_user, booking_data)
+    assert len(_webhook_rows(db)) == 2
     db.session.commit()
     old_secret = kept.secret
     receiver.answers = [500, 200]

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from reception import create_app
 from reception.audit.models import AuditAction
 from reception.booking.models import (
     Appointment,
@@ -205,16 +204,14 @@ def test_the_participants_page_and_my_receptions_are_recorded_as_views(client, d
 
 # --- from where ---------------------------------------------------------------------------------------
 
-def _proxied_app(app, proxies: int):
-    return create_app({"ENV": "testing", "SECRET_KEY": "test-secret", "DATABASE_URL": app.config["DATABASE_URL"],
-                       "SERVER_NAME": None, "PROXY_COUNT": proxies, "FAST_PASSWORD_HASHES": True,
-                       "SQLALCHEMY_ENGINE_OPTIONS": app.config["SQLALCHEMY_ENGINE_OPTIONS"]})
+def _proxied_app(sibling_app, proxies: int):
+    return sibling_app(ENV="testing", SECRET_KEY="test-secret", PROXY_COUNT=proxies, FAST_PASSWORD_HASHES=True)
 
 
 @pytest.mark.parametrize("proxies,expected", [(0, "10.0.0.2"), (1, "198.51.100.9")])
-def test_the_address_is_the_forwarded_one_only_behind_a_trusted_proxy(app, db, office, a_request, proxies,
+def test_the_address_is_the_forwarded_one_only_behind_a_trusted_proxy(sibling_app, db, office, a_request, proxies,
                                                                          expected):
-    client = _proxied_app(app, proxies).test_client()
+    client = _proxied_app(sibling_app, proxies).test_client()
     client.environ_base.update({"HTTP_ACCEPT_LANGUAGE": "en", "REMOTE_ADDR": "10.0.0.2",
                                 "HTTP_X_FORWARDED_FOR": "198.51.100.9"})
     login(client, office.assistant)
@@ -223,11 +220,11 @@ def test_the_address_is_the_forwarded_one_only_behind_a_trusted_proxy(app, db, o
     assert view.ip == expected
 
 
-def test_a_negative_proxy_count_refuses_to_start(app):
+def test_a_negative_proxy_count_refuses_to_start(sibling_app):
     from reception.config import ConfigError
 
     with pytest.raises(ConfigError):
-        _proxied_app(app, -1)
+        _proxied_app(sibling_app, -1)
 
 
 def test_changes_outside_a_request_have_no_actor(app, db, make_user, session, booking_data):
