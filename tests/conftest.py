@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import create_engine, delete, event, exists, func, select, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from reception import create_app
@@ -179,6 +179,19 @@ def sibling_app(app):
             _db.engine.dispose()
 
 
+def _drop_unexpanded_events(engine) -> None:
+    """Race tests commit for real, and every booking, cancellation... writes a webhook event to the outbox for
+    the dispatcher to expand (reception.notifications.services.expand_events); with no dispatcher run, those
+    rows would stay for later tests to find. They are dropped before each test."""
+    from reception.notifications.models import FAN_OUT, OutboxMessage
+
+    with engine.connect() as probe:
+        stale = probe.scalar(select(exists().where(OutboxMessage.recipient == FAN_OUT)))
+    if stale:
+        with engine.begin() as conn:
+            conn.execute(delete(OutboxMessage).where(OutboxMessage.recipient == FAN_OUT))
+
+
 @pytest.fixture
 def db(app):
     """The database, isolated: everything a test writes is rolled back afterwards.
@@ -187,6 +200,7 @@ def db(app):
     own, as in production); use the ``ctx`` fixture to call services directly.
     """
     with app.app_context():
+        _drop_unexpanded_events(_db.engine)
         connection = _db.engine.connect()
     transaction = connection.begin()
     # Race tests commit for real, and the append-only audit log keeps their records; ids of deleted rows

@@ -250,6 +250,14 @@ def _counts(conn) -> dict[str, int]:
     return {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() for table in tables}
 
 
+def _dropped_by_downgrade_to(conn, revision: str) -> dict[str, int]:
+    """Rows a downgrade to ``revision`` drops by design, as they cannot exist before the next revision: the
+    outbox's webhook rows (events and deliveries) below 0024."""
+    if revision == "0023":
+        return {"outbox_messages": conn.scalar(text("SELECT count(*) FROM outbox_messages WHERE channel = 'webhook'"))}
+    return {}
+
+
 def test_every_migration_downgrades_to_the_first_and_upgrades_again_over_the_demo_and_bench_data(fresh_database):
     """At the head with `flask demo load`'s data (its year of history included) and bench-like rows in bulk,
     each revision is downgraded one step at a time to the first, then everything is upgraded again: no step
@@ -288,11 +296,17 @@ def test_every_migration_downgrades_to_the_first_and_upgrades_again_over_the_dem
         with db.engine.connect() as conn:
             at_head = before = _counts(conn)
         assert before["users"] > BULK_CITIZENS and before["appointments"] > 100 and before["slots"] > 2000
+        dropped_by_design = {}
         for revision in reversed(revisions[:-1]):
             db.engine.dispose()
+            with db.engine.connect() as conn:
+                dropping = _dropped_by_downgrade_to(conn, revision)
             downgrade(directory=migrations, revision=revision)
             with db.engine.connect() as conn:
                 after = _counts(conn)
+            for table, n in dropping.items():
+                before[table] -= n
+                dropped_by_design[table] = dropped_by_design.get(table, 0) + n
             lost = {table: (before[table], after[table]) for table in after
                     if table in before and after[table] != before[table]}
             assert lost == {}, f"downgrade to {revision} changed the rows of {lost}"
@@ -306,7 +320,8 @@ def test_every_migration_downgrades_to_the_first_and_upgrades_again_over_the_dem
             diff = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert diff == []
-    assert {table: again[table] for table in at_first} == {table: at_head[table] for table in at_first}
+    assert {table: again[table] for table in at_first} == {table: at_head[table] - dropped_by_design.get(table, 0)
+                                                            for table in at_first}
 
 
 # --- 0020: the responsible person of a body's reception office ------------------------------------------
@@ -370,3 +385,4 @@ def test_0020_invents_nobody_and_takes_the_bodys_name_out_of_accepted_by(fresh_d
             columns = {c["name"] for c in inspect(conn).get_columns("bodies")}
             assert not any(c.startswith("responsible_") for c in columns) and "name_ru" in columns
             assert _rows(conn, "SELECT count(*) FROM appointments") == [(2,)]
+        db.engine.dispose()

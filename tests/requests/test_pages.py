@@ -215,7 +215,7 @@ def test_redirect_resolve_and_decline_from_the_request_page(client, db, office, 
     assert [r.decision for r in (redirected, resolved, declined)] == [
         RequestDecision.REDIRECTED, RequestDecision.RESOLVED, RequestDecision.DECLINED]
     assert all(r.status is AppointmentStatus.CLOSED for r in (redirected, resolved, declined))
-    assert count(db, OutboxMessage, OutboxMessage.kind.like("request_%")) == 3
+    assert count(db, OutboxMessage, OutboxMessage.kind.startswith("request_", autoescape=True)) == 3
 
     switch_to(client, redirected.citizen)
     page = text(client.get(f"/my/appointments/{redirected.id}"))
