@@ -162,19 +162,23 @@ _VIEW, _RUN, _OUTCOME, _REPORT, _SCREEN = (
 API_SCOPES |= {"api.staff_day": _VIEW, "api.staff_step": _RUN, "api.staff_outcome": _OUTCOME,
                "api.staff_instructions": _REPORT, "api.staff_instruction": _REPORT, "api.staff_report": _REPORT,
                "api.staff_decision": _OUTCOME, "api.staff_requests": _SCREEN, "api.staff_request_decision": _SCREEN,
-               "api.staff_legal_review": _VIEW}
+               "api.staff_legal_review": _VIEW, "api.staff_record_outcome": _OUTCOME}
 _SIDE, _BODY, _SCREENING = ({Role.ASSISTANT, Role.OFFICIAL, Role.ADMIN}, {Role.AGENCY_REP, Role.ADMIN},
                             {Role.ASSISTANT, Role.ADMIN})
 API_STAFF = {"api.staff_day": _SIDE, "api.staff_step": _SIDE, "api.staff_outcome": _SIDE,
              "api.staff_instructions": _BODY, "api.staff_instruction": _BODY, "api.staff_report": _BODY,
              "api.staff_decision": _SIDE, "api.staff_requests": _SCREENING, "api.staff_request_decision": _SCREENING,
-             "api.staff_legal_review": _SIDE}
-# Who of body A is the owner side of each staff endpoint in the sweep, and the request bodies its POSTs send.
+             "api.staff_legal_review": _SIDE, "api.staff_record_outcome": _SIDE}
+# Who of body A is the owner side of each staff endpoint in the sweep, and the request bodies its POSTs and PUTs
+# send (a callable: made from the world's values).
 API_STAFF_OWNER = {endpoint: Role.AGENCY_REP if roles == _BODY else Role.ASSISTANT
                    for endpoint, roles in API_STAFF.items()}
 API_STAFF_BODIES = {"api.staff_report": {"text": "The heating works again.", "seen_status": "reported"},
                     "api.staff_decision": {"verdict": "accepted"},
-                    "api.staff_request_decision": {"action": "resolve", "resolution": "Resolved by phone."}}
+                    "api.staff_request_decision": {"action": "resolve", "resolution": "Resolved by phone."},
+                    "api.staff_record_outcome": lambda values: {
+                        "notes": "The citizen was called back.", "seen_updated_at": values["outcome_updated_at"],
+                        "questions": []}}
 # Integration clients' administration (reception.api.client_pages): administrators only (API_CLIENT_MANAGE;
 # everyone else 403, so in no session set). The integration API (reception.api.integration) is for
 # integration clients' tokens only: a person's token can never hold its scopes (tests/api/test_sweep.py).
@@ -240,7 +244,8 @@ def build_outcomes_world(db, official, venue, citizen, body_a, body_b) -> dict:
     db.session.add(report)
     db.session.flush()
     return {"reception_id": held.id, "instruction_id": instruction.id, "report_id": report.id,
-            "question_id": question.id, "instruction_report_id": instruction_report.id}
+            "question_id": question.id, "instruction_report_id": instruction_report.id,
+            "outcome_updated_at": now.isoformat()}
 
 
 def app_rules():

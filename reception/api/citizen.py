@@ -379,7 +379,7 @@ def answer_solved(reception_id: int, question_id: int):
     if check is None:
         raise Conflict(_("You will be asked whether the problem is solved once the bodies have done what they "
                          "must."))
-    outcomes.answer_solved(g.api_user, check, request.context.json.solved, AnswerChannel.PAGE, utcnow())
+    outcomes.answer_solved(g.api_user, check, request.context.json.solved, AnswerChannel.API, utcnow())
     db.session.flush()
     payload = _json(_outcome(appointment, outcome_))
     commit(outcomes.MSG_ANSWERED)

@@ -21,6 +21,7 @@ from ..booking.policy import is_officials_side
 from ..core.clock import local_today, utcnow
 from ..core.errors import NotAllowed, NotFound
 from ..core.permissions import Permission
+from ..core.web import commit
 from ..core.workdays import WorkCalendar
 from ..directory.queries import get
 from ..extensions import db
@@ -29,6 +30,7 @@ from ..hearings import services as hearings
 from ..legal import services as legal
 from ..outcomes import services as outcomes
 from ..outcomes.models import Instruction
+from ..outcomes.services import NewInstruction, QuestionData, QuestionsInvalid
 from ..requests import policy as requests_policy
 from ..requests import queries as requests_queries
 from ..requests import services as requests_services
@@ -166,6 +168,42 @@ def staff_outcome(reception_id: int):
     record_view("appointment", appointment.id, "outcome (API)")
     payload = _json(_outcome(outcome, appointment.session.timezone if appointment.session else "UTC"))
     db.session.commit()
+    return payload
+
+
+def _question_data(q: schemas.QuestionBody) -> QuestionData:
+    """A question of the body as the page's form gives it to the service (reception.outcomes.forms)."""
+    return QuestionData(
+        id=q.id, remove=bool(q.id is not None and q.remove), topic_id=q.topic_id, wording=q.wording,
+        result=q.result, grounds=q.grounds, body_id=q.body_id,
+        instructions=[NewInstruction(body_id=i.body_id, responsible_name=i.responsible_name, text=i.text,
+                                     appeal_type=i.appeal_type, due_on=i.due_on) for i in q.instructions])
+
+
+@bp.put("/staff/appointments/<int:reception_id>/outcome")
+@scoped(Permission.OUTCOME_RECORD_OWN.value)
+@spec.validate(json=schemas.OutcomeRequest, resp=_docs(200, schemas.Outcome, 401, 403, 404, 409, 422),
+               tags=["staff"], security=TOKEN)
+def staff_record_outcome(reception_id: int):
+    """Record the outcome of a reception, or change it (the page's form): the questions with their results
+    and new instructions to bodies, and notes. A checked-in reception becomes held; the first recording tells
+    the citizen (an edit tells them only of questions and instructions it adds). Before check-in: 409.
+
+    ``seen_updated_at`` is null for a new outcome and the outcome's ``updated_at`` (GET) for a change: a stale
+    one is a 409, so two people never overwrite each other. PUT needs no Idempotency-Key: sending the same body
+    again is a 409 (its ``seen_updated_at`` is now stale) and changes nothing; after a lost answer, read the
+    outcome (GET) to see whether the change was made. Every broken rule is listed in the 422's ``errors``."""
+    appointment = _reception_for_staff(reception_id)
+    wanted = request.context.json
+    try:
+        outcome = outcomes.record_outcome(g.api_user, appointment, [_question_data(q) for q in wanted.questions],
+                                          wanted.notes, wanted.seen_updated_at, utcnow(), current_app.config)
+    except QuestionsInvalid as exc:
+        raise problems.ApiProblem(422, _("Some of the data is not valid."), errors=[
+            {"field": field.replace("-", "."), "message": str(message)} for field, message in exc.problems]) \
+            from None
+    payload = _json(_outcome(outcome, appointment.session.timezone if appointment.session else "UTC"))
+    commit(outcomes.MSG_STALE)
     return payload
 
 

@@ -6,11 +6,12 @@ from datetime import date as Date
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from ..booking.models import AppointmentStatus, DeclineGround, OfferStatus, RequestDecision
 from ..legal.models import Addressee, OpinionStatus, ReviewStatus
 from ..outcomes.models import InstructionStatus, OutcomeResult, ReportVerdict
+from ..outcomes.services import APPEAL_TYPE_LABELS, MAX_INSTRUCTIONS, MAX_QUESTIONS
 from ..requests.models import UrgencyReason
 from ..requests.rules import DeadlineFlag
 from ..schedule.models import AttendanceFormat, SessionStatus
@@ -117,8 +118,52 @@ class Outcome(BaseModel):
     appointment_id: int
     notes: str
     recorded_at: datetime
-    updated_at: datetime
+    updated_at: datetime = Field(description="The outcome's last change: send it back as ``seen_updated_at`` "
+                                             "to change the outcome (PUT).")
     questions: list[Question]
+
+
+#: The types of appeal an instruction is given under (their terms set its latest due date).
+AppealType = Literal[tuple(APPEAL_TYPE_LABELS)]
+
+
+class NewInstructionBody(Strict):
+    """A new instruction to a body (instructions are only ever added; a given one is never changed here)."""
+
+    body_id: int | None = Field(None, ge=1, le=MAX_ID, description="The responsible body; none: the question's.")
+    responsible_name: str = Field("", max_length=200, description="The person responsible in the body.")
+    text: str = Field("", max_length=4000, description="What must be done.")
+    appeal_type: AppealType = Field(description="The type of appeal: its term is the latest due date.")
+    due_on: Date | None = Field(None, description="From today to the type's term; none: the type's term "
+                                                  "(in working days).")
+
+
+class QuestionBody(Strict):
+    """A question of the outcome: a recorded one to change (``id``, from GET) or to take away (``id`` with
+    ``remove``; then nothing else is read), or a new one (no ``id``). Recorded questions not sent stay as
+    they are."""
+
+    id: int | None = Field(None, ge=1, le=MAX_ID, description="A recorded question; none: a new one.")
+    remove: bool = Field(False, description="Take the recorded question away (not one with instructions).")
+    topic_id: int | None = Field(None, ge=1, le=MAX_ID)
+    wording: str = Field("", max_length=4000, description="The question in brief.")
+    result: OutcomeResult | None = None
+    grounds: str = Field("", max_length=4000, description="Needed for a refusal.")
+    body_id: int | None = Field(None, ge=1, le=MAX_ID, description="The responsible body (needed when "
+                                                                   "forwarded); none: the official's own.")
+    instructions: list[NewInstructionBody] = Field([], max_length=MAX_INSTRUCTIONS,
+                                                   description="New instructions, added to those given before.")
+
+
+class OutcomeRequest(Strict):
+    """The outcome as the page records it. What breaks the rules is a 422 listing every field, named with
+    dots by the positions in this body (``questions.0.wording``, ``questions.1.instructions.0.due_on``)."""
+
+    notes: str = Field("", max_length=4000, description="What was said and decided.")
+    seen_updated_at: AwareDatetime | None = Field(
+        description="null to record a new outcome; to change one, its ``updated_at`` as read (GET): if it "
+                    "changed meanwhile (or the outcome was recorded meanwhile), 409.")
+    questions: list[QuestionBody] = Field(max_length=MAX_QUESTIONS)
 
 
 class ReportRequest(Strict):

@@ -299,9 +299,11 @@ class AccessReport(db.Model):
 class AnswerChannel(enum.StrEnum):
     PAGE = "page"  # the yes/no on the talon page
     SMS = "sms"    # a reply "1" or "2" to the SMS
+    API = "api"    # an application acting with the citizen's API token
 
 
-ANSWER_CHANNEL_LABELS = {AnswerChannel.PAGE: _l("on the talon page"), AnswerChannel.SMS: _l("by SMS")}
+ANSWER_CHANNEL_LABELS = {AnswerChannel.PAGE: _l("on the talon page"), AnswerChannel.SMS: _l("by SMS"),
+                         AnswerChannel.API: _l("in an application")}
 
 
 class SolvedCheck(db.Model):

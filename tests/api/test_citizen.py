@@ -12,6 +12,7 @@ from reception.booking.models import Appointment, AppointmentStatus, OfferStatus
 from reception.core.clock import utcnow
 from reception.core.permissions import Role
 from reception.outcomes.models import (
+    AnswerChannel,
     Instruction,
     InstructionReport,
     InstructionStatus,
@@ -387,13 +388,17 @@ def test_the_citizen_reads_the_outcome_with_each_questions_status(client, held):
     assert second["instructions"][0]["done"] is None and second["solved_check"] is None
 
 
-def test_the_citizen_answers_solved_once(client, held):
+def test_the_citizen_answers_solved_once(client, db, held):
     appointment_id, (done, open_), secret = held
     url = f"/api/v1/me/appointments/{appointment_id}/questions/{{}}/solved"
     r = client.post(url.format(done), json={"solved": False}, headers=bearer(secret))
     assert r.status_code == 200, r.json
     check = r.json["questions"][0]["solved_check"]
     assert (check["solved"], check["can_answer"]) == (False, False) and check["answered_at"]
+    # Staff see how the answer came: through an application, not on the talon page.
+    db.session.expire_all()
+    stored = db.session.scalar(select(SolvedCheck).where(SolvedCheck.question_id == done))
+    assert stored.answered_via is AnswerChannel.API and stored.answered_via_label == "in an application"
     again = client.post(url.format(done), json={"solved": True}, headers=bearer(secret))
     assert again.status_code == 409 and again.json["detail"] == \
         "You have already answered whether this problem is solved. Thank you."

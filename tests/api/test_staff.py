@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from reception.api.scopes import allowed_scopes
 from reception.audit.models import AuditEvent
 from reception.booking.models import AppointmentStatus
-from reception.core.clock import utcnow
+from reception.core.clock import local_today, utcnow
 from reception.core.permissions import Permission, Role
 from reception.outcomes.models import (
     Instruction,
@@ -24,6 +24,7 @@ from reception.outcomes.models import (
 )
 from tests.api.conftest import bearer
 from tests.hearings.conftest import add_session, first_topic, local_today_start, office, place  # noqa: F401
+from tests.outcomes.conftest import messages
 
 PROBLEM = "application/problem+json"
 OFFSET = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+05:00")
@@ -267,6 +268,109 @@ def test_who_may_report_and_who_may_decide(client, outcome, token_of, make_user,
     assert r.status_code == 422
     assert r.json["errors"] == [{"field": "note", "message": "Say why the report is returned."}]
 
+
+
+def outcome_url(appointment) -> str:
+    return f"/api/v1/staff/appointments/{appointment.id}/outcome"
+
+
+def forwarded_question(board, body_b, **overrides) -> dict:
+    question = {"topic_id": board["appointment"].topic_id, "wording": "No heating since October",
+                "result": "forwarded", "body_id": body_b.id,
+                "instructions": [{"responsible_name": "Head of housing", "text": "Repair the heating",
+                                  "appeal_type": "complaint"}]}
+    question.update(overrides)
+    return question
+
+
+def test_the_assistant_records_the_outcome_then_edits_it_and_a_stale_edit_is_a_409(
+        client, db, board, token_of, make_body):
+    headers, appointment = token_of(board["assistant"]), board["appointment"]
+    citizen = appointment.citizen
+    body_b = make_body(name_en="Housing Department")
+    db.session.commit()
+    assert step(client, appointment, "check-in", headers).status_code == 200
+    r = client.put(outcome_url(appointment), headers=headers, json={
+        "notes": "Promised a repair", "seen_updated_at": None, "questions": [forwarded_question(board, body_b)]})
+    assert r.status_code == 200, r.json
+    assert r.json["notes"] == "Promised a repair" and OFFSET.fullmatch(r.json["updated_at"])
+    [question] = r.json["questions"]
+    assert question["result"] == "forwarded" and question["body_id"] == body_b.id
+    [instruction] = question["instructions"]
+    assert instruction["status"] == "open" and instruction["body_id"] == body_b.id and instruction["due_on"]
+    assert client.get(outcome_url(appointment), headers=headers).json == r.json  # as GET shows it
+    db.session.expire_all()
+    assert db.session.get(type(appointment), appointment.id).status is AppointmentStatus.HELD
+    told = messages(db, citizen, "outcome_recorded")
+    assert told and len(told) == len({m.channel for m in told})  # told once, by each of their channels
+
+    # An edit names the outcome's updated_at as read: the question's result changes, the citizen is not
+    # told again (nothing was added).
+    first = r.json["updated_at"]
+    edit = {"notes": "Repair promised by Friday", "seen_updated_at": first,
+            "questions": [forwarded_question(board, body_b, id=question["id"], result="forwarded_part",
+                                             instructions=[])]}
+    r = client.put(outcome_url(appointment), headers=headers, json=edit)
+    assert r.status_code == 200, r.json
+    assert r.json["notes"] == "Repair promised by Friday" and r.json["questions"][0]["result"] == "forwarded_part"
+    assert r.json["updated_at"] != first and len(r.json["questions"][0]["instructions"]) == 1
+    assert len(messages(db, citizen, "outcome_recorded")) == len(told)
+
+    # The same edit again (or anyone's built from the first reading) is stale: 409, nothing changes.
+    r = client.put(outcome_url(appointment), headers=headers, json={**edit, "notes": "Overwritten"})
+    assert r.status_code == 409 and r.mimetype == PROBLEM
+    assert r.json["detail"].startswith("Someone else changed this record")
+    assert client.get(outcome_url(appointment), headers=headers).json["notes"] == "Repair promised by Friday"
+    # A second "new" outcome is stale too.
+    r = client.put(outcome_url(appointment), headers=headers, json={**edit, "seen_updated_at": None})
+    assert r.status_code == 409 and r.mimetype == PROBLEM
+
+
+def test_every_broken_rule_is_a_422_naming_its_field_with_dots(client, db, board, token_of, make_body):
+    headers, appointment = token_of(board["assistant"]), board["appointment"]
+    body_b = make_body()
+    db.session.commit()
+    assert step(client, appointment, "check-in", headers).status_code == 200
+    yesterday = local_today(board["body"].timezone) - timedelta(days=1)
+    late = forwarded_question(board, body_b)
+    late["instructions"][0]["due_on"] = yesterday.isoformat()
+    r = client.put(outcome_url(appointment), headers=headers, json={
+        "notes": "", "seen_updated_at": None,
+        "questions": [{"topic_id": appointment.topic_id, "wording": " ", "result": "resolved"}, late]})
+    assert r.status_code == 422 and r.mimetype == PROBLEM
+    assert {e["field"]: e["message"] for e in r.json["errors"]} == {
+        "questions.0.wording": "Write the question in a few words.",
+        "questions.1.instructions.0.due_on": "The due date cannot be in the past."}
+    # Nothing was recorded: the reception is still checked in, no outcome.
+    assert client.get(outcome_url(appointment), headers=headers).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(type(appointment), appointment.id).status is AppointmentStatus.CHECKED_IN
+
+
+def test_who_may_record_the_outcome_and_when(client, db, board, token_of, make_user, make_body, make_token):
+    appointment = board["appointment"]
+    body = {"notes": "", "seen_updated_at": None,
+            "questions": [{"topic_id": appointment.topic_id, "wording": "A question", "result": "explained"}]}
+    # Before check-in: nothing to record yet.
+    r = client.put(outcome_url(appointment), headers=token_of(board["assistant"]), json=body)
+    assert r.status_code == 409 and r.mimetype == PROBLEM
+    assert r.json["detail"] == "The outcome can be recorded once the citizen has been checked in."
+    assert step(client, appointment, "check-in", token_of(board["assistant"])).status_code == 200
+    # Another body's assistant, a token without the scope, an unknown reception.
+    r = client.put(outcome_url(appointment), headers=token_of(make_user(Role.ASSISTANT, body=make_body())),
+                   json=body)
+    assert r.status_code == 403 and r.mimetype == PROBLEM
+    lacking = sorted(allowed_scopes(board["assistant"]) - {Permission.OUTCOME_RECORD_OWN.value})
+    r = client.put(outcome_url(appointment), headers=bearer(make_token(board["assistant"], scopes=lacking)),
+                   json=body)
+    assert r.status_code == 403 and "outcomes:outcome:record:own" in r.json["detail"]
+    r = client.put("/api/v1/staff/appointments/2147483647/outcome", headers=token_of(board["assistant"]),
+                   json=body)
+    assert r.status_code == 404 and r.mimetype == PROBLEM
+    assert client.get(outcome_url(appointment), headers=token_of(board["assistant"])).status_code == 404
+    # The official themself records it.
+    r = client.put(outcome_url(appointment), headers=token_of(board["official_user"]), json=body)
+    assert r.status_code == 200 and r.json["questions"][0]["result"] == "explained"
 
 # --- the screening queue -----------------------------------------------------------------------------
 
