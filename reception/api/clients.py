@@ -22,10 +22,11 @@ from ..booking.models import Appointment, SlotOffer
 from ..booking.services import BookingData
 from ..core.errors import Invalid, NotAllowed, NotFound
 from ..core.permissions import Permission, Role
-from ..core.web import valid_id
+from ..core.web import absolute_url, valid_id
 from ..directory.models import Body, Venue
 from ..directory.queries import get
 from ..extensions import db
+from ..notifications.services import notify
 from ..requests import queries as request_queries
 from ..requests import services as request_services
 from ..schedule.models import ReceptionSession, Slot
@@ -187,6 +188,12 @@ def send_request_on_behalf(client: ApiClient, wanted: OnBehalf, idempotency_key:
     if request.source_client_id is None:  # new (a repeat under the same key was sent by this client)
         request.source_client_id = client.id  # through the ORM: the audit hook records it
         db.session.flush()
+        # The citizen hears that a request went in their name (and can withdraw it if they did not ask for it).
+        notify(citizen, "request_on_behalf",
+               _l("A request for a reception with %(name)s was sent in your name", name=official.full_name),
+               "request_on_behalf", dedupe_key=f"request_on_behalf:{request.id}", appointment_id=request.id,
+               official=official, sender=client.name, appeal_number=wanted.appeal_number,
+               link=absolute_url("booking.appointment", appointment_id=request.id))
     return request
 
 

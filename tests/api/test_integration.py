@@ -15,9 +15,11 @@ from reception.api.scopes import REQUESTS_ON_BEHALF_READ
 from reception.booking.models import Appointment, AppointmentStatus
 from reception.core.clock import utcnow
 from reception.core.permissions import Role
+from reception.notifications.models import OutboxMessage
 from reception.requests import services as request_services
 from tests.api.conftest import bearer
 from tests.api.test_clients import client_token, make_client
+from tests.conftest import as_sent
 
 PROBLEM = "application/problem+json"
 URL = "/api/v1/integration/requests"
@@ -169,6 +171,25 @@ def test_the_same_idempotency_key_twice_sends_once(client, db, citizen, sent_off
                              .where(Appointment.citizen_id == user.id)) == 1
     # Without the key, a second request while the first is open is refused as a citizen's would be.
     assert _send(client, secret, _body(user, sent_office, topic)).status_code == 409
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.user_id == user.id, OutboxMessage.kind == "request_on_behalf")) == 1  # told once
+
+
+@pytest.mark.parametrize("language,words", [("kk", "атыңыздан"), ("ru", "от вашего имени"),
+                                            ("en", "in your name")])
+def test_the_citizen_is_told_who_sent_a_request_in_their_name(client, db, citizen, sent_office, topic, language,
+                                                              words):
+    user, _own = citizen
+    user.language = language
+    db.session.commit()
+    appeals = make_client()
+    r = _send(client, client_token(appeals), _body(user, sent_office, topic))
+    assert r.status_code == 201
+    [told] = as_sent(db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user.id,
+                                                                    OutboxMessage.kind == "request_on_behalf")).all())
+    text = told.body_text
+    assert appeals.name in text and "ZT-2026-004217" in text and words in text.lower()
+    assert f"/my/appointments/{r.json['id']}" in text  # where to see it, or withdraw it
 
 
 def test_the_list_is_the_clients_own_by_appeal_number_a_page_at_a_time(client, db, sent_office, topic, make_user,

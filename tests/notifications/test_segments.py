@@ -87,6 +87,8 @@ CONTEXTS = {
     "request_declined": lambda lang: dict(official=OFFICIAL, link=f"{BASE}/my/appointments/123456"),
     "request_offered": lambda lang: dict(official=OFFICIAL, accept_link=f"{BASE}/my/requests/123456/accept"),
     "request_redirected": lambda lang: dict(official=OFFICIAL, link=f"{BASE}/my/appointments/123456"),
+    "request_on_behalf": lambda lang: dict(official=OFFICIAL, appeal_number="ЖТ-ЖОО-2026-00123456/АҚТ",
+                                           sender="e-Otinish (appeals system)", link=f"{BASE}/my/appointments/123456"),
     "request_resolved": lambda lang: dict(official=OFFICIAL, link=f"{BASE}/my/appointments/123456"),
     "rescheduled": _appointment_context,
     "session_cancelled": lambda lang: dict(_appointment_context(lang), when=LONG_WHEN[lang], reason=REASON,
