@@ -24,7 +24,7 @@ from ..directory.models import Official
 from ..directory.queries import get
 from ..extensions import db
 from ..outcomes import services as outcomes
-from ..outcomes.models import AnswerChannel
+from ..outcomes.models import AnswerChannel, InstructionStatus
 from ..requests import policy as request_policy
 from ..requests import queries as request_queries
 from ..requests import services as requests
@@ -310,7 +310,7 @@ def _own_reception(citizen_id: int, reception_id: int):
 
 
 def _instruction(i, today_of) -> schemas.MyInstruction:
-    report = i.accepted_report if i.status.value == "closed" else None
+    report = i.accepted_report if i.status is InstructionStatus.CLOSED else None
     return schemas.MyInstruction(
         id=i.id, body_id=i.body_id, body_name=i.body.name, text=i.text, due_on=i.due_on, status=i.status,
         overdue=outcomes.is_overdue(i, today_of(i.body.timezone)), extended=i.extended_at is not None,

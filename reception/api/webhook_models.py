@@ -18,6 +18,7 @@ class WebhookEndpoint(db.Model):
     is (the dispatcher must sign with it); it is shown to the administrator only when made or replaced."""
 
     __tablename__ = "webhook_endpoints"
+    __audit__ = "webhook_endpoint"  # made, given a new secret (the secret itself is never copied), disabled
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id", ondelete="CASCADE"), index=True)

@@ -15,7 +15,7 @@ from ..core.forms import REQUIRED, MultiCheckboxField
 from ..core.permissions import Permission, require
 from ..core.web import attach_error, render_form
 from ..extensions import db
-from . import webhooks
+from . import clients, webhooks
 
 bp = Blueprint("api_webhooks", __name__)
 
@@ -39,10 +39,10 @@ def _event_choices():
 
 
 def _client(client_id: int):
-    try:
-        return webhooks.get_client(client_id)
-    except NotFound:
+    client = clients.get_client(client_id)
+    if client is None:
         abort(404)
+    return client
 
 
 def _page(client, form, status=None, secret=None, secret_for=None):

@@ -29,6 +29,7 @@ from sqlalchemy import or_, select, update
 from ..booking import signals as booking
 from ..booking.models import OfferStatus
 from ..core.errors import Invalid, NotFound
+from ..core.web import valid_id
 from ..extensions import db
 from ..notifications import webhook
 from ..notifications.models import Channel, OutboxMessage, OutboxStatus
@@ -105,15 +106,8 @@ def check_events(events) -> str:
     return " ".join(chosen)
 
 
-def get_client(client_id: int) -> ApiClient:
-    client = db.session.get(ApiClient, client_id) if client_id <= 2**31 - 1 else None
-    if client is None:
-        raise NotFound(MSG_NO_ENDPOINT)
-    return client
-
-
 def get_endpoint(client: ApiClient, endpoint_id: int) -> WebhookEndpoint:
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id) if endpoint_id <= 2**31 - 1 else None
+    endpoint = db.session.get(WebhookEndpoint, endpoint_id) if valid_id(endpoint_id) else None
     if endpoint is None or endpoint.client_id != client.id:
         raise NotFound(MSG_NO_ENDPOINT)
     return endpoint

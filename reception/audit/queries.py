@@ -40,6 +40,7 @@ ENTITY_LABELS = {
     "systemic_link": _l("Reception linked to a systemic issue"),
     "api_client": _l("Integration client"),
     "api_client_token": _l("Integration client's token"),
+    "webhook_endpoint": _l("Webhook address"),
 }
 
 

@@ -26,7 +26,7 @@ from .models import AuditAction, AuditEvent
 
 #: Columns never copied into the record: secrets, capabilities and file contents (LargeBinary columns
 #: are skipped whatever their name).
-SKIPPED_COLUMNS = frozenset({"password_hash", "data", "token", "video_room", "idempotency_key"})
+SKIPPED_COLUMNS = frozenset({"password_hash", "data", "token", "video_room", "idempotency_key", "secret"})
 MAX_TEXT = 2000
 
 _TABLE = AuditEvent.__table__

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from reception.api import webhooks
 from reception.api.models import ApiClient
 from reception.api.webhook_models import WebhookEndpoint
+from reception.audit.models import AuditAction, AuditEvent
 from reception.booking.services import book_slot
 from reception.core.clock import utcnow
 from reception.core.permissions import Role
@@ -292,6 +293,14 @@ def test_an_administrator_adds_an_address_and_sees_its_secret_once(db, client, l
     r = client.post(f"{url}/{endpoint.id}/disable", data={"csrf_token": csrf_from(client, url)})
     db.session.refresh(endpoint)
     assert r.status_code == 302 and not endpoint.is_active
+
+    # Each change is in the audit log under the administrator's name; the secret never is.
+    audited = db.session.execute(select(AuditEvent.action, AuditEvent.changes, AuditEvent.actor_id).where(
+        AuditEvent.entity == "webhook_endpoint", AuditEvent.entity_id == endpoint.id,
+        AuditEvent.id > db.audit_floor).order_by(AuditEvent.id)).all()
+    assert [a.action for a in audited] == [AuditAction.CREATE, AuditAction.UPDATE, AuditAction.UPDATE]
+    assert "secret_rotated_at" in audited[1].changes and "disabled_at" in audited[2].changes
+    assert all("whsec_" not in a.changes and a.actor_id is not None for a in audited)
 
 
 @pytest.mark.parametrize("address", ["http://hooks.example.kz/r", "ftp://hooks.example.kz/r",
