@@ -113,14 +113,19 @@ def load_pa_requests(bodies: dict[str, Body], applicants: dict[str, User], now: 
     return sent
 
 
-def _working_day(calendar: WorkCalendar, today: date, n: int) -> date:
-    """Today for n = 0 (whatever the day: the operator's home shows today's work), else the n-th working day
-    after today."""
+#: The studio operator's page shows today and the six days after it (reception.video.views.studio).
+STUDIO_WEEK_DAYS = 7
+
+
+def _week_day(calendar: WorkCalendar, today: date, n: int) -> date:
+    """The n-th working day after today (today for n = 0), kept within the studio page's week: when fewer
+    working days come in it (a week with the Nauryz holidays), the last of those (or today)."""
     day = today
-    while n > 0:
-        day += timedelta(days=1)
-        if calendar.is_working_day(day):
-            n -= 1
+    for offset in range(1, STUDIO_WEEK_DAYS):
+        if n == 0:
+            break
+        if calendar.is_working_day(today + timedelta(days=offset)):
+            day, n = today + timedelta(days=offset), n - 1
     return day
 
 
@@ -136,13 +141,13 @@ def _studio_time(calendar: WorkCalendar, today: date, booking, now: datetime, tz
     shows a reception still to come today; after LAST_START_TODAY it goes to the next working day
     at MOVED_START."""
     start = time.fromisoformat(booking.start)
-    day = _working_day(calendar, today, booking.day)
+    day = _week_day(calendar, today, booking.day)
     if booking.day != 0 or local_to_utc(datetime.combine(day, start), tz) > now:
         return day, start
     soon = (now.astimezone(ZoneInfo(tz)) + timedelta(minutes=59)).replace(second=0, microsecond=0)
     soon = soon.replace(minute=0 if soon.minute < 30 else 30)
     if soon.date() != day or soon.time() > LAST_START_TODAY:
-        return _working_day(calendar, today, 1), MOVED_START  # the studio's mornings are booked
+        return _week_day(calendar, today, 1), MOVED_START  # the studio's mornings are booked
     return day, soon.time()
 
 
