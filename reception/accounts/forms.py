@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-from ..core.forms import REQUIRED, MultiCheckboxField
+from ..core.forms import REQUIRED, FlaskForm, MultiCheckboxField
 from ..core.i18n import LANGUAGE_NAMES, LANGUAGES
 from ..core.permissions import ROLE_LABELS, STAFF_ROLES
 from .models import NOTIFY_BY_LABELS, NotifyBy

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
-from flask_wtf import FlaskForm
 
 from ..core.clock import utcnow
 from ..core.errors import DomainError
+from ..core.forms import FlaskForm
 from ..core.i18n import current_language
 from ..core.permissions import Permission, Role, require
 from ..core.web import attach_error, commit, render_form, safe_next

@@ -8,13 +8,12 @@ from datetime import datetime, time
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..core.clock import utcnow
 from ..core.errors import DomainError, NotFound
-from ..core.forms import REQUIRED, MultiCheckboxField
+from ..core.forms import REQUIRED, FlaskForm, MultiCheckboxField
 from ..core.permissions import Permission, require
 from ..core.timeutil import local_to_utc
 from ..core.web import attach_error, render_form

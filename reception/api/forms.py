@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..core.forms import REQUIRED, MultiCheckboxField
+from ..core.forms import REQUIRED, FlaskForm, MultiCheckboxField
 
 
 def _strip(value):

@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from ..core.clock import utcnow
 from ..core.errors import DomainError, NotFound
-from ..core.forms import REQUIRED, MultiCheckboxField
+from ..core.forms import REQUIRED, FlaskForm, MultiCheckboxField
 from ..core.permissions import Permission, require
 from ..core.web import attach_error, render_form
 from ..extensions import db

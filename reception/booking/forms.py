@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ..core.forms import REQUIRED
+from ..core.forms import REQUIRED, FlaskForm
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat
 from .lookup import DEFAULT_MATCHES, MAX_MATCHES, MAX_QUERY, MIN_QUERY
 from .models import PARTICIPANT_KIND_LABELS, ParticipantKind

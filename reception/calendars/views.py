@@ -11,7 +11,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
 
@@ -19,6 +18,7 @@ from ..booking.queries import get_own_appointment
 from ..booking.views import citizen_required
 from ..core.clock import utcnow
 from ..core.errors import Conflict
+from ..core.forms import FlaskForm
 from ..core.i18n import LANGUAGES, current_language
 from ..core.permissions import Permission, require_any
 from ..directory.queries import get

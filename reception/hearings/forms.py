@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
+from ..core.forms import FlaskForm
 from .services import MAX_REASON, Step, invitable_bodies
 
 DAMAGED = _l("The form is damaged. Reload the page and send it again.")

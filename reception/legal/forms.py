@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..core.forms import REQUIRED
+from ..core.forms import REQUIRED, FlaskForm
 from .models import ADDRESSEE_LABELS, Addressee
 
 

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Regexp, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..core.forms import REQUIRED
+from ..core.forms import REQUIRED, FlaskForm
 from .models import ACTION_KIND_LABELS, AlertKind
 from .services import ITEM_ACTIONS, MAX_ANSWER, MAX_NOTE
 

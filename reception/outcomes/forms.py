@@ -4,7 +4,6 @@ through gettext."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,7 +21,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..core.forms import REQUIRED
+from ..core.forms import REQUIRED, FlaskForm
 from .models import ACCESS_REPORT_KIND_LABELS, OUTCOME_RESULT_LABELS, AccessReportKind, ContactChannel, OutcomeResult
 from .services import APPEAL_TYPE_LABELS, MAX_INSTRUCTIONS, MAX_QUESTIONS, NewInstruction, QuestionData
 

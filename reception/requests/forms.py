@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..booking.forms import BookingForm
 from ..booking.models import DeclineGround
-from ..core.forms import REQUIRED, MultiCheckboxField
+from ..core.forms import REQUIRED, FlaskForm, MultiCheckboxField
 from .models import URGENCY_REASON_LABELS, UrgencyReason
 from .rules import DECLINE_GROUND_LABELS
 from .services import MAX_NOTE_LENGTH, MSG_CHOOSE_OFFER

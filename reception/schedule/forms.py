@@ -5,7 +5,6 @@ from __future__ import annotations
 from babel.dates import get_day_names
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..core.forms import REQUIRED, MultiCheckboxField
+from ..core.forms import REQUIRED, FlaskForm, MultiCheckboxField
 from ..directory.models import BODY_LEVEL_LABELS, BodyLevel
 from .models import FORMAT_LABELS, AttendanceFormat, BookingMode, SessionStatus
 from .recurrence import WEEKDAYS, build_weekly_rule, describe_rule, weekdays_of

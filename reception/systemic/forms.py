@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..core.forms import REQUIRED, MultiCheckboxField
+from ..core.forms import REQUIRED, FlaskForm, MultiCheckboxField
 from .models import STATUS_LABELS, IssueStatus
 
 

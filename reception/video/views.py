@@ -13,7 +13,6 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -22,6 +21,7 @@ from ..booking.models import Appointment, AppointmentStatus
 from ..booking.services import check_in as check_in_appointment
 from ..core.clock import CAPITAL_TZ, local_today, utcnow
 from ..core.errors import Conflict
+from ..core.forms import FlaskForm
 from ..core.headers import allow_video_from
 from ..core.i18n import current_language
 from ..core.permissions import Permission, require_any
