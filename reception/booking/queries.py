@@ -23,8 +23,11 @@ DEFAULT_LIMIT = 50
 SEARCH_PAGE = 20  # results per page of the public search: a phone shows them without endless scrolling
 
 
-def _free_slots_stmt(now: datetime):
-    """Slots of planned sessions whose booking window is open, in the future, held by no active appointment."""
+def _free_slots_stmt(now, yesterday=None, two_days_ago=None):
+    """Slots of planned sessions whose booking window is open, in the future, held by no active appointment.
+
+    ``now`` is a datetime or a bind parameter; with a parameter, so are ``yesterday`` and ``two_days_ago``
+    (see :func:`_future_sessions`), and the statement can be built once and run with other values."""
     taken = exists().where(Appointment.slot_id == Slot.id, Appointment.status.in_(ACTIVE_STATUSES))
     return (
         select(Slot)
@@ -36,19 +39,20 @@ def _free_slots_stmt(now: datetime):
         .where(ReceptionSession.status == SessionStatus.PLANNED,
                ReceptionSession.is_published, ReceptionSession.opens_at <= now, ReceptionSession.closes_at > now,
                Slot.starts_at > now, not_held_by_other(None, now), Official.is_active, Body.is_active, ~taken,
-               *_future_sessions(now))
+               *_future_sessions(now, yesterday, two_days_ago))
     )
 
 
-def _future_sessions(now: datetime):
+def _future_sessions(now, yesterday=None, two_days_ago=None):
     """Bounds implied by ``Slot.starts_at > now`` that let the session indexes skip the past.
 
     A session's hours lie within its local date (the schedule services refuse an end before the start),
     so a slot still to come belongs to a session of a local date no earlier than yesterday's UTC date,
     which started less than a day (25 hours on a daylight-saving day) before ``now``.
     """
-    return (ReceptionSession.local_date >= (now - timedelta(days=1)).date(),
-            ReceptionSession.starts_at > now - timedelta(days=2))
+    if yesterday is None:
+        yesterday, two_days_ago = (now - timedelta(days=1)).date(), now - timedelta(days=2)
+    return (ReceptionSession.local_date >= yesterday, ReceptionSession.starts_at > two_days_ago)
 
 
 def _eager(stmt):
@@ -147,19 +151,32 @@ def next_free_slot_per_official(official_ids, now: datetime, *, by: datetime | N
     official_ids = list(dict.fromkeys(official_ids))
     if not official_ids:
         return {}
+    params = {"officials": official_ids, "now": now, "yesterday": (now - timedelta(days=1)).date(),
+              "two_days_ago": now - timedelta(days=2), "by": by}
+    return {slot.session.official_id: slot
+            for slot in db.session.scalars(_next_free_stmt(by is not None), params)}
+
+
+@cache
+def _next_free_stmt(bounded: bool):
+    """The statement of :func:`next_free_slot_per_official`, built once per shape (the search page runs it on
+    every first page: building it anew cost more CPU than PostgreSQL spends running it)."""
+    now = bindparam("now", type_=Slot.starts_at.type)
     wanted = aliased(Official)
-    first_free = _free_slots_stmt(now).where(ReceptionSession.official_id == wanted.id)
-    if by is not None:
+    first_free = _free_slots_stmt(now, bindparam("yesterday", type_=ReceptionSession.local_date.type),
+                                  bindparam("two_days_ago", type_=Slot.starts_at.type))
+    first_free = first_free.where(ReceptionSession.official_id == wanted.id)
+    if bounded:
+        by = bindparam("by", type_=Slot.starts_at.type)
         first_free = first_free.where(Slot.starts_at <= by, ReceptionSession.starts_at <= by)
     first_free = (first_free.with_only_columns(Slot.id).order_by(Slot.starts_at, Slot.id).limit(1)
                   .correlate(wanted).scalar_subquery())
-    firsts = (select(first_free.label("slot_id")).select_from(wanted).where(wanted.id.in_(official_ids))
-              .subquery())
-    stmt = _eager(
+    firsts = (select(first_free.label("slot_id")).select_from(wanted)
+              .where(wanted.id.in_(bindparam("officials", expanding=True))).subquery())
+    return _eager(
         select(Slot).join(firsts, firsts.c.slot_id == Slot.id).join(Slot.session).join(ReceptionSession.official)
         .join(Official.body).join(ReceptionSession.venue).join(Venue.region)
     )
-    return {slot.session.official_id: slot for slot in db.session.scalars(stmt)}
 
 
 def next_free_of_listed(slots: list[Slot], now: datetime, *, narrowed: bool) -> dict[int, Slot]:
