@@ -1,4 +1,5 @@
-"""Real delivery endpoints on loopback: an SMTP server (aiosmtpd) and an HTTP SMS gateway.
+"""Real delivery endpoints on loopback: an SMTP server (aiosmtpd), an HTTP SMS gateway, and a real Kannel
+(tests/notifications/kannel.py) with the application served for it to call back.
 
 Each fixture starts its server on a free port, points the application's configuration at it
 (monkeypatched, so it is restored after the test) and records what arrives, as the other side
@@ -20,6 +21,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from werkzeug.serving import make_server
+
+from reception.extensions import db
+from tests.notifications.kannel import MO_SECRET, SENDER, USERNAME, Kannel
+from tests.notifications.kannel import PASSWORD as KANNEL_PASSWORD
 
 # The booking fixtures (sessions with slots, a topic, booking data) build real appointments here too.
 
@@ -268,3 +274,41 @@ def sms_gateway(app, monkeypatch):
     yield gateway
     gateway.release.set()
     gateway.server.stop()
+
+
+# --- Kannel ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def engine(app):
+    with app.app_context():
+        return db.engine
+
+
+@pytest.fixture
+def served(app):
+    """The application on a loopback port, as Kannel's smsbox reaches it."""
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def kannel(app, served, tmp_path, monkeypatch):
+    """bearerbox, smsbox and fakesmsc running, the application configured to send through them."""
+    gateway = Kannel(tmp_path, served)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    for key, value in {"SMS_TRANSPORT": "kannel", "KANNEL_URL": f"http://127.0.0.1:{gateway.sendsms_port}",
+                       "KANNEL_USERNAME": USERNAME, "KANNEL_PASSWORD": KANNEL_PASSWORD, "SMS_SENDER": SENDER,
+                       "KANNEL_MO_SECRET": MO_SECRET, "BASE_URL": f"http://127.0.0.1:{served}",
+                       "SMS_TIMEOUT": 10}.items():
+        monkeypatch.setitem(app.config, key, value)
+    try:
+        gateway.start()
+        yield gateway
+    finally:
+        gateway.stop()

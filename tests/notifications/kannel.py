@@ -30,6 +30,9 @@ from pathlib import Path
 
 import pytest
 
+from reception.extensions import db
+from reception.notifications.services import dispatch_due
+
 USERNAME, PASSWORD = "reception", "kannel-test-password-0123"
 MO_SECRET = "mo-test-secret-0123456789"
 SENDER = "Reception"
@@ -241,6 +244,23 @@ def _answers(url: str) -> str | None:
             return exc.read().decode("utf-8", "replace") or str(exc.code)
     except OSError:
         return None
+
+
+def wait_until(condition, what: str, kannel: Kannel, timeout: float = 30.0) -> None:
+    """Wait for ``condition`` (the application's side of an exchange through Kannel); the test fails with
+    Kannel's logs when it does not come true in ``timeout`` seconds."""
+    ends = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > ends:
+            raise AssertionError(f"gave up waiting for {what}\n" + kannel.logs())
+        time.sleep(0.1)
+
+
+def dispatch(app) -> None:
+    """One run of the outbox's dispatcher (as ``flask notifications dispatch`` does), in its own context."""
+    with app.app_context():
+        dispatch_due(limit=20)
+        db.session.remove()
 
 
 def _wait(condition, what: str, kannel: Kannel, timeout: float = 30.0) -> None:

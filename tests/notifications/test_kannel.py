@@ -1,14 +1,14 @@
 """SMS through a real Kannel on loopback (tests/notifications/kannel.py): the dispatcher's sendsms, the
 delivery reports Kannel sends back to the running application, and SMS citizens send to the system.
 
-The application is served for real (werkzeug on a loopback port, in a thread) so that Kannel's smsbox
-can call it; the rows are committed for real (Kannel's requests are other connections) and deleted
-afterwards. Nothing is mocked: the dispatcher talks HTTP to smsbox, smsbox to bearerbox, bearerbox to
-the fake SMSC and its client (fakesmsc), and smsbox calls the application back.
+The application is served for real (werkzeug on a loopback port, in a thread: the ``served`` and
+``kannel`` fixtures of tests/notifications/conftest.py) so that Kannel's smsbox can call it; the rows are
+committed for real (Kannel's requests are other connections) and deleted afterwards. Nothing is mocked:
+the dispatcher talks HTTP to smsbox, smsbox to bearerbox, bearerbox to the fake SMSC and its client
+(fakesmsc), and smsbox calls the application back.
 """
 from __future__ import annotations
 
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -17,54 +17,16 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from reception.accounts.models import NotifyBy, User
 from reception.extensions import db
 from reception.notifications.models import DeliveryStatus, InboundSms, OutboxMessage, OutboxStatus
-from reception.notifications.services import dispatch_due, enqueue_sms
+from reception.notifications.services import enqueue_sms
 from reception.notifications.signals import sms_received
-from tests.notifications.kannel import MO_SECRET, PASSWORD, SENDER, UNROUTABLE, USERNAME, Kannel, free_port
+from tests.notifications.kannel import PASSWORD, SENDER, UNROUTABLE, dispatch, wait_until
 
 THEN = datetime(2001, 1, 1, 12, 0, tzinfo=UTC)  # due long ago: the dispatcher takes these first
-WAIT = 30.0
 PHONE = "+77011234567"
-
-
-@pytest.fixture
-def engine(app):
-    with app.app_context():
-        return db.engine
-
-
-@pytest.fixture
-def served(app):
-    """The application on a loopback port, as Kannel's smsbox reaches it."""
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_port
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def kannel(app, served, tmp_path, monkeypatch):
-    """bearerbox, smsbox and fakesmsc running, the application configured to send through them."""
-    gateway = Kannel(tmp_path, served)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    for key, value in {"SMS_TRANSPORT": "kannel", "KANNEL_URL": f"http://127.0.0.1:{gateway.sendsms_port}",
-                       "KANNEL_USERNAME": USERNAME, "KANNEL_PASSWORD": PASSWORD, "SMS_SENDER": SENDER,
-                       "KANNEL_MO_SECRET": MO_SECRET, "BASE_URL": f"http://127.0.0.1:{served}",
-                       "SMS_TIMEOUT": 10}.items():
-        monkeypatch.setitem(app.config, key, value)
-    try:
-        gateway.start()
-        yield gateway
-    finally:
-        gateway.stop()
 
 
 @pytest.fixture
@@ -103,37 +65,23 @@ def _row(engine, message_id: int) -> OutboxMessage:
         return row
 
 
-def _wait_until(condition, what: str, kannel: Kannel) -> None:
-    ends = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > ends:
-            raise AssertionError(f"gave up waiting for {what}\n" + kannel.logs())
-        time.sleep(0.1)
-
-
-def _dispatch(app) -> None:
-    with app.app_context():
-        dispatch_due(limit=20)
-        db.session.remove()
-
-
 def test_an_sms_goes_out_through_kannel_whole_in_cyrillic_and_its_delivery_report_marks_it_delivered(
         app, engine, kannel, committed):
     citizen, sms = committed
     message_id = sms(citizen("ru", PHONE), case_url="https://reception.gov.kz/legal/reviews/123456")
-    _dispatch(app)
+    dispatch(app)
 
     row = _row(engine, message_id)
     assert row.status is OutboxStatus.SENT, (row.status, row.last_error, kannel.logs())
     assert row.body_text.startswith("В вашей очереди дело ожидает правовой проверки")
     assert row.segments == 2  # 93 UCS-2 characters: two parts
-    _wait_until(lambda: [m for m in kannel.received() if m.receiver == PHONE], "the SMS to reach the phone", kannel)
+    wait_until(lambda: [m for m in kannel.received() if m.receiver == PHONE], "the SMS to reach the phone", kannel)
     [got] = [m for m in kannel.received() if m.receiver == PHONE]
     assert (got.sender, got.text, got.parts) == (SENDER, row.body_text, 2)
 
     # The fake SMSC reports the handover (Kannel's type 8) and the delivery (type 1) to the address the
     # dispatcher gave, signed for this row; the application marks the row delivered.
-    _wait_until(lambda: _row(engine, message_id).delivery_status is DeliveryStatus.DELIVERED,
+    wait_until(lambda: _row(engine, message_id).delivery_status is DeliveryStatus.DELIVERED,
                 "the delivery report", kannel)
     row = _row(engine, message_id)
     assert row.delivery_reported_at is not None and row.delivery_error is None
@@ -145,13 +93,13 @@ def test_a_message_kannel_cannot_route_is_reported_not_delivered_and_retried(app
     Kannel's own delivery report (type 16) marks it not delivered, with its words."""
     citizen, sms = committed
     message_id = sms(citizen("kk", UNROUTABLE + "1234567"), case_url="https://reception.gov.kz/legal/reviews/1")
-    _dispatch(app)
+    dispatch(app)
 
     row = _row(engine, message_id)
     assert row.status is OutboxStatus.PENDING and row.attempts == 1
     assert "403" in row.last_error and "Not routable" in row.last_error
     assert PASSWORD not in row.last_error
-    _wait_until(lambda: _row(engine, message_id).delivery_status is DeliveryStatus.FAILED,
+    wait_until(lambda: _row(engine, message_id).delivery_status is DeliveryStatus.FAILED,
                 "Kannel's report of the failure", kannel)
     assert "no SMSC" in _row(engine, message_id).delivery_error
     assert not [m for m in kannel.received() if m.receiver.startswith(UNROUTABLE)]
@@ -161,7 +109,7 @@ def test_wrong_kannel_credentials_leave_the_message_to_retry(app, engine, kannel
     monkeypatch.setitem(app.config, "KANNEL_PASSWORD", "not-the-password-of-kannel")
     citizen, sms = committed
     message_id = sms(citizen("en", PHONE), case_url="https://reception.gov.kz/legal/reviews/2")
-    _dispatch(app)
+    dispatch(app)
     row = _row(engine, message_id)
     assert row.status is OutboxStatus.PENDING and "Authorization failed" in row.last_error
     assert "not-the-password" not in row.last_error and row.delivery_status is None
@@ -183,9 +131,9 @@ def test_an_sms_from_a_citizen_reaches_the_application_and_its_receivers(app, en
     sms_received.connect(receiver)
     try:
         kannel.send_from_phone(PHONE, "Да, решено")
-        _wait_until(recorded(1), "the first SMS to reach the application", kannel)
+        wait_until(recorded(1), "the first SMS to reach the application", kannel)
         kannel.send_from_phone(PHONE.removeprefix("+"), " 1 ")  # an operator that gives no "+"
-        _wait_until(recorded(2), "the second SMS to reach the application", kannel)
+        wait_until(recorded(2), "the second SMS to reach the application", kannel)
     finally:
         sms_received.disconnect(receiver)
     assert [(sender, text) for sender, text, _ in heard] == [(PHONE, "Да, решено"), (PHONE, "1")]
