@@ -54,9 +54,12 @@ def _booked(response) -> bool:
 # --- search at scale ---------------------------------------------------------------------------
 
 async def search(port: int, region_codes: list[str], official_ids: list[int], today: date,
-                 requests: int) -> dict[str, float]:
+                 requests: int, warm_up: int) -> dict[str, float]:
     """p95 (ms) of two pages, requested one after another on one connection, cycling through regions and
-    officials (no officials: the region page only); every page must list free slots."""
+    officials (no officials: the region page only); every page must list free slots.
+
+    ``warm_up`` requests of each page go first, unmeasured: enough for every worker to have served the page
+    (a worker's first page compiles its templates and statements, once in the life of the worker)."""
     conn = Connection(HOST, port)
     until = today + timedelta(days=30)
     pages = {
@@ -67,7 +70,7 @@ async def search(port: int, region_codes: list[str], official_ids: list[int], to
     for name, urls in pages.items():
         if not urls:
             continue
-        for url in urls[:5]:  # warm-up: workers' caches, connection pools
+        for url in itertools.islice(itertools.cycle(urls), warm_up):
             await conn.request("GET", url)
         timings = []
         for url in itertools.islice(itertools.cycle(urls), requests):
