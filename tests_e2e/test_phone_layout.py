@@ -1,5 +1,5 @@
-"""Phone first: no page any demo role (or a visitor) can reach scrolls sideways on a 320 px screen, and the
-search results are cards whose "Book" button a 360 px phone shows without scrolling, in Kazakh and Russian.
+"""Phone first: no page any demo account (or a visitor) can reach scrolls sideways on a 320 px screen, in Kazakh
+and in Russian, and the search results are cards whose "Book" button a 360 px phone shows without scrolling.
 
 The pages come from the application's URL map (every GET route; the same rules the permission sweep in
 tests/routes.py classifies), their arguments filled with ids of the demo data (``flask demo load``), so a new
@@ -21,6 +21,7 @@ from reception.booking.models import ACTIVE_STATUSES, Appointment, AppointmentSt
 from reception.cli.demo import DEMO_PASSWORD
 from reception.cli.demo_data import ACCOUNTS, AKTOBE_AKIMAT, CITIZEN
 from reception.core.clock import utcnow
+from reception.core.i18n import LANGUAGE_NAMES
 from reception.directory.models import Body, Official, Topic, Venue
 from reception.extensions import db
 from reception.schedule.models import ReceptionSession, SessionStatus, Slot, UnifiedDay, VisitingReception
@@ -185,24 +186,40 @@ def _sweep(page: Page, pages) -> tuple[list[str], list[str]]:
     return visited, offenders
 
 
-ROLES = [None, *(a.role for a in ACCOUNTS)]
+PEOPLE = [None, *ACCOUNTS]  # a visitor, and every demo account (two assistants: the akimat's and the PA's)
 
 
-@pytest.mark.parametrize("role", ROLES, ids=[r or "visitor" for r in ROLES])
-def test_no_page_a_role_reaches_scrolls_sideways_at_320_px(browser: Browser, demo_server, demo_pages, role):
-    context = browser.new_context(base_url=demo_server.url, viewport=NARROW, locale="kk-KZ")
+def _switch_language(page: Page, language: str) -> None:
+    """The header's language buttons: for a signed-in user they change the account's language too."""
+    page.get_by_role("banner").get_by_role("button", name=LANGUAGE_NAMES[language]).click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+@pytest.mark.parametrize("account", PEOPLE, ids=[a.email.split("@")[0] if a else "visitor" for a in PEOPLE])
+def test_no_page_anyone_reaches_scrolls_sideways_at_320_px(browser: Browser, demo_server, demo_pages, account,
+                                                            language):
+    context = browser.new_context(base_url=demo_server.url, viewport=NARROW, locale=f"{language}-KZ")
+    switched = account is not None and account.language != language
     try:
         page = context.new_page()
-        if role is not None:
-            log_in(page, next(a.email for a in ACCOUNTS if a.role == role), DEMO_PASSWORD)
+        if account is not None:
+            log_in(page, account.email, DEMO_PASSWORD)
+            if switched:
+                _switch_language(page, language)
         visited, offenders = _sweep(page, demo_pages)
-        if role is None:
+        assert page.locator("html").get_attribute("lang") == language
+        if account is None:
             assert "/reception/" in visited and "/directory/" in visited
         else:
             assert "/home" in visited and "/profile" in visited
-        print(f"{role or 'visitor'}: {len(visited)} pages at 320 px; no demo record for {UNFILLED}")
+        print(f"{account.email if account else 'visitor'} ({language}): {len(visited)} pages at 320 px; "
+              f"no demo record for {UNFILLED}")
         assert not offenders, "pages wider than 320 px:\n" + "\n".join(offenders)
     finally:
+        if switched:  # the demo account keeps its own language for the tests after this one
+            page.goto("/home")
+            _switch_language(page, account.language)
         context.close()
 
 
