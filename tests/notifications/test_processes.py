@@ -95,12 +95,6 @@ class Dispatchers:
 
 
 @pytest.fixture
-def engine(app):
-    with app.app_context():
-        return db.engine
-
-
-@pytest.fixture
 def committed(engine):
     """Commit outbox rows for real (the dispatchers are other processes); deleted afterwards."""
     made: list[int] = []
