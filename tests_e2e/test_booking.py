@@ -2,48 +2,27 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from reception import create_app
-from reception.core.clock import utcnow
-from reception.directory.models import Body, BodyLevel, Official, Region, Venue, VenueKind
-from reception.extensions import db
-from reception.schedule.models import ReceptionSession, Slot
+from reception.directory.models import BodyLevel
 
-from .support import RUSSIAN_CITIZEN, log_in
+from .support import RUSSIAN_CITIZEN, log_in, receiving_official
 
 
 @pytest.fixture(scope="module")
 def official_id(live_server) -> int:
     """An akim of Astana receiving in three days, 10:00-11:00 local time, in two slots."""
-    app = create_app({"ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": live_server.database_url})
-    with app.app_context():
-        astana = db.session.scalars(select(Region).where(Region.code == "KZ-71")).one()
-        body = Body(code="e2e-akimat-astana", level=BodyLevel.CITY, region=astana, name_kk="Астана әкімдігі",
-                    name_ru="Акимат Астаны", name_en="Akimat of Astana")
-        official = Official(body=body, full_name="Askar Beisenov", position_kk="Әкім", position_ru="Аким",
-                            position_en="Akim", is_head=True)
-        venue = Venue(body=body, region=astana, kind=VenueKind.OFFICE, name_kk="Қабылдау бөлмесі",
-                      name_ru="Приёмная", name_en="Reception office", address_kk="Бейбітшілік к-сі, 11",
-                      address_ru="ул. Бейбитшилик, 11", address_en="11 Beibitshilik St")
-        now = utcnow().replace(microsecond=0)
-        start = (now + timedelta(days=3)).replace(hour=5, minute=0, second=0)  # 10:00 in Astana (UTC+5)
-        session = ReceptionSession(official=official, venue=venue, local_date=start.date(), starts_at=start,
-                                   ends_at=start + timedelta(hours=1), allow_in_person=True,
-                                   allow_video_studio=False, opens_at=now - timedelta(days=1),
-                                   closes_at=start - timedelta(hours=24))
-        session.slots = [Slot(starts_at=start + timedelta(minutes=30 * i),
-                              ends_at=start + timedelta(minutes=30 * (i + 1))) for i in range(2)]
-        db.session.add_all([body, official, venue, session])
-        db.session.commit()
-        result = official.id
-        db.session.remove()
-        db.engine.dispose()
-    return result
+    official, _ = receiving_official(
+        live_server.database_url, "KZ-71",
+        dict(code="e2e-akimat-astana", level=BodyLevel.CITY, name_kk="Астана әкімдігі", name_ru="Акимат Астаны",
+             name_en="Akimat of Astana"),
+        dict(full_name="Askar Beisenov", position_kk="Әкім", position_ru="Аким", position_en="Akim"),
+        dict(name_kk="Қабылдау бөлмесі", name_ru="Приёмная", name_en="Reception office",
+             address_kk="Бейбітшілік к-сі, 11", address_ru="ул. Бейбитшилик, 11", address_en="11 Beibitshilik St"),
+        days_ahead=3, slots=2)
+    return official
 
 
 def test_citizen_books_on_a_phone_and_gets_a_talon(open_page, official_id):

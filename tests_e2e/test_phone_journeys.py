@@ -12,21 +12,19 @@ from __future__ import annotations
 import json
 import re
 import threading
-from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from babel.dates import format_date
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
 from reception import create_app
 from reception.accounts.validation import iin_check_digit
-from reception.core.clock import utcnow
-from reception.directory.models import Body, BodyLevel, Official, Region, Venue, VenueKind
+from reception.directory.models import BodyLevel
 from reception.extensions import db
 from reception.notifications.services import dispatch_due
-from reception.schedule.models import ReceptionSession, Slot
+
+from .support import receiving_official
 
 PHONE = {"width": 360, "height": 740}
 REGION = "KZ-55"  # Pavlodar Region: no other browser test receives there; its clocks keep Astana time
@@ -79,31 +77,17 @@ WORDS = {
 def reception_day(live_server):
     """A district akimat of Pavlodar Region whose reception office names its responsible person, and its
     akim receiving in four days, 10:00-12:00 local time (UTC+5), in four slots. Returns the local date."""
-    app = create_app({"ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": live_server.database_url})
-    with app.app_context():
-        region = db.session.scalars(select(Region).where(Region.code == REGION)).one()
-        body = Body(code="e2e-phone-akimat-pavlodar", level=BodyLevel.DISTRICT, region=region,
-                    name_kk="Павлодар ауданының әкімдігі", name_ru="Акимат Павлодарского района",
-                    name_en="Akimat of Pavlodar District", responsible_surname="Мұратова",
-                    responsible_first_name="Гүлжан", responsible_patronymic="Ерланқызы")
-        official = Official(body=body, full_name=OFFICIAL, position_kk="Аудан әкімі", position_ru="Аким района",
-                            position_en="District akim", is_head=True)
-        venue = Venue(body=body, region=region, kind=VenueKind.OFFICE, name_kk="Қабылдау бөлмесі",
-                      name_ru="Приёмная", name_en="Reception office", address_kk="Кенжекөл а., Абай к-сі, 2",
-                      address_ru="с. Кенжеколь, ул. Абая, 2", address_en="2 Abai St, Kenzhekol")
-        now = utcnow().replace(microsecond=0)
-        start = (now + timedelta(days=4)).replace(hour=5, minute=0, second=0)  # 10:00 in Pavlodar (UTC+5)
-        session = ReceptionSession(official=official, venue=venue, local_date=start.date(), starts_at=start,
-                                   ends_at=start + timedelta(hours=2), allow_in_person=True,
-                                   allow_video_studio=False, opens_at=now - timedelta(days=1),
-                                   closes_at=start - timedelta(hours=24))
-        session.slots = [Slot(starts_at=start + timedelta(minutes=30 * i),
-                              ends_at=start + timedelta(minutes=30 * (i + 1))) for i in range(4)]
-        db.session.add_all([body, official, venue, session])
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
-    return start.date()
+    _, day = receiving_official(
+        live_server.database_url, REGION,
+        dict(code="e2e-phone-akimat-pavlodar", level=BodyLevel.DISTRICT, name_kk="Павлодар ауданының әкімдігі",
+             name_ru="Акимат Павлодарского района", name_en="Akimat of Pavlodar District",
+             responsible_surname="Мұратова", responsible_first_name="Гүлжан", responsible_patronymic="Ерланқызы"),
+        dict(full_name=OFFICIAL, position_kk="Аудан әкімі", position_ru="Аким района", position_en="District akim"),
+        dict(name_kk="Қабылдау бөлмесі", name_ru="Приёмная", name_en="Reception office",
+             address_kk="Кенжекөл а., Абай к-сі, 2", address_ru="с. Кенжеколь, ул. Абая, 2",
+             address_en="2 Abai St, Kenzhekol"),
+        days_ahead=4, slots=4)
+    return day
 
 
 class _Receiver(BaseHTTPRequestHandler):
