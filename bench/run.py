@@ -30,7 +30,7 @@ from reception.monitoring.services import take_snapshots
 
 from . import cpu, database, history, scenarios
 from .client import USER_AGENT, Rate
-from .server import HOST, ROOT, gunicorn
+from .server import HOST, ROOT, gunicorn, limiter_storage
 
 RESULTS = ROOT / "bench" / "results.json"
 RUSH_CITIZENS, RUSH_SLOTS = 2000, 50
@@ -108,9 +108,9 @@ def noon_rush(app, port: int, data: dict) -> dict:
         appointments, doubles = database.booking_check(conn, slots)
     print(f"booking POSTs: {dict(rush['statuses'])}; transport errors: {rush['transport_errors']}")
     print(f"appointments {appointments}, double bookings {doubles}, 5xx {rush['errors_5xx']}, "
-          f"booking p99 {rush['p99_ms']:.0f} ms")
+          f"booking p99 {rush['p99_ms']:.0f} ms (form page p99 {rush['form_p99_ms']:.0f} ms)")
     return {"appointments": appointments, "double_bookings": doubles, "errors_5xx": rush["errors_5xx"],
-            "p99_ms": round(rush["p99_ms"], 1)}
+            "p99_ms": round(rush["p99_ms"], 1), "form_p99_ms": round(rush["form_p99_ms"], 1)}
 
 
 def _snapshots(app) -> tuple[int, float]:
@@ -162,18 +162,20 @@ def monitoring(app, port: int, data: dict) -> dict:
             "snapshot_seconds_small": round(small["snapshot_seconds"], 1), "snapshots": large["snapshots"]}
 
 
-def _measured(app, gunicorn_pid: int, name: str, load) -> tuple[Rate, float, float]:
+def _measured(app, pids: tuple[int, int | None], name: str, load) -> tuple[Rate, float, float]:
     """Run ``load`` (a coroutine giving a Rate), print its rate and the server's CPU per request; return the rate,
-    the server's CPU seconds per request (app and database) and the app's alone."""
+    the server's CPU seconds per request (app, database and Redis) and the app's alone. ``pids``: gunicorn's
+    master and the Redis server (None: no Redis)."""
     with app.app_context(), db.engine.connect() as conn:
-        before = cpu.snapshot(gunicorn_pid, conn)
+        before = cpu.snapshot(*pids, conn=conn)
         rate = asyncio.run(load)
-        spent = cpu.spent(before, cpu.snapshot(gunicorn_pid, conn))
+        spent = cpu.spent(before, cpu.snapshot(*pids, conn=conn))
     requests = rate.done + rate.failed
+    redis = f", Redis {spent['redis'] / requests * 1000:.2f} ms" if pids[1] else ""
     print(f"{name:<8} {rate.per_second:7.0f} req/s ({rate.done} in {rate.seconds:.1f} s); server CPU per request: "
-          f"app {spent['app'] / requests * 1000:.2f} ms, database {spent['db'] / requests * 1000:.2f} ms; "
+          f"app {spent['app'] / requests * 1000:.2f} ms, database {spent['db'] / requests * 1000:.2f} ms{redis}; "
           f"load client: {rate.client_cpu / rate.seconds:.0%} of a core")
-    return rate, (spent["app"] + spent["db"]) / requests, spent["app"] / requests
+    return rate, sum(spent.values()) / requests, spent["app"] / requests
 
 
 def statements_per_booking(app, citizen_id: int, slot_id: int, topic_id: int) -> int:
@@ -208,16 +210,16 @@ def statements_per_booking(app, citizen_id: int, slot_id: int, topic_id: int) ->
     return len(statements)
 
 
-def throughput(app, port: int, gunicorn_pid: int, data: dict) -> dict:
+def throughput(app, port: int, pids: tuple[int, int | None], data: dict) -> dict:
     _step(f"throughput: {CONCURRENCY} connections, {SECONDS} s each")
     citizens = data["citizens"][RUSH_CITIZENS:]
     with app.app_context(), db.engine.connect() as conn:
         slots = database.free_open_slots(conn, len(citizens))
     counted_slot, slots = slots[-1], slots[:-1]  # one booking is counted statement by statement, at the end
     logins = [scenarios.signed_in(app, user_id) for user_id in citizens[:len(slots)]]
-    health, health_cpu, _ = _measured(app, gunicorn_pid, "health", scenarios.health_rate(port, CONCURRENCY,
+    health, health_cpu, _ = _measured(app, pids, "health", scenarios.health_rate(port, CONCURRENCY,
                                                                                           SECONDS))
-    booking, booking_cpu, booking_app_cpu = _measured(app, gunicorn_pid, "booking", scenarios.booking_rate(
+    booking, booking_cpu, booking_app_cpu = _measured(app, pids, "booking", scenarios.booking_rate(
         port, logins, slots, data["topic"], CONCURRENCY, SECONDS))
     with app.app_context(), db.engine.connect() as conn:
         booked, doubles = database.booking_check(conn, slots)
@@ -253,19 +255,23 @@ def main() -> int:
     print(f"load average {load:.1f} on {os.cpu_count()} cores" +
           (": other work on this machine lowers every rate" if load > 0.5 else ""))
     secret = secrets.token_urlsafe(32)
-    with database.private_schema(base_url) as url, tempfile.TemporaryDirectory() as tmp:
+    prefix = f"bench_{os.getpid()}"  # the schema's name too
+    with (database.private_schema(base_url) as url, limiter_storage(prefix) as (storage, redis_pid),
+          tempfile.TemporaryDirectory() as tmp):
         _step("preparing the data")
         app = create_app({"ENV": "production", "SECRET_KEY": secret, "DATABASE_URL": url})
         data = prepare(app)
-        env = {"RECEPTION_ENV": "production", "RECEPTION_SECRET_KEY": secret, "RECEPTION_DATABASE_URL": url}
+        env = {"RECEPTION_ENV": "production", "RECEPTION_SECRET_KEY": secret, "RECEPTION_DATABASE_URL": url,
+               "RECEPTION_RATELIMIT_STORAGE_URI": storage, "RECEPTION_RATELIMIT_KEY_PREFIX": prefix}
         args = ["--workers", str(WORKERS), "--no-control-socket"]
         with gunicorn(env, args, Path(tmp) / "gunicorn.log") as (port, pid):
             print(f"gunicorn: {WORKERS} sync workers on port {port}, {os.cpu_count()} cores; the load client: "
-                  "one process")
+                  "one process; rate-limit counters: " + (f"Redis, as in production ({storage}, keys under {prefix})"
+                                                          if redis_pid else "memory:// (no Redis on 127.0.0.1:6379)"))
             results = {}
             for part, measure in (("search", lambda: search(port, data)),
                                   ("noon_rush", lambda: noon_rush(app, port, data)),
-                                  ("throughput", lambda: throughput(app, port, pid, data)),
+                                  ("throughput", lambda: throughput(app, port, (pid, redis_pid), data)),
                                   ("monitoring", lambda: monitoring(app, port, data))):
                 if part in parts:
                     results[part] = measure()

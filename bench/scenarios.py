@@ -87,7 +87,8 @@ async def search(port: int, region_codes: list[str], official_ids: list[int], to
 
 async def noon_rush(port: int, cookies: list[str], slot_ids: list[int], topic_id: int) -> dict:
     """Every citizen at once: open the booking form of one of the slots, send it. Returns the statuses
-    of the booking POSTs, the count of 5xx answers (form and POST) and the POSTs' latencies."""
+    of the booking POSTs, the count of 5xx answers (form and POST) and the p99 latencies of the POSTs and of
+    the form pages."""
 
     async def citizen(i: int):
         conn = Connection(HOST, port, cookie=cookies[i])
@@ -109,7 +110,8 @@ async def noon_rush(port: int, cookies: list[str], slot_ids: list[int], topic_id
     statuses.update(f"form {page.status}" for page, post in answered if post is None)
     return {"statuses": statuses, "transport_errors": len(failed),
             "errors_5xx": sum(r.status >= 500 for pair in answered for r in pair if r is not None),
-            "p99_ms": percentile([p.seconds * 1000 for p in posts], 99) if posts else float("nan")}
+            "p99_ms": percentile([p.seconds * 1000 for p in posts], 99) if posts else float("nan"),
+            "form_p99_ms": percentile([page.seconds * 1000 for page, _ in answered], 99) if answered else float("nan")}
 
 
 # --- throughput --------------------------------------------------------------------------------

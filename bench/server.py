@@ -10,14 +10,38 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def limiter_storage(prefix: str):
+    """Yield (RECEPTION_RATELIMIT_STORAGE_URI, the Redis server's pid or None) for the run: Redis, as production
+    runs it (README), when one answers on 127.0.0.1:6379, its keys under ``prefix`` deleted afterwards; else
+    memory://, each worker counting alone (with an expiry thread scanning every counter of its process)."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        pid = int(client.info("server")["process_id"])
+    except redis.RedisError:
+        client.close()
+        yield "memory://", None
+        return
+    try:
+        yield REDIS_URL, pid
+    finally:
+        keys = list(client.scan_iter(match=f"*/{prefix}/*", count=1000))
+        for start in range(0, len(keys), 1000):
+            client.delete(*keys[start:start + 1000])
+        client.close()
 
 
 @contextmanager

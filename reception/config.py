@@ -21,6 +21,8 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "RATELIMIT_STORAGE_URI": ("memory://", "throttle and rate-limit counters: redis://host:port/db (shared by every "
                                            "worker), or memory:// (per process; production refuses it when "
                                            "WEB_CONCURRENCY is over 1, and warns at start otherwise)"),
+    "RATELIMIT_KEY_PREFIX": ("", "put before every counter's key, so that deployments sharing one Redis count "
+                                 "apart"),
     "LOGIN_ATTEMPTS": ("5 per minute;10 per 5 minutes;15 per 15 minutes;20 per hour;30 per day",
                        "failed logins allowed per account (or per known device), in moving windows: each "
                        "limit reached makes the wait longer"),

@@ -168,7 +168,8 @@ def test_production_with_in_memory_counters_and_one_worker_warns_at_start(tmp_pa
 @pytest.mark.parametrize("storage,shared", [("redis://127.0.0.1:6379/15", True), ("memory://", False)])
 def test_two_app_instances_share_counts_through_redis(sibling_app, db, still, storage, shared):
     """Two app instances, each with its own storage connection, as two workers have: with Redis the second
-    refuses the sixth failure the first counted five of; with memory:// it starts from nothing."""
+    refuses the sixth failure the first counted five of; with memory:// it starts from nothing. A third
+    under another RECEPTION_RATELIMIT_KEY_PREFIX (another deployment on the same Redis) counts apart."""
     prefix = "test-" + secrets.token_hex(8)  # this run's keys only (other runs may share the Redis database)
     saved = limiter._storage, limiter._limiter, limiter._key_prefix
     config = {"ENV": "testing", "SECRET_KEY": "test-secret", "RATELIMIT_STORAGE_URI": storage,
@@ -179,6 +180,9 @@ def test_two_app_instances_share_counts_through_redis(sibling_app, db, still, st
             assert _try(first, "worker@example.kz").status_code == 401
         second = sibling_app(**config).test_client()  # a storage of its own (a new connection, or new memory)
         assert _try(second, "worker@example.kz").status_code == (429 if shared else 401)
+        limiter._key_prefix = ""  # the one limiter of the process keeps the prefix it was first given
+        other = sibling_app(**{**config, "RATELIMIT_KEY_PREFIX": prefix + "-other"}).test_client()
+        assert _try(other, "worker@example.kz").status_code == 401
     finally:
         limiter._storage, limiter._limiter, limiter._key_prefix = saved
         if storage.startswith("redis"):
