@@ -95,13 +95,15 @@ def _intent(subject, context: dict, with_context: str | None, invite: str | None
 def _message(user, kind: str, channel: Channel, recipient: str, template: str, intent: str, *,
              dedupe_key: str | None, due_at: datetime | None, appointment_id: int | None,
              cancel_if_inactive: bool, ics: str | None = None, flush: bool = True,
-             batch: list | None = None) -> OutboxMessage:
+             batch: list | None = None) -> OutboxMessage | None:
+    """The row, added to the session (and flushed with ``flush``); with ``batch``, only its values, appended
+    there for :func:`write_batch` (no object: nobody reads a row that is not written yet)."""
     values = dict(kind=kind, channel=channel, user_id=user.id, recipient=recipient, locale=user.language,
                   subject="", template=template, intent=intent, ics=ics, dedupe_key=dedupe_key,
                   due_at=due_at or utcnow(), appointment_id=appointment_id, cancel_if_inactive=cancel_if_inactive)
     if batch is not None:
         batch.append(values)
-        return OutboxMessage(**values)  # not added: write_batch() inserts the batch
+        return None
     message = OutboxMessage(**values)
     db.session.add(message)
     if flush:
@@ -223,7 +225,7 @@ def notify(user, kind: str, subject, template: str, *, dedupe_key: str | None = 
     templates/sms/<template>.txt. ``dedupe_key`` makes the announcement unique per channel
     (the database refuses a second row). Same transaction as the caller's change; one row per
     channel, holding intent (see :func:`enqueue_email`), added and flushed together; with ``batch``
-    (a list), collected there instead for :func:`write_batch` to insert with others.
+    (a list), collected there instead for :func:`write_batch` to insert with others, and none returned.
     """
     packed = _packed(context)
     messages = []
@@ -243,7 +245,9 @@ def notify(user, kind: str, subject, template: str, *, dedupe_key: str | None = 
                                      cancel_if_inactive=cancel_if_inactive, flush=False, batch=batch))
         else:
             log.error("no SMS template for %s", template)
-    if messages and batch is None:
+    if batch is not None:
+        return []
+    if messages:
         db.session.flush()
     return messages
 
