@@ -13,6 +13,8 @@ from flask_login import UserMixin, login_user
 from flask_wtf.csrf import generate_csrf
 
 from reception.accounts.models import session_token
+from reception.accounts.sessions import LAST_SEEN
+from reception.core.clock import utcnow
 
 from .client import USER_AGENT, Connection, Rate, percentile, sustained_rate
 from .server import HOST
@@ -27,10 +29,12 @@ class _Citizen(UserMixin):
 
 
 def signed_in(app, user_id: int) -> tuple[str, str]:
-    """A session cookie as the login form leaves it (login_user itself; no password, so no Argon2), plus
-    the CSRF token of that session (what a booking form would carry)."""
+    """A session cookie as the login form leaves it (login_user itself; no password, so no Argon2; a staff
+    member's last request now, or the staff idle limit would end the session), plus the CSRF token of that
+    session (what a booking form would carry)."""
     with app.test_request_context(environ_base={"REMOTE_ADDR": HOST}, headers={"User-Agent": USER_AGENT}):
         login_user(_Citizen(user_id))
+        session[LAST_SEEN] = int(utcnow().timestamp())
         csrf = generate_csrf()
         return app.session_interface.get_signing_serializer(app).dumps(dict(session)), csrf
 
