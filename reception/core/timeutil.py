@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_time, get_date_format, get_time_format, match_skeleton, parse_pattern
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from .i18n import current_locale
 
 
 def to_local(value: datetime, tz_name: str) -> datetime:
@@ -50,7 +51,7 @@ def format_local(value: datetime | None, tz_name: str, fmt: str = "full") -> str
     if value is None:
         return ""
     local = to_local(value, tz_name)
-    locale = get_locale()
+    locale = current_locale()
     date_pattern, time_pattern = _patterns(str(locale), "short" if fmt == "short" else "full")
     return f"{date_pattern.apply(local, locale)}, {time_pattern.apply(local, locale)} ({zone_name(tz_name)})"
 
@@ -72,4 +73,4 @@ def format_local_time(value: datetime | None, tz_name: str) -> str:
     """The wall-clock time alone (e.g. 10:30), for lists whose heading names the date and zone."""
     if value is None:
         return ""
-    return format_time(to_local(value, tz_name), "short", locale=get_locale())
+    return format_time(to_local(value, tz_name), "short", locale=current_locale())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -17,6 +18,7 @@ _ALPHABET = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцч�
 _RANK = {ch: i for i, ch in enumerate(_ALPHABET)}
 
 
+@lru_cache(maxsize=1024)  # the same names are sorted on every page with a form of choices
 def collation_key(text: str) -> tuple:
     """Sort key for names in kk, ru or en: Latin first, then Cyrillic in Kazakh alphabet order."""
     key = []

@@ -1,0 +1,33 @@
+"""reception.core.i18n.current_locale: flask_babel's locale, read where flask_babel keeps it once chosen."""
+from __future__ import annotations
+
+from flask_babel import force_locale, get_locale
+
+from reception.core.i18n import current_language, current_locale
+from reception.core.timeutil import format_local
+
+
+def test_the_locale_is_flask_babels_in_a_request_and_under_force_locale(app):
+    """A message rendered for another person inside a request (``force_locale``, as the ballot and the
+    waitlist do) is in that person's language, and the page's language comes back after it."""
+    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        assert current_language() == "ru" and current_locale() == get_locale()
+        with force_locale("kk"):
+            assert current_language() == "kk" and current_locale() == get_locale()
+            with force_locale("en"):
+                assert current_language() == "en"
+            assert current_language() == "kk"
+        assert current_language() == "ru"
+
+
+def test_outside_a_request_the_app_context_decides(app):
+    """The dispatcher renders in an app context alone, one recipient's language after another's."""
+    from datetime import UTC, datetime
+
+    moment = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
+    with app.app_context():
+        with force_locale("ru"):
+            russian = format_local(moment, "Asia/Almaty")
+        with force_locale("en"):
+            english = format_local(moment, "Asia/Almaty")
+    assert "понедельник" in russian.lower() and "Monday" in english
