@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, Form, IntegerField, SelectField, StringField
+from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
+from ..core.forms import Form
 from .models import AuditAction
 
 MAX_ID = 2**31 - 1  # the id columns are 32-bit integers: a larger number is a mistake, not a search

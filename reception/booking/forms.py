@@ -5,7 +5,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    Form,
     HiddenField,
     IntegerField,
     RadioField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ..core.forms import REQUIRED, FlaskForm
+from ..core.forms import REQUIRED, FlaskForm, Form
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat
 from .lookup import DEFAULT_MATCHES, MAX_MATCHES, MAX_QUERY, MIN_QUERY
 from .models import PARTICIPANT_KIND_LABELS, ParticipantKind

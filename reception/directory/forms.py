@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, Form, IntegerField, SelectField, StringField, TelField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..core.forms import REQUIRED, FlaskForm, MultiCheckboxField
+from ..core.forms import REQUIRED, FlaskForm, Form, MultiCheckboxField
 from ..core.phones import PhoneError, normalize_phone
 from .models import BODY_LEVEL_LABELS, VENUE_KIND_LABELS, BodyLevel, VenueKind
 from .names import is_valid_name

@@ -8,7 +8,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -21,7 +20,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..core.forms import REQUIRED, FlaskForm
+from ..core.forms import REQUIRED, FlaskForm, Form
 from .models import ACCESS_REPORT_KIND_LABELS, OUTCOME_RESULT_LABELS, AccessReportKind, ContactChannel, OutcomeResult
 from .services import APPEAL_TYPE_LABELS, MAX_INSTRUCTIONS, MAX_QUESTIONS, NewInstruction, QuestionData
 

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    Form,
     HiddenField,
     IntegerField,
     SelectField,
@@ -18,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..core.forms import REQUIRED, FlaskForm, MultiCheckboxField
+from ..core.forms import REQUIRED, FlaskForm, Form, MultiCheckboxField
 from ..directory.models import BODY_LEVEL_LABELS, BodyLevel
 from .models import FORMAT_LABELS, AttendanceFormat, BookingMode, SessionStatus
 from .recurrence import WEEKDAYS, build_weekly_rule, describe_rule, weekdays_of
