@@ -32,7 +32,7 @@ def current_locale() -> Locale | None:
     """flask_babel's ``get_locale()``, read straight from where it keeps the context's locale once chosen.
 
     A page asks hundreds of times (every localized name, every date); ``get_locale`` walks the context
-    proxies three times over on each call, a tenth of a search page's CPU. When the locale is not chosen
+    proxies three times over on each call, 6% of a search page's Python calls. When the locale is not chosen
     yet, or flask_babel keeps it elsewhere one day, this is ``get_locale()`` itself. ``force_locale`` clears
     the kept locale, so it is honoured (tests/core/test_i18n.py).
     """
