@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from babel import Locale
 from flask import current_app, g, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import Domain, get_locale
 from flask_login import current_user
 
 LANGUAGES = ("kk", "ru", "en")
@@ -41,6 +41,20 @@ def current_locale() -> Locale | None:
     except (AttributeError, RuntimeError):  # not chosen yet, or outside an app context
         locale = None
     return locale if locale is not None else get_locale()
+
+
+class KeptDomain(Domain):
+    """flask_babel's message domain, finding the loaded catalog of the current locale through
+    :func:`current_locale`: every gettext asked for the locale through ``get_locale()`` (a page translates
+    about a hundred strings). A locale not loaded yet, or no context, is left to flask_babel."""
+
+    def get_translations(self):
+        locale = current_locale()
+        if locale is not None:
+            loaded = self.cache.get((str(locale), self.domain[0]))
+            if loaded is not None:
+                return loaded
+        return super().get_translations()
 
 
 def current_language() -> str:

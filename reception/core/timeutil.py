@@ -50,9 +50,16 @@ def format_local(value: datetime | None, tz_name: str, fmt: str = "full") -> str
     the month ("Mon, Dec 7, 2026, 3:00 PM (Aktobe time)"), for lists."""
     if value is None:
         return ""
+    return _formatted(value, tz_name, "short" if fmt == "short" else "full", current_locale())
+
+
+@lru_cache(maxsize=4096)
+def _formatted(value: datetime, tz_name: str, fmt: str, locale: Locale) -> str:
+    """:func:`format_local`'s text, kept: a region's search page shows the same few times over and over (every
+    official receiving at ten), and Babel's formatting was a tenth of the page's CPU. The locale is part of the
+    key, and so of the zone's name in words."""
     local = to_local(value, tz_name)
-    locale = current_locale()
-    date_pattern, time_pattern = _patterns(str(locale), "short" if fmt == "short" else "full")
+    date_pattern, time_pattern = _patterns(str(locale), fmt)
     return f"{date_pattern.apply(local, locale)}, {time_pattern.apply(local, locale)} ({zone_name(tz_name)})"
 
 

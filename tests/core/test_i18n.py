@@ -1,7 +1,8 @@
 """reception.core.i18n.current_locale: flask_babel's locale, read where flask_babel keeps it once chosen."""
 from __future__ import annotations
 
-from flask_babel import force_locale, get_locale
+from flask import render_template_string
+from flask_babel import force_locale, get_locale, gettext, lazy_gettext
 
 from reception.core.i18n import current_language, current_locale
 from reception.core.timeutil import format_local
@@ -31,3 +32,24 @@ def test_outside_a_request_the_app_context_decides(app):
         with force_locale("en"):
             english = format_local(moment, "Asia/Almaty")
     assert "понедельник" in russian.lower() and "Monday" in english
+
+
+def test_messages_follow_the_locale_once_its_catalog_is_loaded(app):
+    """Messages (gettext, lazy strings, templates) and cached dates come from the catalog of the language in
+    force at each moment, also after every catalog has been loaded once: what a request's page and the letters
+    it writes to people of other languages rely on (reception.core.i18n.KeptDomain)."""
+    from datetime import UTC, datetime
+
+    moment = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
+    zone = lazy_gettext("Astana time")
+    for _ in range(2):  # the second time round, every catalog and date is already loaded
+        with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+            assert gettext("Astana time") == str(zone) == "время Астаны"
+            assert render_template_string("{{ _('Astana time') }}") == "время Астаны"
+            assert format_local(moment, "Asia/Almaty").endswith("(время Астаны)")
+            with force_locale("kk"):
+                assert gettext("Astana time") == str(zone) == "Астана уақыты"
+                assert render_template_string("{{ _('Astana time') }}") == "Астана уақыты"
+                assert format_local(moment, "Asia/Almaty").endswith("(Астана уақыты)")
+            assert str(zone) == "время Астаны"
+            assert format_local(moment, "Asia/Almaty").endswith("(время Астаны)")
