@@ -44,9 +44,9 @@ def current_locale() -> Locale | None:
 
 
 class KeptDomain(Domain):
-    """flask_babel's message domain, finding the loaded catalog of the current locale through
-    :func:`current_locale`: every gettext asked for the locale through ``get_locale()`` (a page translates
-    about a hundred strings). A locale not loaded yet, or no context, is left to flask_babel."""
+    """flask_babel's message domain, finding the catalog already loaded for :func:`current_locale`, where
+    flask_babel's own asks ``get_locale()`` on every gettext (a search page translates about a hundred
+    strings). A catalog not loaded yet, or no context, is left to flask_babel."""
 
     def get_translations(self):
         locale = current_locale()
