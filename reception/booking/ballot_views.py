@@ -33,7 +33,7 @@ def _apply_form(session) -> BallotApplyForm:
     form = BallotApplyForm()
     form.format.choices = format_choices(policy.allowed_formats(session))
     form.studio_id.choices = [(0, "—")] + queries.studio_choices(current_user.region_id)
-    form.topic_id.choices = queries.topic_choices_for(session.official.body)
+    form.topic_id.choices = queries.topic_choices_for(session.official.body_id)
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(24)
         if len(form.format.choices) == 1:

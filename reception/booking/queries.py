@@ -9,6 +9,7 @@ from sqlalchemy import Select, bindparam, exists, func, null, or_, select, tuple
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from ..accounts.models import User, UserRole
+from ..core.i18n import localized
 from ..core.permissions import Role
 from ..directory.models import Body, Official, Region, Topic, Venue, VenueKind, body_topics
 from ..directory.queries import MAX_ID
@@ -496,18 +497,27 @@ def search_studio_choices(region_id: int | None) -> list[tuple[int, str]]:
     return [(s.id, f"{s.name} ({s.region.name})") for s in db.session.scalars(stmt)]
 
 
+# The choices of a booking form, built once (every form page and every refused booking runs them): columns
+# only, no objects to load.
+_STUDIO_CHOICES = (select(Venue.id, Venue.name_kk, Venue.name_ru, Venue.name_en, Venue.address_kk, Venue.address_ru,
+                          Venue.address_en)
+                   .where(Venue.region_id == bindparam("region"), Venue.kind == VenueKind.STUDIO, Venue.is_active)
+                   .order_by(Venue.id))
+_COMPETENCES = select(body_topics.c.topic_id).where(body_topics.c.body_id == bindparam("body"))
+_TOPIC_CHOICES = (select(Topic.id, Topic.name_kk, Topic.name_ru, Topic.name_en)
+                  .where(or_(~_COMPETENCES.exists(), Topic.id.in_(_COMPETENCES))).order_by(Topic.position, Topic.id))
+
+
 def studio_choices(region_id: int | None) -> list[tuple[int, str]]:
     if region_id is None:
         return []
-    studios = db.session.scalars(select(Venue).where(Venue.region_id == region_id, Venue.kind == VenueKind.STUDIO,
-                                                     Venue.is_active).order_by(Venue.id))
-    return [(s.id, f"{s.name}, {s.address}") for s in studios]
+    rows = db.session.execute(_STUDIO_CHOICES, {"region": region_id})
+    return [(row.id, f"{localized(row, 'name')}, {localized(row, 'address')}") for row in rows]
 
 
-def topic_choices_for(body: Body) -> list[tuple[int, str]]:
-    """The body's competences; every topic when it has none recorded."""
-    topics = list(body.topics) or list(db.session.scalars(select(Topic).order_by(Topic.position, Topic.id)))
-    return [(t.id, t.name) for t in topics]
+def topic_choices_for(body_id: int) -> list[tuple[int, str]]:
+    """The body's competences; every topic when it has none recorded (as :func:`booking_checks` accepts them)."""
+    return [(row.id, localized(row, "name")) for row in db.session.execute(_TOPIC_CHOICES, {"body": body_id})]
 
 
 def official_choices() -> list[tuple[int, str]]:

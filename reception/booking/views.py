@@ -172,7 +172,7 @@ def _booking_form(slot) -> BookingForm:
 def _fill_choices(form, slot) -> None:
     if "studio_id" in form:
         form.studio_id.choices = [(0, "—")] + queries.studio_choices(current_user.region_id)
-    form.topic_id.choices = queries.topic_choices_for(slot.session.official.body)
+    form.topic_id.choices = queries.topic_choices_for(slot.session.official.body_id)
 
 
 def _render_book(slot, form, status=None, alternatives=()):

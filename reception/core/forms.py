@@ -11,6 +11,7 @@ from wtforms import Form as _Form
 from wtforms import SelectMultipleField
 from wtforms.i18n import messages_path
 from wtforms.widgets import CheckboxInput, ListWidget, Select
+from wtforms.widgets import core as _widgets
 
 from .i18n import current_locale
 
@@ -25,6 +26,27 @@ class MultiCheckboxField(SelectMultipleField):
 @cache
 def _wtforms_messages(locale: str) -> support.Translations:
     return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+WTFORMS_HTML_PARAMS = _widgets.html_params
+
+
+def html_params(**kwargs) -> Markup:
+    """wtforms' ``html_params`` (every widget's attributes: ``class="wide" id="topic_id" name="topic_id"``),
+    the same text made with plain string formatting. Its ``Markup.format`` per attribute ran a
+    ``string.Formatter`` each time: a tenth of the CPU of the booking form's page."""
+    params = []
+    for key, value in sorted(kwargs.items()):
+        key = str(escape(_widgets.clean_key(key)))
+        if value is True:
+            params.append(key)
+        elif value is not False:
+            value = str(escape(value))
+            params.append(f'{key}="{value.replace(chr(34), "&quot;") if chr(34) in value else value}"')
+    return Markup(" ".join(params))
+
+
+_widgets.html_params = html_params  # the widgets look it up in their module on every call
 
 
 class _Select(Select):

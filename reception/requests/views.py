@@ -132,7 +132,7 @@ def _request_form(official, now) -> RequestForm:
     form = RequestForm()
     form.format.choices = format_choices(queries.request_formats(official.id, now))
     form.studio_id.choices = [(0, "—")] + booking_queries.studio_choices(current_user.region_id)
-    form.topic_id.choices = booking_queries.topic_choices_for(official.body)
+    form.topic_id.choices = booking_queries.topic_choices_for(official.body_id)
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(24)
         if len(form.format.choices) == 1:

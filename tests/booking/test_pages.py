@@ -146,6 +146,33 @@ def test_the_studio_list_shows_only_when_the_reception_can_be_attended_from_a_st
     assert r.status_code == 302, r.get_data(as_text=True)
 
 
+def test_the_form_offers_the_bodys_competences_and_the_studios_of_the_citizens_region(
+        client, db, login_as, make_session, make_official, make_body, make_studio):
+    """Topics: the body's competences when it records any, else every topic; studios: the active ones of the
+    citizen's region, with their address; all in the page's language."""
+    from reception.directory.models import Topic
+
+    topics = db.session.scalars(select(Topic).order_by(Topic.position, Topic.id)).all()
+    competent = make_body(topics=[topics[2], topics[0]])
+    login_as(Role.CITIZEN, language="ru")  # in KZ-71, Astana
+    studio = make_studio(address_ru="ул. Бейбітшілік, 11")
+    make_studio(is_active=False, name_ru="Закрытая студия")
+    make_studio(region_id=region("KZ-75").id, name_ru="Студия Алматы")
+    narrow = make_session(official=make_official(body=competent)).slots[0]
+    broad = make_session().slots[0]
+    db.session.commit()
+
+    def choices(slot, name):
+        page = client.get(f"/reception/slots/{slot.id}/book").get_data(as_text=True)
+        select_html = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S)[0]
+        return re.findall(r'<option[^>]*value="(\d+)"[^>]*>([^<]*)</option>', select_html)
+
+    in_topic_order = sorted([topics[0], topics[2]], key=lambda t: (t.position, t.id))
+    assert choices(narrow, "topic_id") == [(str(t.id), t.name_ru) for t in in_topic_order]
+    assert choices(broad, "topic_id") == [(str(t.id), t.name_ru) for t in topics]
+    assert choices(broad, "studio_id") == [("0", "—"), (str(studio.id), f"{studio.name_ru}, ул. Бейбітшілік, 11")]
+
+
 def test_forged_slot_id_is_404(client, db, login_as):
     login_as(Role.CITIZEN)
     assert client.get("/reception/slots/2147483647/book").status_code == 404

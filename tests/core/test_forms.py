@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 from flask import request
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import Form as WtformsForm
 from wtforms import IntegerField, SelectField, SelectMultipleField
+from wtforms.widgets import core as widgets_core
 
 import reception
-from reception.core.forms import FlaskForm, Form
+from reception.core.forms import WTFORMS_HTML_PARAMS, FlaskForm, Form, html_params
 
 
 class _CountForm(FlaskForm):
@@ -97,3 +100,35 @@ def test_every_form_without_csrf_uses_this_base():
               if re.search(r"^from wtforms import (\(\n(    \w+,\n)*    Form,$|.*\bForm\b)", path.read_text(),
                            re.MULTILINE)]
     assert direct == []
+
+
+@pytest.mark.parametrize("attributes", [
+    {}, {"name": "text1", "id": "f", "class_": "text"}, {"checked": True, "readonly": False, "abc": "hello"},
+    {"data_user_name": "a.b", "aria_describedby": "x-hint x-error", "for_": "topic_id"},
+    {"value": 'Tom & "Jerry" <x>', "placeholder": "Аты-жөні"}, {"value": 3, "maxlength": 4000},
+    {"title": Markup('<b>"bold"</b>'), "required": True}, {"value": _l("This field is required.")},
+])
+def test_widget_attributes_are_written_as_wtforms_writes_them(app, attributes):
+    """Every widget's attributes come from the faster html_params, byte for byte what wtforms' own writes."""
+    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        fast, plain = html_params(**attributes), WTFORMS_HTML_PARAMS(**attributes)
+        assert fast == plain and isinstance(fast, Markup)
+        assert widgets_core.html_params is html_params
+
+
+def test_a_whole_form_renders_as_with_wtforms_own_attributes(app, monkeypatch):
+    """A page's form (labels, inputs, radios, text areas, selects with errors) is the same HTML either way."""
+    from reception.booking.forms import BookingForm
+
+    def rendered():
+        with app.test_request_context("/", method="POST", data={"summary": 'a "b" & <c>', "format": "x"}):
+            form = BookingForm(meta={"csrf": False})
+            form.format.choices = [("in_person", "In person"), ("video_studio", "Video <studio>")]
+            form.topic_id.choices, form.studio_id.choices = [(1, "Land")], [(0, "—"), (2, 'Studio "A"')]
+            form.validate()
+            return "".join(str(f.label()) + str(f(class_="wide", aria_invalid="true")) for f in form)
+
+    fast = rendered()
+    monkeypatch.setattr(widgets_core, "html_params", WTFORMS_HTML_PARAMS)
+    assert fast == rendered()
+    assert 'aria-invalid="true" class="wide" id="summary" maxlength="4000" name="summary" required>' in fast and 'Studio &#34;A&#34;' in fast
