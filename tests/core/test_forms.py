@@ -131,4 +131,5 @@ def test_a_whole_form_renders_as_with_wtforms_own_attributes(app, monkeypatch):
     fast = rendered()
     monkeypatch.setattr(widgets_core, "html_params", WTFORMS_HTML_PARAMS)
     assert fast == rendered()
-    assert 'aria-invalid="true" class="wide" id="summary" maxlength="4000" name="summary" required>' in fast and 'Studio &#34;A&#34;' in fast
+    assert 'aria-invalid="true" class="wide" id="summary" maxlength="4000" name="summary" required>' in fast
+    assert 'Studio &#34;A&#34;' in fast
