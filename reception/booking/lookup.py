@@ -9,6 +9,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.sql.functions import GenericFunction
 
+from ..core.i18n import localized
 from ..directory.models import Body, Official, Region, Venue
 from ..directory.queries import MAX_ID, collation_key
 from ..extensions import db
@@ -91,8 +92,9 @@ def search_body_choices(region_id: int | None, selected_id: int | None) -> list[
     selected_id = _valid_id(selected_id)
     if selected_id:
         scope = or_(scope, Body.id == selected_id)
-    bodies = db.session.scalars(select(Body).where(Body.is_active, scope)).all()
-    return [(b.id, b.name) for b in sorted(bodies, key=lambda b: (collation_key(b.name), b.id))]
+    bodies = [(row.id, localized(row, "name")) for row in db.session.execute(
+        select(Body.id, Body.name_kk, Body.name_ru, Body.name_en).where(Body.is_active, scope))]
+    return sorted(bodies, key=lambda body: (collation_key(body[1]), body[0]))
 
 
 def search_official_choices(body_id: int | None, selected_id: int | None) -> list[tuple[int, str]]:
@@ -105,8 +107,8 @@ def search_official_choices(body_id: int | None, selected_id: int | None) -> lis
         wanted.append(Official.id == selected_id)
     if not wanted:
         return []
-    officials = db.session.scalars(
-        select(Official).join(Official.body).options(contains_eager(Official.body))
+    officials = db.session.execute(
+        select(Official.id, Official.full_name, Body.name_kk, Body.name_ru, Body.name_en).join(Official.body)
         .where(Official.is_active, Body.is_active, or_(*wanted))).all()
-    officials = sorted(officials, key=lambda o: (collation_key(o.full_name), o.id))
-    return [(o.id, f"{o.full_name} ({o.body.name})") for o in officials]
+    officials = sorted(officials, key=lambda row: (collation_key(row.full_name), row.id))
+    return [(row.id, f"{row.full_name} ({localized(row, 'name')})") for row in officials]

@@ -490,11 +490,12 @@ def visiting_choices(official_id: int | None, now: datetime) -> list[tuple[int, 
 def search_studio_choices(region_id: int | None) -> list[tuple[int, str]]:
     """The studios a search may check for free time: those of the citizen's region (only those can be booked),
     every active studio for a visitor or a user with no region, in one query."""
-    stmt = (select(Venue).join(Venue.region).options(contains_eager(Venue.region))
-            .where(Venue.kind == VenueKind.STUDIO, Venue.is_active).order_by(Region.code, Venue.id))
+    stmt = (select(Venue.id, Venue.name_kk, Venue.name_ru, Venue.name_en, Region.name_kk.label("region_name_kk"),
+                   Region.name_ru.label("region_name_ru"), Region.name_en.label("region_name_en"))
+            .join(Venue.region).where(Venue.kind == VenueKind.STUDIO, Venue.is_active).order_by(Region.code, Venue.id))
     if region_id is not None:
         stmt = stmt.where(Venue.region_id == region_id)
-    return [(s.id, f"{s.name} ({s.region.name})") for s in db.session.scalars(stmt)]
+    return [(row.id, f"{localized(row, 'name')} ({localized(row, 'region_name')})") for row in db.session.execute(stmt)]
 
 
 # The choices of a booking form, built once (every form page and every refused booking runs them): columns

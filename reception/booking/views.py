@@ -12,10 +12,11 @@ from markupsafe import Markup
 
 from ..core.clock import utcnow
 from ..core.errors import DomainError, Invalid, NotAllowed, NotFound
+from ..core.i18n import localized
 from ..core.permissions import Role
 from ..core.web import attach_error, id_arg, render_form
 from ..directory.models import Official
-from ..directory.queries import get, get_region_by_code, list_regions, topic_choices
+from ..directory.queries import get, get_region_by_code, region_rows, topic_choices
 from ..extensions import db, limiter, login_manager, user_or_address
 from ..schedule.models import FORMAT_LABELS, AttendanceFormat, VisitingReception
 from . import ballot, lookup, policy, queries, services, waitlist
@@ -63,8 +64,8 @@ def _search_form() -> SlotSearchForm:
     """The search filters with the few choices they offer: the region's bodies, the body's officials."""
     form = SlotSearchForm(request.args)
     any_label = str(_l("Any"))
-    regions = list_regions()
-    form.region.choices = [("", any_label)] + [(r.code, r.name) for r in regions]
+    regions = region_rows()
+    form.region.choices = [("", any_label)] + [(r.code, localized(r, "name")) for r in regions]
     region = next((r for r in regions if r.code == form.region.data), None)
     body_id, official_id = id_arg("body"), id_arg("official")
     form.body.choices = [(0, any_label)] + lookup.search_body_choices(region.id if region else None, body_id)

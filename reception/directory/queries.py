@@ -8,6 +8,7 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from ..core.i18n import localized
 from ..core.web import MAX_ID, valid_id  # noqa: F401  (MAX_ID: re-exported for the areas' own guards)
 from ..extensions import db
 from . import signals
@@ -46,6 +47,13 @@ def list_regions() -> list[Region]:
     return by_name(db.session.scalars(select(Region)).all())
 
 
+def region_rows() -> list:
+    """Every region as a row of id, code and names (``localized(row, "name")``), by name in the page's
+    language: what a form's region choices need, without loading the regions themselves."""
+    rows = db.session.execute(select(Region.id, Region.code, Region.name_kk, Region.name_ru, Region.name_en)).all()
+    return sorted(rows, key=lambda row: collation_key(localized(row, "name")))
+
+
 def get_region_by_code(code: str) -> Region | None:
     if not code or len(code) > 8:
         return None
@@ -54,12 +62,13 @@ def get_region_by_code(code: str) -> Region | None:
 
 # --- topics --------------------------------------------------------------------------
 
-def _topic_order(topic: Topic) -> tuple:
-    return (topic.position or 0, collation_key(topic.name))
+def _topic_order(topic) -> tuple:
+    return (topic.position or 0, collation_key(localized(topic, "name")))
 
 
-def topic_tree(topics: list[Topic] | None = None) -> list[tuple[Topic, int]]:
-    """Every topic with its depth, parents before their subtopics, siblings by position."""
+def topic_tree(topics: list | None = None) -> list[tuple[Topic, int]]:
+    """Every topic with its depth, parents before their subtopics, siblings by position. ``topics``: topics, or
+    rows with their id, parent_id, position and names."""
     topics = db.session.scalars(select(Topic)).all() if topics is None else topics
     children: dict[int | None, list[Topic]] = defaultdict(list)
     ids = {t.id for t in topics}
@@ -111,10 +120,12 @@ def topic_ancestor_ids(topic_id: int) -> set[int]:
 def topic_choices(blank_label=None, exclude_ids: set[int] = frozenset()) -> list[tuple[int, str]]:
     """Topics as (id, label) in tree order, subtopics indented; ``blank_label`` adds a 0 choice first."""
     choices = [(0, str(blank_label))] if blank_label is not None else []
-    for topic, depth in topic_tree():
+    rows = db.session.execute(select(Topic.id, Topic.parent_id, Topic.position, Topic.name_kk, Topic.name_ru,
+                                     Topic.name_en)).all()
+    for topic, depth in topic_tree(rows):
         if topic.id not in exclude_ids:
             # Subtopics indented and dashed: visible in a select and in a list of checkboxes alike.
-            choices.append((topic.id, "\u2003" * depth + ("– " if depth else "") + topic.name))
+            choices.append((topic.id, "\u2003" * depth + ("– " if depth else "") + localized(topic, "name")))
     return choices
 
 
