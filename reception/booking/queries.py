@@ -338,16 +338,24 @@ def nearest_free_slots(slot: Slot, now: datetime, limit: int = 3, *, citizen_id:
     Never the lost time again (another slot of the session at the same start loses the same way), nor a time
     when ``citizen_id`` already has a reception or ``studio_id`` (a booking from a studio) is reserved.
     """
+    stmt = _nearest_free_stmt(citizen_id is not None, studio_id is not None)
+    return list(db.session.scalars(stmt, {"session": slot.session_id, "lost_start": slot.starts_at, "now": now,
+                                          "citizen": citizen_id, "studio": studio_id, "limit": limit}))
+
+
+@cache
+def _nearest_free_stmt(for_citizen: bool, for_studio: bool):
+    """The statement of :func:`nearest_free_slots`, built once per shape (every refused booking runs it)."""
     taken = exists().where(Appointment.slot_id == Slot.id, Appointment.status.in_(ACTIVE_STATUSES))
-    busy = [(ReservationResource.CITIZEN, citizen_id), (ReservationResource.STUDIO, studio_id)]
-    held = [exists().where(Reservation.resource == resource, Reservation.resource_id == resource_id,
+    busy = [(ReservationResource.CITIZEN, "citizen", for_citizen), (ReservationResource.STUDIO, "studio", for_studio)]
+    held = [exists().where(Reservation.resource == resource, Reservation.resource_id == bindparam(name),
                            Reservation.released_at.is_(None), Reservation.starts_at < Slot.ends_at,
                            Reservation.ends_at > Slot.starts_at)
-            for resource, resource_id in busy if resource_id is not None]
-    return list(db.session.scalars(
-        select(Slot).where(Slot.session_id == slot.session_id, Slot.starts_at != slot.starts_at, Slot.starts_at > now,
-                           not_held_by_other(None, now), ~taken, *(~h for h in held))
-        .order_by(Slot.starts_at, Slot.id).limit(limit)))
+            for resource, name, wanted in busy if wanted]
+    now = bindparam("now")
+    return (select(Slot).where(Slot.session_id == bindparam("session"), Slot.starts_at != bindparam("lost_start"),
+                               Slot.starts_at > now, not_held_by_other(None, now), ~taken, *(~h for h in held))
+            .order_by(Slot.starts_at, Slot.id).limit(bindparam("limit")))
 
 
 def count_active_appointments(citizen_id: int) -> int:

@@ -45,10 +45,11 @@ MSG_NOT_LIVE = _l("This reception has been cancelled, moved or has already taken
 
 # --- invitations by competence -------------------------------------------------------------------
 
-def competent_bodies(appointment: Appointment) -> list[Body]:
-    """Active bodies competent for the appointment's topic (or its parent topic) in the citizen's
+def competent_body_ids(appointment: Appointment) -> list[int]:
+    """The active bodies competent for the appointment's topic (or its parent topic) in the citizen's
     region, plus the central bodies so competent when the official's body is central or the
-    Presidential Administration; never the official's own body. One statement."""
+    Presidential Administration; never the official's own body. One statement of ids (every booking runs
+    it, and most find none)."""
     official_body = appointment.official.body
     region_id = appointment.citizen.region_id
     central = official_body.level in (BodyLevel.CENTRAL, BodyLevel.PRESIDENTIAL)
@@ -60,23 +61,23 @@ def competent_bodies(appointment: Appointment) -> list[Body]:
 
 @cache
 def _competent_bodies_stmt(in_region: bool, central: bool):
-    """The statement of :func:`competent_bodies`, built once per shape (every booking runs it)."""
+    """The statement of :func:`competent_body_ids`, built once per shape (every booking runs it)."""
     topic_id = bindparam("topic_id")
     where_ok = [Body.region_id == bindparam("region_id")] if in_region else []
     if central:
         where_ok.append(Body.level == BodyLevel.CENTRAL)
     topic_ids = select(Topic.id).where(Topic.id == topic_id).union(
         select(Topic.parent_id).where(Topic.id == topic_id, Topic.parent_id.is_not(None)))
-    return (select(Body).join(body_topics, body_topics.c.body_id == Body.id)
+    return (select(Body.id).join(body_topics, body_topics.c.body_id == Body.id)
             .where(body_topics.c.topic_id.in_(topic_ids), Body.is_active, Body.id != bindparam("official_body_id"),
                    or_(*where_ok))
             .distinct().order_by(Body.id))
 
 
-def _add_invitation(appointment: Appointment, body: Body, *, required: bool, invited_by_id: int | None,
+def _add_invitation(appointment: Appointment, body_id: int, *, required: bool, invited_by_id: int | None,
                     now: datetime, **answer) -> BodyInvitation | None:
     """Insert one invitation in a savepoint; None when the body is already invited (a twin won the race)."""
-    invitation = BodyInvitation(appointment_id=appointment.id, body_id=body.id, required=required,
+    invitation = BodyInvitation(appointment_id=appointment.id, body_id=body_id, required=required,
                                 invited_by_id=invited_by_id, created_at=now, **answer)
     try:
         with db.session.begin_nested():
@@ -119,10 +120,10 @@ def invite_competent_bodies(appointment: Appointment, now: datetime, *, fresh: b
     taken = set() if fresh else set(db.session.scalars(
         select(BodyInvitation.body_id).where(BodyInvitation.appointment_id == appointment.id)))
     made = []
-    for body in competent_bodies(appointment):
-        if body.id in taken:
+    for body_id in competent_body_ids(appointment):
+        if body_id in taken:
             continue
-        invitation = _add_invitation(appointment, body, required=True, invited_by_id=None, now=now)
+        invitation = _add_invitation(appointment, body_id, required=True, invited_by_id=None, now=now)
         if invitation is not None:
             announce_body_invited(invitation)
             made.append(invitation)
@@ -134,7 +135,7 @@ def carry_invitations(old: Appointment, new: Appointment, now: datetime) -> None
     (with the named attendee as a participant again), then bodies competent and not yet invited
     are invited."""
     for invitation in db.session.scalars(select(BodyInvitation).where(BodyInvitation.appointment_id == old.id)):
-        copy = _add_invitation(new, invitation.body, required=invitation.required,
+        copy = _add_invitation(new, invitation.body_id, required=invitation.required,
                                invited_by_id=invitation.invited_by_id, now=invitation.created_at,
                                status=invitation.status, attendee_id=invitation.attendee_id,
                                reason=invitation.reason, responded_by_id=invitation.responded_by_id,
@@ -276,7 +277,7 @@ def invite_body(actor, appointment: Appointment, body_id: int, required: bool, n
         raise Invalid(_l("Choose an active body."), field="body_id")
     if body.id == appointment.official.body_id:
         raise Invalid(_l("The official's own body takes part anyway."), field="body_id")
-    invitation = _add_invitation(appointment, body, required=bool(required), invited_by_id=actor.id, now=now)
+    invitation = _add_invitation(appointment, body.id, required=bool(required), invited_by_id=actor.id, now=now)
     if invitation is None:
         raise Invalid(_l("This body is already invited."), field="body_id")
     announce_body_invited(invitation)
