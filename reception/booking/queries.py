@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 from ..accounts.models import User, UserRole
 from ..core.i18n import localized
 from ..core.permissions import Role
+from ..directory.kept import kept
 from ..directory.models import Body, Official, Region, Topic, Venue, VenueKind, body_topics
 from ..directory.queries import MAX_ID
 from ..extensions import db
@@ -497,7 +498,11 @@ def visiting_choices(official_id: int | None, now: datetime) -> list[tuple[int, 
 
 def search_studio_choices(region_id: int | None) -> list[tuple[int, str]]:
     """The studios a search may check for free time: those of the citizen's region (only those can be booked),
-    every active studio for a visitor or a user with no region, in one query."""
+    every active studio for a visitor or a user with no region, in one query (kept: :mod:`..directory.kept`)."""
+    return kept(_search_studio_choices, region_id)
+
+
+def _search_studio_choices(region_id: int | None) -> list[tuple[int, str]]:
     stmt = (select(Venue.id, Venue.name_kk, Venue.name_ru, Venue.name_en, Region.name_kk.label("region_name_kk"),
                    Region.name_ru.label("region_name_ru"), Region.name_en.label("region_name_en"))
             .join(Venue.region).where(Venue.kind == VenueKind.STUDIO, Venue.is_active).order_by(Region.code, Venue.id))
@@ -506,8 +511,7 @@ def search_studio_choices(region_id: int | None) -> list[tuple[int, str]]:
     return [(row.id, f"{localized(row, 'name')} ({localized(row, 'region_name')})") for row in db.session.execute(stmt)]
 
 
-# The choices of a booking form, built once (every form page and every refused booking runs them): columns
-# only, no objects to load.
+# The choices of a booking form, built once: columns only, no objects to load.
 _STUDIO_CHOICES = (select(Venue.id, Venue.name_kk, Venue.name_ru, Venue.name_en, Venue.address_kk, Venue.address_ru,
                           Venue.address_en)
                    .where(Venue.region_id == bindparam("region"), Venue.kind == VenueKind.STUDIO, Venue.is_active)
@@ -518,14 +522,22 @@ _TOPIC_CHOICES = (select(Topic.id, Topic.name_kk, Topic.name_ru, Topic.name_en)
 
 
 def studio_choices(region_id: int | None) -> list[tuple[int, str]]:
-    if region_id is None:
-        return []
+    """The active studios of the region, for a booking form (kept: :mod:`..directory.kept`)."""
+    return kept(_studio_choices, region_id) if region_id is not None else []
+
+
+def _studio_choices(region_id: int) -> list[tuple[int, str]]:
     rows = db.session.execute(_STUDIO_CHOICES, {"region": region_id})
     return [(row.id, f"{localized(row, 'name')}, {localized(row, 'address')}") for row in rows]
 
 
 def topic_choices_for(body_id: int) -> list[tuple[int, str]]:
-    """The body's competences; every topic when it has none recorded (as :func:`booking_checks` accepts them)."""
+    """The body's competences; every topic when it has none recorded (as :func:`booking_checks` accepts them).
+    Kept: :mod:`..directory.kept`."""
+    return kept(_topic_choices_for, body_id)
+
+
+def _topic_choices_for(body_id: int) -> list[tuple[int, str]]:
     return [(row.id, localized(row, "name")) for row in db.session.execute(_TOPIC_CHOICES, {"body": body_id})]
 
 

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.clock import CAPITAL_TZ, utcnow
@@ -90,6 +90,16 @@ body_topics = Table(
     db.metadata,
     Column("body_id", ForeignKey("bodies.id", ondelete="CASCADE"), primary_key=True),
     Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+# One row whose token the directory's own tables change on every write (triggers of migration 0027): what
+# reception.directory.kept compares to tell whether a kept list is still the directory's.
+directory_version = Table(
+    "directory_version",
+    db.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token", BigInteger, nullable=False),
 )
 
 

@@ -12,6 +12,7 @@ from ..core.i18n import localized
 from ..core.web import MAX_ID, valid_id  # noqa: F401  (MAX_ID: re-exported for the areas' own guards)
 from ..extensions import db
 from . import signals
+from .kept import kept
 from .models import Body, BodyLevel, Official, Region, Topic, Venue, body_topics
 
 # The Kazakh Cyrillic alphabet holds the Russian one in the same order, so one key sorts both.
@@ -49,7 +50,11 @@ def list_regions() -> list[Region]:
 
 def region_rows() -> list:
     """Every region as a row of id, code and names (``localized(row, "name")``), by name in the page's
-    language: what a form's region choices need, without loading the regions themselves."""
+    language: what a form's region choices need, without loading the regions themselves. Kept (:mod:`.kept`)."""
+    return kept(_region_rows)
+
+
+def _region_rows() -> list:
     rows = db.session.execute(select(Region.id, Region.code, Region.name_kk, Region.name_ru, Region.name_en)).all()
     return sorted(rows, key=lambda row: collation_key(localized(row, "name")))
 
@@ -118,7 +123,12 @@ def topic_ancestor_ids(topic_id: int) -> set[int]:
 
 
 def topic_choices(blank_label=None, exclude_ids: set[int] = frozenset()) -> list[tuple[int, str]]:
-    """Topics as (id, label) in tree order, subtopics indented; ``blank_label`` adds a 0 choice first."""
+    """Topics as (id, label) in tree order, subtopics indented; ``blank_label`` adds a 0 choice first. Kept
+    (:mod:`.kept`)."""
+    return kept(_topic_choices, None if blank_label is None else str(blank_label), frozenset(exclude_ids))
+
+
+def _topic_choices(blank_label: str | None, exclude_ids: frozenset[int]) -> list[tuple[int, str]]:
     choices = [(0, str(blank_label))] if blank_label is not None else []
     rows = db.session.execute(select(Topic.id, Topic.parent_id, Topic.position, Topic.name_kk, Topic.name_ru,
                                      Topic.name_en)).all()
