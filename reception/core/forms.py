@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import wtforms.widgets
 from babel import support
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
@@ -46,7 +47,10 @@ def html_params(**kwargs) -> Markup:
     return Markup(" ".join(params))
 
 
-_widgets.html_params = html_params  # the widgets look it up in their module on every call
+# Where wtforms' widgets find it: their module (selects, text areas, lists), the package (labels), and the
+# classes that keep it as a static method (every <input>, buttons).
+_widgets.html_params = wtforms.widgets.html_params = html_params
+_widgets.Input.html_params = _widgets.Button.html_params = staticmethod(html_params)
 
 
 class _Select(Select):

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import wtforms.widgets as wtforms_widgets
 from flask import request
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -113,7 +114,15 @@ def test_widget_attributes_are_written_as_wtforms_writes_them(app, attributes):
     with app.test_request_context("/", headers={"Accept-Language": "ru"}):
         fast, plain = html_params(**attributes), WTFORMS_HTML_PARAMS(**attributes)
         assert fast == plain and isinstance(fast, Markup)
-        assert widgets_core.html_params is html_params
+
+
+def test_every_widget_writes_its_attributes_with_the_faster_html_params():
+    """Inputs and buttons keep html_params as a static method, labels take it from the package: all are
+    the app's."""
+    import wtforms.widgets
+
+    assert widgets_core.html_params is wtforms.widgets.html_params is html_params
+    assert widgets_core.Input.html_params is widgets_core.Button.html_params is html_params
 
 
 def test_a_whole_form_renders_as_with_wtforms_own_attributes(app, monkeypatch):
@@ -129,7 +138,10 @@ def test_a_whole_form_renders_as_with_wtforms_own_attributes(app, monkeypatch):
             return "".join(str(f.label()) + str(f(class_="wide", aria_invalid="true")) for f in form)
 
     fast = rendered()
-    monkeypatch.setattr(widgets_core, "html_params", WTFORMS_HTML_PARAMS)
+    for owner in (widgets_core, widgets_core.Input, widgets_core.Button, wtforms_widgets):
+        monkeypatch.setattr(owner, "html_params", staticmethod(WTFORMS_HTML_PARAMS) if isinstance(owner, type)
+                            else WTFORMS_HTML_PARAMS)
+    assert widgets_core.Input.html_params is WTFORMS_HTML_PARAMS
     assert fast == rendered()
     assert 'aria-invalid="true" class="wide" id="summary" maxlength="4000" name="summary" required>' in fast
     assert 'Studio &#34;A&#34;' in fast
