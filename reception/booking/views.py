@@ -164,7 +164,9 @@ def _booking_form(slot) -> BookingForm:
         form.idempotency_key.data = secrets.token_urlsafe(24)
         if len(form.format.choices) == 1:
             form.format.data = form.format.choices[0][0]
-        entry = queries.get_live_waitlist_entry(current_user.id, session.official_id)
+        # A slot offered from the waitlist is held for the citizen: only then is there an entry to read.
+        entry = (queries.get_live_waitlist_entry(current_user.id, session.official_id)
+                 if slot.held_for_id == current_user.id else None)
         if entry is not None and entry.offered_slot_id == slot.id and entry.topic_id:
             form.topic_id.data = entry.topic_id  # chosen when joining the waitlist
     return form
