@@ -191,9 +191,11 @@ class ReceptionSession(db.Model):
         # One session per official per unified day (announcing twice adds none).
         UniqueConstraint("unified_day_id", "official_id"),
         Index("ix_reception_sessions_official_id_starts_at", "official_id", "starts_at"),
-        # Monitoring counts the sessions of a period by their local date; the region search reads the
-        # coming days' sessions through it, one day at a time (reception.booking.queries).
+        # Monitoring counts the sessions of a period by their local date.
         Index("ix_reception_sessions_local_date", "local_date"),
+        # A venue's sessions day by day (and every use of the venue's foreign key): the region search reads
+        # each venue of the region this way (reception.booking.queries._in_region).
+        Index("ix_reception_sessions_venue_id_local_date", "venue_id", "local_date"),
         # An official's sessions open for booking now (closes_at > now, then opens_at <= now inside the
         # index): the next free slot per official and the official's page without reading the past
         # sessions or those whose booking opens later.
@@ -203,7 +205,7 @@ class ReceptionSession(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"))
-    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="RESTRICT"), index=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="RESTRICT"))
     schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="RESTRICT"))
     kind: Mapped[SessionKind] = mapped_column(str_enum(SessionKind, "session_kind"), default=SessionKind.REGULAR)
     local_date: Mapped[date] = mapped_column(Date)
