@@ -41,6 +41,8 @@ def kept(make: Callable[..., T], *args: Hashable) -> T:
     key = (make, current_language(), args)
     lists = current_app.extensions.setdefault("kept_lists", {})
     token = _token()
+    if token is None:  # no token row (a database not made by the migrations): nothing can be kept
+        return make(*args)
     entry = lists.get(key)
     if entry is None or entry[0] != token:
         entry = lists[key] = (token, make(*args))

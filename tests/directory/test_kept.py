@@ -79,6 +79,13 @@ def test_a_change_rolled_back_is_not_kept(client, db):
     assert "Nowhere" not in regions and region("KZ-71").name_en in regions
 
 
+def test_without_a_token_nothing_is_kept(client, db):
+    search_page(client)
+    db.session.execute(text("DELETE FROM directory_version"))
+    db.session.execute(text("UPDATE regions SET name_en = 'Renamed' WHERE code = 'KZ-71'"))  # changes no token
+    assert "Renamed" in options(search_page(client), "region")
+
+
 @pytest.mark.parametrize("language, name", [("ru", "Актюбинская область"), ("kk", "Ақтөбе облысы"),
                                             ("en", "Aktobe Region")])
 def test_each_language_has_its_own_lists(client, db, language, name):
