@@ -150,8 +150,8 @@ def _in_region(stmt: Select, region_code: str, order, limit: int) -> Select:
 
     On PostgreSQL, venue by venue (a LATERAL join; ix_reception_sessions_venue_id_local_date): each venue's
     sessions are read day by day from the first date and stop once its first ``limit`` slots are found, and
-    the venues' few are sorted together. The sessions of other regions are never read, so the search costs the
-    same however many slots the country has. SQLite (no LATERAL) reads the region's sessions by local date.
+    the venues' few are sorted together. The sessions of other regions are never read, so the search does not
+    grow with theirs. SQLite (no LATERAL) reads the region's sessions by local date.
     """
     venues = select(Venue.id).join(Venue.region).where(Region.code == region_code)
     if db.session.get_bind().dialect.name != "postgresql":

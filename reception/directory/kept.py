@@ -26,7 +26,7 @@ T = TypeVar("T")
 _TOKEN = select(directory_version.c.token)
 
 
-def _token() -> int:
+def _token() -> int | None:
     if has_request_context() and request.method in ("GET", "HEAD"):
         if "directory_token" not in g:
             g.directory_token = db.session.scalar(_TOKEN)

@@ -71,7 +71,7 @@ def _topic_order(topic) -> tuple:
     return (topic.position or 0, collation_key(localized(topic, "name")))
 
 
-def topic_tree(topics: list | None = None) -> list[tuple[Topic, int]]:
+def topic_tree(topics: list | None = None) -> list[tuple]:
     """Every topic with its depth, parents before their subtopics, siblings by position. ``topics``: topics, or
     rows with their id, parent_id, position and names."""
     topics = db.session.scalars(select(Topic)).all() if topics is None else topics
