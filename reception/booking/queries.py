@@ -292,6 +292,12 @@ def _slot_stmt(locking: bool):
                   .join(ReceptionSession.venue).join(Venue.region).where(Slot.id == slot_id))
 
 
+# The topics a booking with the body (bind parameter "body") may name: its competences, or every topic when it
+# records none. The booking's checks and its form's choices both use it.
+_COMPETENCES = select(body_topics.c.topic_id).where(body_topics.c.body_id == bindparam("body"))
+_RECEIVED_BY_BODY = or_(~_COMPETENCES.exists(), Topic.id.in_(_COMPETENCES))
+
+
 @dataclass
 class BookingChecks:
     """What a booking must know before it writes, read in one statement (:func:`booking_checks`)."""
@@ -329,7 +335,6 @@ def _booking_checks_stmt(dialect: str, with_key: bool, with_studio: bool):
     building it anew each time cost more than running it)."""
     citizen, official, body = bindparam("citizen"), bindparam("official"), bindparam("body")
     active = Appointment.status.in_(ACTIVE_STATUSES)
-    competences = select(body_topics.c.topic_id).where(body_topics.c.body_id == body)
     if dialect == "postgresql":
         next_id = func.nextval(func.pg_get_serial_sequence("appointments", "id"))
     else:  # SQLite: the transaction holds the one write lock (BEGIN IMMEDIATE), so nobody takes this id meanwhile.
@@ -341,7 +346,7 @@ def _booking_checks_stmt(dialect: str, with_key: bool, with_studio: bool):
         .scalar_subquery(),
         exists().where(Appointment.slot_id == bindparam("slot"), active),
         exists().where(Appointment.citizen_id == citizen, Appointment.official_id == official, active),
-        exists().where(Topic.id == bindparam("topic"), or_(~competences.exists(), Topic.id.in_(competences))),
+        exists().where(Topic.id == bindparam("topic"), _RECEIVED_BY_BODY),
         select(Venue.region_id).where(Venue.id == bindparam("studio"), Venue.kind == VenueKind.STUDIO,
                                       Venue.is_active).scalar_subquery() if with_studio else null(),
         select(User.full_name).join(UserRole, UserRole.user_id == User.id)
@@ -538,9 +543,8 @@ _STUDIO_CHOICES = (select(Venue.id, Venue.name_kk, Venue.name_ru, Venue.name_en,
                           Venue.address_en)
                    .where(Venue.region_id == bindparam("region"), Venue.kind == VenueKind.STUDIO, Venue.is_active)
                    .order_by(Venue.id))
-_COMPETENCES = select(body_topics.c.topic_id).where(body_topics.c.body_id == bindparam("body"))
-_TOPIC_CHOICES = (select(Topic.id, Topic.name_kk, Topic.name_ru, Topic.name_en)
-                  .where(or_(~_COMPETENCES.exists(), Topic.id.in_(_COMPETENCES))).order_by(Topic.position, Topic.id))
+_TOPIC_CHOICES = (select(Topic.id, Topic.name_kk, Topic.name_ru, Topic.name_en).where(_RECEIVED_BY_BODY)
+                  .order_by(Topic.position, Topic.id))
 
 
 def studio_choices(region_id: int | None) -> list[tuple[int, str]]:
