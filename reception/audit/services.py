@@ -29,7 +29,7 @@ from .models import AuditAction, AuditEvent
 SKIPPED_COLUMNS = frozenset({"password_hash", "data", "token", "video_room", "idempotency_key", "secret"})
 MAX_TEXT = 2000
 
-_TABLE = AuditEvent.__table__
+TABLE = AuditEvent.__table__
 _audited_columns: dict[Mapper, tuple[str, ...]] = {}
 
 
@@ -141,11 +141,11 @@ def _record_changes(session: Session, flush_context) -> None:
             rows.append(_row(action, entity, _identity(state), changes, who))
     if rows:
         # A Core insert on the flush's own connection: same transaction, no second flush.
-        session.connection().execute(insert(_TABLE), rows)
+        session.connection().execute(insert(TABLE), rows)
 
 
 def _insert(*rows: dict) -> None:
-    db.session.execute(insert(_TABLE), list(rows))
+    db.session.execute(insert(TABLE), list(rows))
 
 
 def record_change(entity: str, entity_id: int, changes: dict, *,
@@ -162,8 +162,14 @@ def record_change(entity: str, entity_id: int, changes: dict, *,
 def record_created(entity: str, entity_id: int, values: dict) -> None:
     """Record a row inserted with a Core ``INSERT`` (not through the ORM), with its values; secrets and
     file contents are left out as for ORM inserts. Written in the current transaction (or savepoint)."""
-    _insert(_row(AuditAction.CREATE, entity, entity_id,
-                 {k: _plain(v) for k, v in values.items() if v is not None and k not in SKIPPED_COLUMNS}, _who()))
+    _insert(created_row(entity, entity_id, values))
+
+
+def created_row(entity: str, entity_id: int, values: dict) -> dict:
+    """The audit row :func:`record_created` writes, for a caller that writes it in its own statement (the
+    columns of :data:`TABLE`)."""
+    return _row(AuditAction.CREATE, entity, entity_id,
+                {k: _plain(v) for k, v in values.items() if v is not None and k not in SKIPPED_COLUMNS}, _who())
 
 
 def record_view(entity: str, entity_id: int | None, what: str, **details) -> None:

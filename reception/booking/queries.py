@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Select, bindparam, exists, func, null, or_, select, true, tuple_
+from sqlalchemy import Select, String, bindparam, cast, exists, func, null, or_, select, true, tuple_
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from ..accounts.models import User, UserRole
@@ -13,7 +13,7 @@ from ..core.i18n import localized
 from ..core.permissions import Role
 from ..directory.kept import kept
 from ..directory.models import Body, Official, Region, Topic, Venue, VenueKind, body_topics
-from ..directory.queries import MAX_ID
+from ..directory.queries import MAX_ID, competence_shape, competent_bodies
 from ..extensions import db
 from ..schedule.models import AttendanceFormat, BookingMode, ReceptionSession, SessionStatus, Slot, VisitingReception
 from .holds import not_held_by_other
@@ -311,28 +311,36 @@ class BookingChecks:
     assistant_name: str | None    # the body's first active assistant (see .talon.accepting_person)
     waitlist_entry_id: int | None  # the citizen's live waitlist entry for the official
     next_id: int                  # the new appointment's id
+    competent_body_ids: list[int]  # the bodies competent for the topic (reception.directory.queries.competent_bodies)
 
 
-def booking_checks(citizen_id: int, slot: Slot, topic_id: int, studio_id: int | None,
+def booking_checks(citizen, slot: Slot, topic_id: int, studio_id: int | None,
                    idempotency_key: str | None) -> BookingChecks:
-    """Everything :func:`reception.booking.services.book_slot` checks against the database, in one statement.
+    """Everything :func:`reception.booking.services.book_slot` checks against the database, in one statement,
+    and the bodies competent for the topic (whom the booking invites).
 
     Run it after :func:`get_slot` locked the citizen's row: on PostgreSQL each statement reads what was
     committed when it starts, so the counts include a booking of the same citizen that just committed.
     """
     session = slot.session
+    body = session.official.body
+    competence = competence_shape(body.level, citizen.region_id)
     stmt = _booking_checks_stmt(db.session.get_bind().dialect.name, idempotency_key is not None,
-                                studio_id is not None)
+                                studio_id is not None, competence)
     row = db.session.execute(stmt, {
-        "key": idempotency_key, "citizen": citizen_id, "slot": slot.id, "official": session.official_id,
-        "body": session.official.body_id, "topic": topic_id, "studio": studio_id}).one()
-    return BookingChecks(row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4]), row[5], row[6], row[7], row[8])
+        "key": idempotency_key, "citizen": citizen.id, "slot": slot.id, "official": session.official_id,
+        "body": body.id, "topic": topic_id, "studio": studio_id, "region_id": citizen.region_id,
+        "topic_id": topic_id, "official_body_id": body.id}).one()
+    competent = sorted(int(i) for i in row[9].split(",")) if row[9] else []
+    return BookingChecks(row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4]), row[5], row[6], row[7], row[8],
+                         competent)
 
 
 @cache
-def _booking_checks_stmt(dialect: str, with_key: bool, with_studio: bool):
+def _booking_checks_stmt(dialect: str, with_key: bool, with_studio: bool, competence: tuple[bool, bool] | None):
     """The statement of :func:`booking_checks`, built once per dialect and shape (every booking runs it:
-    building it anew each time cost more than running it)."""
+    building it anew each time cost more than running it). ``competence``: the shape of the competent bodies'
+    statement (None: no body can be competent)."""
     citizen, official, body = bindparam("citizen"), bindparam("official"), bindparam("body")
     active = Appointment.status.in_(ACTIVE_STATUSES)
     if dialect == "postgresql":
@@ -356,6 +364,11 @@ def _booking_checks_stmt(dialect: str, with_key: bool, with_studio: bool):
                                        WaitlistEntry.status.in_(LIVE_WAITLIST)).limit(1).scalar_subquery(),
         next_id,
     ]
+    if competence is None:
+        columns.append(null())
+    else:  # the ids as one text ("3,17"): one column on every database
+        competent = competent_bodies(*competence).subquery()
+        columns.append(select(func.aggregate_strings(cast(competent.c.id, String), ",")).scalar_subquery())
     return select(*columns)
 
 

@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..accounts.models import User
-from ..audit.services import record_created
+from ..audit.services import TABLE as AUDIT_TABLE
+from ..audit.services import created_row, record_created
 from ..core.clock import local_today
 from ..core.errors import Conflict, Invalid, NotFound
 from ..extensions import db
@@ -162,16 +163,17 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
     Invalid (a rule is broken, see :mod:`.policy`) and SlotTaken (the slot, official, citizen's time
     or studio already held; its ``alternatives`` are the next free times of the same session).
 
-    A successful booking reads twice (the slot with the locks, then every check and the new id in
-    one statement) and writes the appointment (with its talon), the reservations, the audit record
-    and the outbox rows: the booking POST's statement budget is kept by tests/booking.
+    A successful booking reads twice (the slot with the locks, then every check, the competent bodies and
+    the new id in one statement) and writes the appointment (with its talon), the reservations and the audit
+    record (one statement on PostgreSQL, :func:`_write_booking`), then the outbox rows: the booking POST's
+    statement budget is kept by tests/booking.
     """
     key = scoped_idempotency_key(citizen, idempotency_key)
     if slot is None:
         slot = queries.get_slot(slot_id, lock_for_citizen=citizen.id)
     if slot is None:
         raise NotFound(_l("This reception time does not exist."))
-    checks = queries.booking_checks(citizen.id, slot, data.topic_id, data.studio_id, key)
+    checks = queries.booking_checks(citizen, slot, data.topic_id, data.studio_id, key)
     if checks.twin_id is not None:
         return db.session.get(Appointment, checks.twin_id)
     if checks.slot_taken or checks.same_official:
@@ -194,19 +196,8 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
         co_applicants=(data.co_applicants or "").strip() or None, status=AppointmentStatus.SCHEDULED,
         accepted_at=now, accepted_by_name=(accepting_person(official.body, checks.assistant_name) or "")[:200] or None,
         idempotency_key=key, created_at=now, talon_number=number, talon_token=new_talon_token())
-    # No savepoint (two more statements on every booking): a refused reservation deletes the appointment
-    # just inserted instead, which nobody else can see yet (its reservations go with it).
     try:
-        if insert_or_none(Appointment, values) is None:
-            raise SlotTaken(MSG_SLOT_TAKEN)
-        try:
-            reserve(appointment_id, citizen, slot, studio_id)
-        except SlotTaken:
-            db.session.execute(delete(Appointment).where(Appointment.id == appointment_id)
-                               .execution_options(synchronize_session=False))
-            raise
-        # A Core insert: the audit hook does not see it.
-        record_created("appointment", appointment_id, {k: v for k, v in values.items() if k != "id"})
+        _write_booking(values, citizen, slot, studio_id)
     except SlotTaken as exc:
         message = exc.message
         if message is MSG_SLOT_TAKEN:
@@ -222,9 +213,79 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
         waitlist.settle_on_booking(appointment, now)  # a citizen waiting for this official is served
     if announce:
         outbox: list[dict] = []  # every receiver's messages, written in one statement
-        signals.booked.send(appointment, now=now, fresh=True, outbox=outbox)
+        signals.booked.send(appointment, now=now, fresh=True, outbox=outbox,
+                            competent_body_ids=checks.competent_body_ids)
         write_batch(outbox)
     return appointment
+
+
+def _write_booking(values: dict, citizen, slot, studio_id: int | None) -> None:
+    """Insert the appointment (``values``, with its id), its reservations (the citizen's time and, for video from
+    a studio, the studio's) and its audit record. Raises SlotTaken, with nothing written, when a unique index
+    (the slot, the idempotency key) or the overlap guarantee (a reservation) refuses it.
+
+    No savepoint (two more statements on every booking): a refused reservation deletes the appointment just
+    inserted instead, which nobody else can see yet (its reservations go with it). On PostgreSQL the three
+    inserts are one statement (:func:`_booking_rows_stmt`); elsewhere one each.
+    """
+    appointment_id = values["id"]
+    recorded = {k: v for k, v in values.items() if k != "id"}
+    if db.session.get_bind().dialect.name != "postgresql":
+        if insert_or_none(Appointment, values) is None:
+            raise SlotTaken(MSG_SLOT_TAKEN)
+        try:
+            reserve(appointment_id, citizen, slot, studio_id)
+        except SlotTaken:
+            _delete_appointment(appointment_id)
+            raise
+        record_created("appointment", appointment_id, recorded)
+        return
+    audit_row = created_row("appointment", appointment_id, recorded)
+    resources = [(ReservationResource.CITIZEN, citizen.id)]
+    if studio_id is not None:
+        resources.append((ReservationResource.STUDIO, studio_id))
+    params = {**{f"a_{k}": v for k, v in values.items()}, **{f"e_{k}": v for k, v in audit_row.items()},
+              "starts_at": slot.starts_at, "ends_at": slot.ends_at}
+    for n, (resource, resource_id) in enumerate(resources):
+        params |= {f"r{n}_resource": resource, f"r{n}_resource_id": resource_id}
+    inserted, *reserved = db.session.execute(_booking_rows_stmt(tuple(values), tuple(audit_row), len(resources)),
+                                             params).one()
+    if not inserted:
+        raise SlotTaken(MSG_SLOT_TAKEN)
+    if not all(reserved):
+        _delete_appointment(appointment_id)
+        raise SlotTaken(MSG_CITIZEN_BUSY) if not reserved[0] else SlotTaken(MSG_STUDIO_BUSY, field="studio_id")
+
+
+def _delete_appointment(appointment_id: int) -> None:
+    db.session.execute(delete(Appointment).where(Appointment.id == appointment_id)
+                       .execution_options(synchronize_session=False))
+
+
+@cache
+def _booking_rows_stmt(columns: tuple[str, ...], audit_columns: tuple[str, ...], reservations: int):
+    """PostgreSQL: the appointment, its ``reservations`` and its audit record in one statement, built once per
+    shape. Each insert gives way on a conflict (ON CONFLICT DO NOTHING: plain INSERTs deadlock under overlap
+    races on the exclusion constraint); a reservation is written only with the appointment, the audit record
+    only with every reservation. Answers whether the appointment, then each reservation, was written."""
+    quote = db.session.get_bind().dialect.identifier_preparer.quote
+    tables = {"a": Appointment.__table__, "e": AUDIT_TABLE, "r": Reservation.__table__}
+    binds = [bindparam(f"a_{c}", type_=tables["a"].c[c].type) for c in columns]
+    binds += [bindparam(f"e_{c}", type_=tables["e"].c[c].type) for c in audit_columns]
+    binds += [bindparam(name, type_=tables["r"].c[name].type) for name in ("starts_at", "ends_at")]
+    names = lambda cols: ", ".join(quote(c) for c in cols)  # noqa: E731
+    parts = [f"a AS (INSERT INTO {quote(tables['a'].name)} ({names(columns)}) "
+             f"VALUES ({', '.join(':a_' + c for c in columns)}) ON CONFLICT DO NOTHING RETURNING id)"]
+    for n in range(reservations):
+        binds += [bindparam(f"r{n}_{c}", type_=tables["r"].c[c].type) for c in ("resource", "resource_id")]
+        parts.append(f"r{n} AS (INSERT INTO {quote(tables['r'].name)} "
+                     f"({names(('resource', 'resource_id', 'appointment_id', 'starts_at', 'ends_at'))}) "
+                     f"SELECT :r{n}_resource, :r{n}_resource_id, a.id, :starts_at, :ends_at FROM a "
+                     "ON CONFLICT DO NOTHING RETURNING id)")
+    written = [f"EXISTS (SELECT FROM r{n})" for n in range(reservations)]
+    parts.append(f"e AS (INSERT INTO {quote(tables['e'].name)} ({names(audit_columns)}) "
+                 f"SELECT {', '.join(':e_' + c for c in audit_columns)} WHERE {' AND '.join(written)})")
+    return text(f"WITH {', '.join(parts)} SELECT EXISTS (SELECT FROM a), {', '.join(written)}").bindparams(*binds)
 
 
 def _alternatives(slot, citizen, data: BookingData, now: datetime) -> list:

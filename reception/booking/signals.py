@@ -18,7 +18,9 @@ offered after screening. Not sent for the new appointment of a reschedule (see `
 *sender*: the appointment (scheduled); *now*: the time of the change; *fresh*: True when the appointment was
 inserted in this transaction (a booking), so nothing can have been attached to it yet; *outbox* (a booking
 only): a list receivers may append outbox rows to (as ``reception.notifications.services.notify(batch=...)``
-collects them), written by the sender in one statement once every receiver has run.
+collects them), written by the sender in one statement once every receiver has run; *competent_body_ids* (a
+booking only): the bodies competent for its topic (``reception.directory.queries.competent_bodies``), read with
+the booking's checks.
 """)
 
 cancelled = _signals.signal("cancelled", doc="""

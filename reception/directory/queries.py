@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..core.i18n import localized
@@ -245,6 +245,31 @@ def region_choices(blank_label=None) -> list[tuple[int, str]]:
 class OfficialSearch:
     officials: list[Official]
     total: int
+
+
+@cache
+def competent_bodies(in_region: bool, central: bool) -> Select:
+    """Ids of the active bodies competent for a topic (bind parameter ``topic_id``) or its parent topic: with
+    ``in_region``, those of a region (``region_id``); with ``central``, the central ones; never the official's
+    own body (``official_body_id``). Built once per shape (every booking runs it, inside its checks)."""
+    topic_id = bindparam("topic_id")
+    where_ok = [Body.region_id == bindparam("region_id")] if in_region else []
+    if central:
+        where_ok.append(Body.level == BodyLevel.CENTRAL)
+    topic_ids = select(Topic.id).where(Topic.id == topic_id).union(
+        select(Topic.parent_id).where(Topic.id == topic_id, Topic.parent_id.is_not(None)))
+    return (select(Body.id).join(body_topics, body_topics.c.body_id == Body.id)
+            .where(body_topics.c.topic_id.in_(topic_ids), Body.is_active, Body.id != bindparam("official_body_id"),
+                   or_(*where_ok))
+            .distinct())
+
+
+def competence_shape(official_body_level: BodyLevel, region_id: int | None) -> tuple[bool, bool] | None:
+    """The shape of :func:`competent_bodies` for a reception with an official of a body at
+    ``official_body_level`` and a citizen of ``region_id``: (in the region, central too), or None when no body
+    can be competent (a citizen of no region at a local body's reception)."""
+    central = official_body_level in (BodyLevel.CENTRAL, BodyLevel.PRESIDENTIAL)
+    return (bool(region_id), central) if region_id or central else None
 
 
 def related_topic_ids(topic_id: int) -> set[int]:

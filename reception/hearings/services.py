@@ -8,10 +8,9 @@ people pressing the same button at once exactly one wins and the other gets a Co
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User, UserRole
@@ -25,8 +24,8 @@ from ..core.clock import local_today
 from ..core.errors import Conflict, Invalid, NotAllowed, NotFound
 from ..core.permissions import Permission, Role, acts_for_official
 from ..core.web import absolute_url
-from ..directory.models import Body, BodyLevel, Topic, body_topics
-from ..directory.queries import get
+from ..directory.models import Body
+from ..directory.queries import competence_shape, competent_bodies, get
 from ..extensions import db
 from ..notifications.services import notify
 from ..schedule.models import ReceptionSession, SessionStatus
@@ -48,30 +47,15 @@ MSG_NOT_LIVE = _l("This reception has been cancelled, moved or has already taken
 def competent_body_ids(appointment: Appointment) -> list[int]:
     """The active bodies competent for the appointment's topic (or its parent topic) in the citizen's
     region, plus the central bodies so competent when the official's body is central or the
-    Presidential Administration; never the official's own body. One statement of ids (every booking runs
-    it, and most find none)."""
+    Presidential Administration; never the official's own body (the rule:
+    :func:`reception.directory.queries.competent_bodies`)."""
     official_body = appointment.official.body
     region_id = appointment.citizen.region_id
-    central = official_body.level in (BodyLevel.CENTRAL, BodyLevel.PRESIDENTIAL)
-    if not (region_id or central):
+    shape = competence_shape(official_body.level, region_id)
+    if shape is None:
         return []
-    return list(db.session.scalars(_competent_bodies_stmt(bool(region_id), central), {
+    return sorted(db.session.scalars(competent_bodies(*shape), {
         "region_id": region_id, "topic_id": appointment.topic_id, "official_body_id": official_body.id}))
-
-
-@cache
-def _competent_bodies_stmt(in_region: bool, central: bool):
-    """The statement of :func:`competent_body_ids`, built once per shape (every booking runs it)."""
-    topic_id = bindparam("topic_id")
-    where_ok = [Body.region_id == bindparam("region_id")] if in_region else []
-    if central:
-        where_ok.append(Body.level == BodyLevel.CENTRAL)
-    topic_ids = select(Topic.id).where(Topic.id == topic_id).union(
-        select(Topic.parent_id).where(Topic.id == topic_id, Topic.parent_id.is_not(None)))
-    return (select(Body.id).join(body_topics, body_topics.c.body_id == Body.id)
-            .where(body_topics.c.topic_id.in_(topic_ids), Body.is_active, Body.id != bindparam("official_body_id"),
-                   or_(*where_ok))
-            .distinct().order_by(Body.id))
 
 
 def _add_invitation(appointment: Appointment, body_id: int, *, required: bool, invited_by_id: int | None,
@@ -108,19 +92,22 @@ def announce_body_invited(invitation: BodyInvitation) -> None:
                with_context="appointment", appointment=appointment)
 
 
-def invite_competent_bodies(appointment: Appointment, now: datetime, *, fresh: bool = False) -> list[BodyInvitation]:
+def invite_competent_bodies(appointment: Appointment, now: datetime, *, fresh: bool = False,
+                            body_ids: list[int] | None = None) -> list[BodyInvitation]:
     """Invite (required) every competent body not yet invited and notify its representatives.
 
     Called when an appointment becomes scheduled (``fresh``: just inserted in this transaction, so
-    no body can have been invited yet). A body already invited is left as it is (the unique key
-    appointment+body makes a concurrent twin a no-op). Returns the new invitations.
+    no body can have been invited yet). ``body_ids``: the competent bodies as the caller already read them
+    in this transaction (a booking reads them with its checks), else :func:`competent_body_ids`. A body
+    already invited is left as it is (the unique key appointment+body makes a concurrent twin a no-op).
+    Returns the new invitations.
     """
     if appointment.slot_id is None:
         return []
     taken = set() if fresh else set(db.session.scalars(
         select(BodyInvitation.body_id).where(BodyInvitation.appointment_id == appointment.id)))
     made = []
-    for body_id in competent_body_ids(appointment):
+    for body_id in competent_body_ids(appointment) if body_ids is None else body_ids:
         if body_id in taken:
             continue
         invitation = _add_invitation(appointment, body_id, required=True, invited_by_id=None, now=now)
@@ -146,9 +133,11 @@ def carry_invitations(old: Appointment, new: Appointment, now: datetime) -> None
     invite_competent_bodies(new, now)
 
 
-def on_booked(appointment: Appointment, now: datetime, fresh: bool = False, **_) -> None:
-    """Receiver of reception.booking.signals.booked (``fresh``: a booking inserted in this transaction)."""
-    invite_competent_bodies(appointment, now, fresh=fresh)
+def on_booked(appointment: Appointment, now: datetime, fresh: bool = False,
+              competent_body_ids: list[int] | None = None, **_) -> None:
+    """Receiver of reception.booking.signals.booked (``fresh``: a booking inserted in this transaction;
+    ``competent_body_ids``: the competent bodies, when the booking read them with its checks)."""
+    invite_competent_bodies(appointment, now, fresh=fresh, body_ids=competent_body_ids)
 
 
 def on_rescheduled(old: Appointment, now: datetime, new: Appointment, **_) -> None:

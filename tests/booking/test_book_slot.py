@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from reception.audit.models import AuditEvent
 from reception.booking.models import Appointment, AppointmentStatus, Reservation, ReservationResource
 from reception.booking.services import SlotTaken, book_slot, cancel_appointment
 from reception.core.clock import utcnow
@@ -180,6 +181,24 @@ def test_citizen_cannot_hold_two_overlapping_receptions_with_different_officials
     with pytest.raises(SlotTaken, match="another reception at this time"):
         book_slot(citizen, second.slots[0].id, booking_data(), None, utcnow(), CONFIG)
     assert count(db, Appointment, Appointment.citizen_id == citizen.id) == 1
+
+
+def test_a_booking_refused_at_its_reservation_leaves_no_trace(ctx, db, citizen, make_user, make_session,
+                                                               make_studio, booking_data):
+    """The appointment is written before its reservations refuse it (the citizen's time, the studio's): then
+    neither it, nor a reservation, nor its audit record is left."""
+    studio = make_studio()
+    video = booking_data(format=AttendanceFormat.VIDEO_STUDIO, studio_id=studio.id)
+    book_slot(citizen, make_session().slots[0].id, video, None, utcnow(), CONFIG)
+    other = make_user(Role.CITIZEN)
+    for who, data, refusal in ((citizen, booking_data(), "another reception at this time"),
+                               (other, video, "studio is already reserved")):
+        with pytest.raises(SlotTaken, match=refusal):
+            book_slot(who, make_session().slots[0].id, data, None, utcnow(), CONFIG)
+    db.session.flush()
+    assert count(db, Appointment) == 1
+    assert count(db, Reservation) == 2  # the first booking's: its citizen's time and the studio
+    assert count(db, AuditEvent, AuditEvent.entity == "appointment", AuditEvent.id > db.audit_floor) == 1
 
 
 def test_a_reserved_studio_cannot_be_reserved_by_another_officials_overlapping_booking(

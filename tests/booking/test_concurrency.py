@@ -21,8 +21,9 @@ THREADS = 20
 # Bookings of one slot queue on its row: the statement that loads the slot locks it (and the citizen's row), see
 # reception.booking.queries.get_slot(lock_for_citizen=...).
 CLAIM = statement(r"\sFROM users JOIN slots ON slots\.id = ")
-# Bookings of one studio at one time meet at its reservation (the exclusion constraint on PostgreSQL).
-STUDIO_RESERVATION = statement(r"^INSERT INTO reservations", with_parameter="studio")
+# Bookings of one studio at one time meet at its reservation (the exclusion constraint on PostgreSQL), written
+# there in the statement that inserts the appointment too.
+STUDIO_RESERVATION = statement(r"(^|\sAS \()INSERT INTO reservations", with_parameter="studio")
 
 
 def _race(app, jobs, contended, side=lambda job: None):
