@@ -35,8 +35,9 @@ def test_citizen_books_on_a_phone_and_gets_a_talon(open_page, official_id):
     page.locator("main a[href$='/book']").first.click()
     page.get_by_label("Кратко опишите ваш вопрос").fill("Протекает крыша в доме на ул. Абая, 5")
     page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/my/appointments/\d+$"))
+    expect(page).to_have_url(re.compile(r"/my/appointments/\d+\?booked=1$"))
     main = page.locator("main")
+    expect(main.locator(".flash-success")).to_contain_text("Вы записаны на приём.")
     expect(main).to_contain_text("Askar Beisenov")
     expect(main.locator("svg").first).to_be_visible()  # the QR code that verifies the talon
     number = main.locator("dd strong").first.inner_text()

@@ -218,8 +218,8 @@ def book(slot_id: int):
             page = _render_book(slot, form, exc.status)
             db.session.rollback()
             return page
-        flash(_l("Your reception is booked. Keep the talon number."), "success")
-        return redirect(url_for("booking.appointment", appointment_id=appointment_id))
+        # The talon says it was just booked (booked=1), not a flashed message: the answer writes no session cookie.
+        return redirect(url_for("booking.appointment", appointment_id=appointment_id, booked=1))
     _show_hidden_errors(form)
     return _render_book(slot, form)
 
@@ -273,6 +273,7 @@ def appointment(appointment_id: int):
         rebook_slots = queries.bookable_free_slots(appt.official_id, current_user, now, limit=3)
         waiting = queries.get_live_waitlist_entry(current_user.id, appt.official_id)
     return render_template("booking/talon.html", appointment=appt, verify_url=verify_url,
+                           just_booked=request.args.get("booked") == "1" and appt.status is AppointmentStatus.SCHEDULED,
                            qr=Markup(qr_svg(verify_url)), format_label=FORMAT_LABELS[appt.format],
                            can_cancel=policy.can_cancel(current_user, appt, now),
                            can_reschedule=_can_reschedule(appt, now), history=queries.talon_history(appt),

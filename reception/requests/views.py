@@ -200,8 +200,7 @@ def accept_offer(my_request_id: int):
             db.session.rollback()
             attach_error(form, exc)
             return render_form(template, form, exc.status, **context)
-        flash(_l("Your reception is booked. Keep the talon number."), "success")
-        return redirect(url_for("booking.appointment", appointment_id=appointment.id))
+        return redirect(url_for("booking.appointment", appointment_id=appointment.id, booked=1))
     return render_form(template, form, **context)
 
 

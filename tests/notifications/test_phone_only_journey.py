@@ -258,8 +258,8 @@ def test_a_phone_only_citizen_registers_books_gets_the_talon_through_kannel_and_
         appointment = s.scalars(select(Appointment).where(Appointment.citizen_id == citizen.id)).one()
         s.expunge_all()
     talon_url = f"/my/appointments/{appointment.id}"
-    assert r.headers["Location"].endswith(talon_url)
-    page = _text(browser.get(talon_url))
+    assert r.headers["Location"].endswith(talon_url + "?booked=1")
+    page = _text(browser.get(r.headers["Location"]))
     assert "Сіз қабылдауға жазылдыңыз." in page and appointment.talon_number in page
 
     # 4. The talon by SMS, in Kazakh, whole, within two segments; the delivery report marks it delivered.

@@ -190,7 +190,7 @@ def test_an_offer_from_the_request_page_reaches_the_citizen_who_accepts_it(clien
     offer = next(o for o in old.offers if o.slot_id == other.id)
     r = post_form(client, f"/my/requests/{old.id}/accept", {"offer_id": str(offer.id)},
                   form_url=f"/my/appointments/{old.id}")
-    assert r.status_code == 302 and r.headers["Location"].endswith(f"/my/appointments/{old.id}")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/my/appointments/{old.id}?booked=1")
     talon = text(client.get(f"/my/appointments/{old.id}"))
     # The assistant who offered the time accepted it: the talon names them by surname and initials.
     assert "Reception talon" in talon and short_full_name(office.assistant.full_name) in talon

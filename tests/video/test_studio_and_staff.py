@@ -522,7 +522,7 @@ def test_citizen_books_a_reception_by_video_from_home(db, client, login_as, body
     appointment = db.session.scalars(select(Appointment).where(Appointment.citizen_id == citizen.id)).one()
     assert appointment.format is AttendanceFormat.VIDEO_REMOTE and appointment.studio_id is None
     assert appointment.status is AppointmentStatus.SCHEDULED
-    assert r.headers["Location"].endswith(f"/my/appointments/{appointment.id}")
+    assert r.headers["Location"].endswith(f"/my/appointments/{appointment.id}?booked=1")
 
 
 def test_video_from_home_is_refused_where_the_session_does_not_allow_it(db, client, login_as, body_world, topic):
