@@ -111,16 +111,11 @@ def _message(user, kind: str, channel: Channel, recipient: str, template: str, i
     return message
 
 
-# With RETURNING, SQLAlchemy sends a list of rows as one multi-row INSERT ("insertmanyvalues"); without it, psycopg
-# sends one INSERT per row (pipelined: more round trips, and more work for PostgreSQL). The ids are not used.
-_INSERT_MANY = OutboxMessage.__table__.insert().returning(OutboxMessage.__table__.c.id)
-
-
 def write_batch(batch: list[dict]) -> None:
-    """Insert the messages collected with ``batch=`` in one statement (one INSERT however many messages, on
-    every database)."""
+    """Insert the messages collected with ``batch=`` in one statement (their ids are not read back:
+    one INSERT however many messages, on every database)."""
     if batch:
-        db.session.execute(_INSERT_MANY, batch)
+        db.session.execute(OutboxMessage.__table__.insert(), batch)
         batch.clear()
 
 
