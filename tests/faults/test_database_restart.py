@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from sqlalchemy import text
@@ -121,7 +121,7 @@ class Answer:
 
     @property
     def appointment_id(self) -> int:
-        return int(self.location.rstrip("/").rsplit("/", 1)[1])
+        return int(urlsplit(self.location).path.rstrip("/").rsplit("/", 1)[1])
 
 
 class Load:
