@@ -329,8 +329,7 @@ def booking_checks(citizen, slot: Slot, topic_id: int, studio_id: int | None,
                                 studio_id is not None, competence)
     row = db.session.execute(stmt, {
         "key": idempotency_key, "citizen": citizen.id, "slot": slot.id, "official": session.official_id,
-        "body": body.id, "topic": topic_id, "studio": studio_id, "region_id": citizen.region_id,
-        "topic_id": topic_id, "official_body_id": body.id}).one()
+        "body": body.id, "topic": topic_id, "studio": studio_id, "region": citizen.region_id}).one()
     competent = sorted(int(i) for i in row[9].split(",")) if row[9] else []
     return BookingChecks(row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4]), row[5], row[6], row[7], row[8],
                          competent)

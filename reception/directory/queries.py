@@ -249,17 +249,17 @@ class OfficialSearch:
 
 @cache
 def competent_bodies(in_region: bool, central: bool) -> Select:
-    """Ids of the active bodies competent for a topic (bind parameter ``topic_id``) or its parent topic: with
-    ``in_region``, those of a region (``region_id``); with ``central``, the central ones; never the official's
-    own body (``official_body_id``). Built once per shape (every booking runs it, inside its checks)."""
-    topic_id = bindparam("topic_id")
-    where_ok = [Body.region_id == bindparam("region_id")] if in_region else []
+    """Ids of the active bodies competent for a topic (bind parameter ``topic``) or its parent topic: with
+    ``in_region``, those of a region (``region``); with ``central``, the central ones; never the official's own
+    body (``body``). Built once per shape (every booking runs it, inside its checks)."""
+    topic_id = bindparam("topic")
+    where_ok = [Body.region_id == bindparam("region")] if in_region else []
     if central:
         where_ok.append(Body.level == BodyLevel.CENTRAL)
     topic_ids = select(Topic.id).where(Topic.id == topic_id).union(
         select(Topic.parent_id).where(Topic.id == topic_id, Topic.parent_id.is_not(None)))
     return (select(Body.id).join(body_topics, body_topics.c.body_id == Body.id)
-            .where(body_topics.c.topic_id.in_(topic_ids), Body.is_active, Body.id != bindparam("official_body_id"),
+            .where(body_topics.c.topic_id.in_(topic_ids), Body.is_active, Body.id != bindparam("body"),
                    or_(*where_ok))
             .distinct())
 

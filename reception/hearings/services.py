@@ -55,7 +55,7 @@ def competent_body_ids(appointment: Appointment) -> list[int]:
     if shape is None:
         return []
     return sorted(db.session.scalars(competent_bodies(*shape), {
-        "region_id": region_id, "topic_id": appointment.topic_id, "official_body_id": official_body.id}))
+        "region": region_id, "topic": appointment.topic_id, "body": official_body.id}))
 
 
 def _add_invitation(appointment: Appointment, body_id: int, *, required: bool, invited_by_id: int | None,
