@@ -232,8 +232,8 @@ def throughput(app, port: int, pids: tuple[int, int | None], data: dict) -> dict
     print(f"booking/health ratio {ratio:.3f} measured, {health_cpu / booking_cpu:.3f} by server CPU per request "
           "(aim: at least 0.15)")
     statements = statements_per_booking(app, citizens[-1], counted_slot, data["topic"])
-    # The machine's speed moves from hour to hour (a virtual machine's neighbours); the health endpoint's
-    # CPU in the same run says how fast it was, and the booking's in those units compares across runs.
+    # A virtual machine's speed moves from day to day and within a day (its neighbours); the health endpoint's
+    # CPU in the same run says how fast it was, and the booking's in those units compares better across runs.
     print(f"SQL statements per booking POST: {statements} (aim: at most 8); app CPU per booking: "
           f"{booking_app_cpu * 1000:.2f} ms (aim: under 5 ms), {booking_app_cpu / health_app_cpu:.1f} times "
           f"a health request's {health_app_cpu * 1000:.2f} ms")
