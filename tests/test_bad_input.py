@@ -279,10 +279,13 @@ def test_ids_past_the_integer_range_are_not_found_never_a_500(client, make_user,
                         failures.append(f"{method} {url}: {status}")
         if "GET" in rule.methods:
             url = fill(rule.rule, rule.arguments, world["values"])
+            all_at_once = ["&".join(f"{p}={huge}" for p in ID_PARAMETERS) for huge in HUGE_IDS[:2]]
+            if asker not in ("owner", Role.ADMIN):
+                _get_each(client, url, all_at_once, failures)
+                continue
+            # Between them, they open every page: each parameter alone too, where the page looks at it.
             noted_args.clear()
-            _get_each(client, url, ["", *("&".join(f"{p}={huge}" for p in ID_PARAMETERS) for huge in HUGE_IDS[:2])],
+            _get_each(client, url, ["", *all_at_once], failures)
+            _get_each(client, url, [f"{p}={huge}" for huge in HUGE_IDS[:2] for p in ID_PARAMETERS if p in noted_args],
                       failures)
-            if asker in ("owner", Role.ADMIN):  # between them, they open every page: each parameter alone too
-                _get_each(client, url, [f"{p}={huge}" for huge in HUGE_IDS[:2] for p in ID_PARAMETERS
-                                        if p in noted_args], failures)
     assert not failures, "\n".join(failures)
