@@ -194,7 +194,7 @@ def _ask(client, method, url, token):
 
 class _NotedArgs(ImmutableMultiDict):
     """The request's query string (and form), noting in ``noted`` every name a page looks at; a page that walks
-    them all notes all of :data:`ID_PARAMETERS`."""
+    them all, or asks whether there are any, notes all of :data:`ID_PARAMETERS`."""
 
     noted: ClassVar[set] = set()
 
@@ -220,6 +220,14 @@ class _NotedArgs(ImmutableMultiDict):
     def __iter__(self):
         self._note(*ID_PARAMETERS)
         return super().__iter__()
+
+    def __len__(self):  # whether there are any: that depends on each of them
+        self._note(*ID_PARAMETERS)
+        return super().__len__()
+
+    def keys(self):
+        self._note(*ID_PARAMETERS)
+        return super().keys()
 
     def items(self, multi=False):
         self._note(*ID_PARAMETERS)
