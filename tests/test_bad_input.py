@@ -237,6 +237,10 @@ class _NotedArgs(ImmutableMultiDict):
         self._note(*ID_PARAMETERS)
         return super().lists()
 
+    def listvalues(self):
+        self._note(*ID_PARAMETERS)
+        return super().listvalues()
+
     def values(self):
         if sys._getframe(1).f_code is not refuse_nul_bytes.__code__:  # it looks for a NUL only, on every page
             self._note(*ID_PARAMETERS)
