@@ -36,6 +36,8 @@ RESULTS = ROOT / "bench" / "results.json"
 RUSH_CITIZENS, RUSH_SLOTS = 2000, 50
 BOOKING_CITIZENS = 10_000          # one booking each, so that no per-citizen rule gets in the way
 CONCURRENCY, SECONDS = 32, 15      # the same for the health endpoint and the booking endpoint
+# Then one worker, one request at a time (see one_worker), for citizens kept apart.
+ONE_WORKER_SECONDS, ONE_WORKER_CITIZENS = 5, 1500
 SEARCH_REQUESTS = 200              # per page kind
 PARTS = ("noon_rush", "throughput", "search", "monitoring")  # in bench/results.json
 MONITORING_REQUESTS = 20           # per monitoring page and data size, served from the stored figures
@@ -210,37 +212,71 @@ def statements_per_booking(app, citizen_id: int, slot_id: int, topic_id: int) ->
     return len(statements)
 
 
-def throughput(app, port: int, pids: tuple[int, int | None], data: dict) -> dict:
-    _step(f"throughput: {CONCURRENCY} connections, {SECONDS} s each")
-    citizens = data["citizens"][RUSH_CITIZENS:]
+def _booking_run(app, port: int, pids: tuple[int, int | None], name: str, citizens: list[int], topic: int,
+                 concurrency: int, seconds: float) -> tuple[Rate, float, float]:
+    """Booking POSTs by ``citizens``, each for another of the soonest free slots, measured by :func:`_measured`;
+    checked in SQL afterwards: an appointment for every answer that booked, none refused, no double booking."""
     with app.app_context(), db.engine.connect() as conn:
         slots = database.free_open_slots(conn, len(citizens))
-    counted_slot, slots = slots[-1], slots[:-1]  # one booking is counted statement by statement, at the end
     logins = [scenarios.signed_in(app, user_id) for user_id in citizens[:len(slots)]]
-    health, health_cpu, health_app_cpu = _measured(app, pids, "health", scenarios.health_rate(port, CONCURRENCY,
-                                                                                                SECONDS))
-    booking, booking_cpu, booking_app_cpu = _measured(app, pids, "booking", scenarios.booking_rate(
-        port, logins, slots, data["topic"], CONCURRENCY, SECONDS))
+    measured = _measured(app, pids, name, scenarios.booking_rate(port, logins, slots, topic, concurrency, seconds))
+    booking = measured[0]
     with app.app_context(), db.engine.connect() as conn:
         booked, doubles = database.booking_check(conn, slots)
     if booked != booking.done or booking.failed or doubles:
         raise RuntimeError(f"booking run: {booking.done} answered by a redirect to the talon, {booking.failed} "
                            f"otherwise; {booked} appointments and {doubles} double bookings in the database")
     if booked == len(slots):
-        print(f"note: all {booked} prepared bookings were made before {SECONDS} s")
+        print(f"note: all {booked} prepared bookings were made before {seconds} s")
+    return measured
+
+
+def one_worker(app, serve, redis_pid: int | None, citizens: list[int], topic: int) -> tuple[float, float]:
+    """App CPU seconds of a health request and of a booking when one gunicorn worker (``serve()``: a context
+    manager giving its port and master's pid) answers one request at a time (its first few bookings, which compile
+    their statements, weigh less than 1 % in some 700).
+
+    The throughput run's five workers share two cores, and the same code then costs more CPU per request:
+    a booking took about 4.5 ms with one worker one request at a time, 6.5 ms with five workers one request at
+    a time (with twice the context switches, and CPU migrations), 5.7 to 6.4 ms with five under the load. This
+    figure says what the code costs; the other, what this machine made of it under load."""
+    _step(f"throughput: one worker, one connection, {ONE_WORKER_SECONDS} s each")
+    with serve() as (port, pid):
+        pids = (pid, redis_pid)
+        _, _, health = _measured(app, pids, "health", scenarios.health_rate(port, 1, ONE_WORKER_SECONDS))
+        _, _, booking = _booking_run(app, port, pids, "booking", citizens, topic, 1, ONE_WORKER_SECONDS)
+    return health, booking
+
+
+def throughput(app, port: int, pids: tuple[int, int | None], data: dict, serve_one) -> dict:
+    _step(f"throughput: {CONCURRENCY} connections, {SECONDS} s each")
+    citizens = data["citizens"][RUSH_CITIZENS:]
+    # Kept apart: the last citizen's booking, counted statement by statement at the end, and the one worker's.
+    counted, apart, citizens = citizens[-1], citizens[-1 - ONE_WORKER_CITIZENS:-1], citizens[:-1 - ONE_WORKER_CITIZENS]
+    health, health_cpu, health_app_cpu = _measured(app, pids, "health", scenarios.health_rate(port, CONCURRENCY,
+                                                                                                SECONDS))
+    booking, booking_cpu, booking_app_cpu = _booking_run(app, port, pids, "booking", citizens, data["topic"],
+                                                         CONCURRENCY, SECONDS)
     ratio = booking.per_second / health.per_second
     print(f"booking/health ratio {ratio:.3f} measured, {health_cpu / booking_cpu:.3f} by server CPU per request "
           "(aim: at least 0.15)")
-    statements = statements_per_booking(app, citizens[-1], counted_slot, data["topic"])
+    one_health, one_booking = one_worker(app, serve_one, pids[1], apart, data["topic"])
+    with app.app_context(), db.engine.connect() as conn:
+        counted_slot = database.free_open_slots(conn, 1)[0]
+    statements = statements_per_booking(app, counted, counted_slot, data["topic"])
     # A virtual machine's speed moves from day to day and within a day (its neighbours); the health endpoint's
     # CPU in the same run says how fast it was, and the booking's in those units compares better across runs.
     print(f"SQL statements per booking POST: {statements} (aim: at most 8); app CPU per booking: "
           f"{booking_app_cpu * 1000:.2f} ms (aim: under 5 ms), {booking_app_cpu / health_app_cpu:.1f} times "
-          f"a health request's {health_app_cpu * 1000:.2f} ms")
+          f"a health request's {health_app_cpu * 1000:.2f} ms; with one worker, one request at a time: "
+          f"{one_booking * 1000:.2f} ms, {one_booking / one_health:.1f} times a health request's "
+          f"{one_health * 1000:.2f} ms")
     return {"booking_rps": round(booking.per_second, 1), "health_rps": round(health.per_second, 1),
             "ratio": round(ratio, 3), "statements_per_booking": statements,
             "app_cpu_ms_per_booking": round(booking_app_cpu * 1000, 2),
-            "health_app_cpu_ms": round(health_app_cpu * 1000, 2)}
+            "health_app_cpu_ms": round(health_app_cpu * 1000, 2),
+            "app_cpu_ms_per_booking_one_worker": round(one_booking * 1000, 2),
+            "health_app_cpu_ms_one_worker": round(one_health * 1000, 2)}
 
 
 def main() -> int:
@@ -268,6 +304,8 @@ def main() -> int:
         env = {"RECEPTION_ENV": "production", "RECEPTION_SECRET_KEY": secret, "RECEPTION_DATABASE_URL": url,
                "RECEPTION_RATELIMIT_STORAGE_URI": storage, "RECEPTION_RATELIMIT_KEY_PREFIX": prefix}
         args = ["--workers", str(WORKERS), "--no-control-socket"]
+        serve_one = lambda: gunicorn(env, ["--workers", "1", "--no-control-socket"],  # noqa: E731
+                                     Path(tmp) / "gunicorn-one.log")
         with gunicorn(env, args, Path(tmp) / "gunicorn.log") as (port, pid):
             print(f"gunicorn: {WORKERS} sync workers on port {port}, {os.cpu_count()} cores; the load client: "
                   "one process; rate-limit counters: " + (f"Redis, as in production ({storage}, keys under {prefix})"
@@ -275,7 +313,7 @@ def main() -> int:
             results = {}
             for part, measure in (("search", lambda: search(port, data)),
                                   ("noon_rush", lambda: noon_rush(app, port, data)),
-                                  ("throughput", lambda: throughput(app, port, (pid, redis_pid), data)),
+                                  ("throughput", lambda: throughput(app, port, (pid, redis_pid), data, serve_one)),
                                   ("monitoring", lambda: monitoring(app, port, data))):
                 if part in parts:
                     results[part] = measure()
