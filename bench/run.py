@@ -236,10 +236,10 @@ def one_worker(app, serve, redis_pid: int | None, citizens: list[int], topic: in
     manager giving its port and master's pid) answers one request at a time (its first few bookings, which compile
     their statements, weigh less than 1 % in some 700).
 
-    The throughput run's five workers share two cores, and the same code then costs more CPU per request:
-    a booking took about 4.5 ms with one worker one request at a time, 6.5 ms with five workers one request at
-    a time (with twice the context switches, and CPU migrations), 5.7 to 6.4 ms with five under the load. This
-    figure says what the code costs; the other, what this machine made of it under load."""
+    The throughput run's five workers share two cores, and the same code then costs more CPU per request (when
+    this was written, about a third more for a booking; as much with five workers given one request at a time,
+    which switched contexts twice as often and moved between cores). This figure says what the code costs; the
+    other, what this machine made of it under load."""
     _step(f"throughput: one worker, one connection, {ONE_WORKER_SECONDS} s each")
     with serve() as (port, pid):
         pids = (pid, redis_pid)
