@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,7 +33,6 @@ from reception.notifications.models import OutboxMessage
 from reception.schedule.models import BookingMode, ReceptionSession, Schedule, Slot, UnifiedDay, VisitingReception
 from tests.conftest import post_form
 
-TODAY = local_today()
 AKIMAT_LEVELS = (BodyLevel.REGIONAL, BodyLevel.CITY, BodyLevel.DISTRICT)
 KAZAKH_LETTERS = set("әғқңөұүһі")
 
@@ -63,9 +62,16 @@ def _counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def demo(ctx):
+def demo_day(ctx) -> date:
+    """The capital's date when the test starts, which the demo is loaded for. Not taken once at import: a run
+    that crosses midnight would then load for one day and check against another."""
+    return local_today()
+
+
+@pytest.fixture
+def demo(ctx, demo_day):
     """The directory, accounts and coming receptions; the year of history is tested in test_demo_history."""
-    accounts = load_demo_data(TODAY, history=False)
+    accounts = load_demo_data(demo_day, history=False)
     _db.session.flush()
     return accounts
 
@@ -177,10 +183,10 @@ def test_each_demo_account_can_log_in(demo, client, email):
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
-def test_loading_twice_creates_and_changes_nothing(demo):
+def test_loading_twice_creates_and_changes_nothing(demo, demo_day):
     before = _counts()
     password_hash = _db.session.scalar(select(User.password_hash).where(User.email == "admin@demo.kz"))
-    assert load_demo_data(TODAY, history=False) == demo
+    assert load_demo_data(demo_day, history=False) == demo
     _db.session.flush()
     assert _counts() == before
     assert _db.session.scalar(select(User.password_hash).where(User.email == "admin@demo.kz")) == password_hash
@@ -194,23 +200,23 @@ def test_the_administrator_finds_the_appeals_system_among_the_integration_client
     assert APPEALS_CLIENT in client.get("/admin/api-clients/").get_data(as_text=True)
 
 
-def test_loading_again_keeps_what_an_administrator_edited(demo):
+def test_loading_again_keeps_what_an_administrator_edited(demo, demo_day):
     body = _db.session.scalars(select(Body).where(Body.code == "min-health")).one()
     body.name_en = "Ministry of Health"
     body.topics = []
     _db.session.flush()
-    load_demo_data(TODAY, history=False)
+    load_demo_data(demo_day, history=False)
     _db.session.flush()
     assert body.name_en == "Ministry of Health" and body.topics == []
 
 
-def test_loading_restores_a_deleted_demo_row(demo):
+def test_loading_restores_a_deleted_demo_row(demo, demo_day):
     # Karaganda's studio: Aktobe's has the demo's video receptions (a venue with bookings is never deleted).
     studio = _db.session.scalars(select(Venue).join(Body).where(Body.code == "akimat-kz-35",
                                                                 Venue.kind == VenueKind.STUDIO)).one()
     _db.session.delete(studio)
     _db.session.flush()
-    load_demo_data(TODAY, history=False)
+    load_demo_data(demo_day, history=False)
     _db.session.flush()
     assert _count(select(Venue).where(Venue.kind == VenueKind.STUDIO).subquery()) == 20
 
@@ -256,7 +262,7 @@ def test_a_unified_day_and_a_visiting_reception_in_aktobe_region_are_announced(d
 def test_every_role_of_a_reception_finds_work_in_the_demo(app, db):
     """The held reception's follow-up and the coming reception's invitation and legal review."""
     with app.test_request_context():  # left before the pages are opened: each request has its own
-        load_demo_data(TODAY)
+        load_demo_data(local_today())
         _db.session.commit()
 
     def page(email: str, url: str) -> str:
@@ -294,14 +300,14 @@ def test_the_pa_reception_office_has_requests_waiting_for_screening(demo):
     assert len({r.citizen_id for r in requests}) == 3
 
 
-def test_the_aktobe_studio_has_video_receptions_today_and_this_week(demo):
+def test_the_aktobe_studio_has_video_receptions_today_and_this_week(demo, demo_day):
     bookings = _db.session.scalars(select(Appointment).join(Venue, Venue.id == Appointment.studio_id).join(Body).where(
         Body.code == "akimat-kz-15", Appointment.status == AppointmentStatus.SCHEDULED)).all()
     days = sorted(b.session.local_date for b in bookings)
-    assert len(days) == 3 and days[-1] < TODAY + timedelta(days=7)
+    assert len(days) == 3 and days[-1] < demo_day + timedelta(days=7)
     assert all(b.slot.starts_at > utcnow() for b in bookings)  # still to come: the operator's work ahead
     if not _studio_day_over():
-        assert days[0] == TODAY
+        assert days[0] == demo_day
     for b in bookings:
         assert b.citizen.region.code == "KZ-15" and b.talon_number and b.accepted_by_name
         assert _count(select(Reservation).where(Reservation.appointment_id == b.id).subquery()) == 2
@@ -310,7 +316,7 @@ def test_the_aktobe_studio_has_video_receptions_today_and_this_week(demo):
 def test_every_demo_roles_home_shows_work(app, db):
     """Log in as each demo account: its home page (and the list it leads to) has something to do."""
     with app.test_request_context():
-        load_demo_data(TODAY, history=False)
+        load_demo_data(local_today(), history=False)
         for user in _db.session.scalars(select(User).where(User.email.like("%@demo.kz"))):
             user.language = "en"  # the pages in English, whatever each account prefers
         _db.session.commit()
