@@ -8,7 +8,8 @@ held, some are cancelled in advance with a reason, some are marked not held and 
 marked. A few bodies misbehave on purpose (``BEHAVIOUR``): two district akimats skip most of their
 receptions (one of them while citizens queue and complain), a ministry skips a third, and two bodies let
 the instructions given to them run late. One month is bad for everyone, and one topic rises over the
-last two months (heating in the cold season, irrigation water in the warm one).
+last two months (heating in the cold season, irrigation water in the warm one), on every day's map of the
+demo citizen's region.
 
 Rows are written with bulk Core inserts: no notification goes out for the past, and the audit hook
 (which sees ORM flushes) records none of them; one audit event records the generation itself. Past
@@ -83,6 +84,7 @@ from ..schedule.models import (
     formats_of,
 )
 from . import demo_history_data as data
+from .demo_data import CITIZEN
 
 SEED = 20261204
 DOMAIN = "history.demo.kz"
@@ -131,6 +133,10 @@ ACCESS_REPORTS = {"akimat-kz-61-tole-bi": 14, "akimat-kz-35-osakarovka": 6, "min
 OTHER_ACCESS_REPORTS = 10
 REQUESTS_PER_DAY = 0.5   # to the request-mode official (the Presidential reception office)
 RISING_BOOKINGS = 0.35   # extra bookings per reception about the rising topic, in its two months
+#: The demo citizen's region, where the monitor's journey opens the map: each regular reception of its local bodies
+#: in the last full month gets at least one booking about the rising topic, so the map shows the season's problem
+#: there whatever the day (left to chance, one day's history gave the region one question in the whole month).
+HOME_REGION = CITIZEN["region"]
 REPEAT_VISIT = 0.25      # share of bookings by a citizen who came before about the same, unsettled question
 UNIFIED_DAY_BOOKINGS = 3.0
 SKIP_MONTH = -6          # months from the current one: the month when many receptions were skipped
@@ -291,6 +297,12 @@ def _poisson(rng: random.Random, lam: float) -> int:
         k += 1
 
 
+def rising_topic(today: date) -> str:
+    """The topic whose questions rise over the last two months: heating in the cold season, irrigation water
+    in the warm one."""
+    return "agriculture" if today.month in range(5, 11) else "housing.utilities"
+
+
 def _month_index(day: date) -> int:
     return day.year * 12 + day.month - 1
 
@@ -327,8 +339,7 @@ class _History:
         self.region_list, self.region_weights = list(weights), list(weights.values())
         mean = sum(weights.values()) / len(weights)
         self.region_weight = {code: weight / mean for code, weight in weights.items()}  # 1.0: an average region
-        # Heating questions rise in the cold months, irrigation water in the warm ones.
-        self.rising = "agriculture" if today.month in range(5, 11) else "housing.utilities"
+        self.rising = rising_topic(today)
 
         self.receivers = self._receivers()
         self.by_code = {r.body.code: r for r in self.receivers}
@@ -677,6 +688,8 @@ class _History:
         if (session.kind is SessionKind.REGULAR and self.rising in receiver.topics
                 and _month_index(session.day) >= _month_index(self.today) - 1):
             rising = _poisson(rng, RISING_BOOKINGS)  # people who never came before: no heating, no water
+            if region == HOME_REGION and _month_index(session.day) == _month_index(self.today) - 1:
+                rising = max(rising, 1)
         for n in range(min(len(session.slots), count + rising)):
             accepted = session.starts_at - timedelta(days=rng.uniform(max(lead[0], 1.05), lead[1]),
                                                      minutes=rng.randint(0, 600))
