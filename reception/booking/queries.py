@@ -327,7 +327,10 @@ def booking_checks(citizen, slot: Slot, topic_id: int, studio_id: int | None,
     competence = competence_shape(body.level, citizen.region_id)
     stmt = _booking_checks_stmt(db.session.get_bind().dialect.name, idempotency_key is not None,
                                 studio_id is not None, competence)
-    row = db.session.execute(stmt, {
+    # On the session's connection: a plain row (the ORM's result layer cost 2 % of a booking's CPU instructions),
+    # after flushing what is pending, as session.execute would.
+    db.session.flush()
+    row = db.session.connection().execute(stmt, {
         "key": idempotency_key, "citizen": citizen.id, "slot": slot.id, "official": session.official_id,
         "body": body.id, "topic": topic_id, "studio": studio_id, "region": citizen.region_id}).one()
     competent = sorted(int(i) for i in row[9].split(",")) if row[9] else []

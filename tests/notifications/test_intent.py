@@ -12,7 +12,7 @@ from reception.booking.services import book_slot
 from reception.core.clock import utcnow
 from reception.core.permissions import Role
 from reception.notifications.models import Channel, OutboxMessage, OutboxStatus
-from reception.notifications.services import dispatch_due, render
+from reception.notifications.services import dispatch_due, render, write_batch
 
 BOOKING_CONFIG = {"MAX_ACTIVE_APPOINTMENTS": 3}
 
@@ -40,6 +40,40 @@ def test_a_booking_writes_intent_not_rendered_messages(ctx, db, make_user, make_
         assert intent["with"] == "appointment"
         assert len(row.intent) < 400  # references, not text
     assert json.loads(rows[0].intent)["invite"] == "REQUEST"
+
+
+def test_a_batch_of_messages_is_written_as_given_in_its_order(app, ctx, db, make_user, monkeypatch):
+    # One statement for the lot (on PostgreSQL the rows travel as one JSON parameter): nothing may be lost or
+    # changed on the way, the new rows are pending, never tried, created at the clock's time.
+    db.session.execute(delete(OutboxMessage))
+    user = make_user(language="kk")
+    created = utcnow().replace(microsecond=123456) - timedelta(days=3)
+    monkeypatch.setitem(app.config, "CLOCK", lambda: created)
+    due = created + timedelta(hours=5, microseconds=1)
+    rows = [dict(kind=kind, channel=channel, user_id=user.id if n else None, recipient=recipient, locale="kk",
+                 subject=subject, template="booking_confirmed", intent=json.dumps({"subject": subject},
+                                                                                  ensure_ascii=False),
+                 ics=ics, dedupe_key=f"batch:{n}" if n else None, due_at=due + timedelta(minutes=n),
+                 appointment_id=None, cancel_if_inactive=bool(n % 2))
+            for n, (kind, channel, recipient, subject, ics) in enumerate([
+                ("webhook_event", Channel.WEBHOOK, "*", "", None),
+                ("booking_confirmed", Channel.EMAIL, user.email, "Қабылдау «уақыты» \\ \"сіздікі\"", "BEGIN:VCALENDAR"),
+                ("reminder_2h", Channel.SMS, "+77010000000", "Напоминание: 😀", None)])]
+    write_batch(rows)
+    assert rows == []  # the batch is emptied once written
+    db.session.commit()
+
+    written = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(m.kind, m.channel, m.user_id, m.recipient, m.subject, m.ics, m.dedupe_key, m.cancel_if_inactive)
+            for m in written] == [
+        ("webhook_event", Channel.WEBHOOK, None, "*", "", None, None, False),
+        ("booking_confirmed", Channel.EMAIL, user.id, user.email, "Қабылдау «уақыты» \\ \"сіздікі\"",
+         "BEGIN:VCALENDAR", "batch:1", True),
+        ("reminder_2h", Channel.SMS, user.id, "+77010000000", "Напоминание: 😀", None, "batch:2", False)]
+    assert [json.loads(m.intent)["subject"] for m in written] == [m.subject for m in written]
+    assert [m.due_at for m in written] == [due, due + timedelta(minutes=1), due + timedelta(minutes=2)]
+    assert {(m.status, m.attempts, m.created_at, m.locale) for m in written} == {
+        (OutboxStatus.PENDING, 0, created, "kk")}
 
 
 def test_a_message_is_rendered_when_sent_with_the_records_as_they_are_then(ctx, db, make_user, make_session,
