@@ -28,7 +28,7 @@ from reception.directory.reference import load_reference_data
 from reception.extensions import db
 from reception.monitoring.services import take_snapshots
 
-from . import cpu, database, history, scenarios
+from . import cpu, database, history, instructions, scenarios
 from .client import USER_AGENT, Rate
 from .server import HOST, ROOT, gunicorn, limiter_storage
 
@@ -38,6 +38,8 @@ BOOKING_CITIZENS = 10_000          # one booking each, so that no per-citizen ru
 CONCURRENCY, SECONDS = 32, 15      # the same for the health endpoint and the booking endpoint
 # Then one worker, one request at a time (see one_worker), for citizens kept apart.
 ONE_WORKER_SECONDS, ONE_WORKER_CITIZENS = 5, 1500
+# Then the instructions of a booking and of a health request (bench/instructions.py), for citizens kept apart.
+INSTRUCTION_CITIZENS = instructions.WARM_UP + instructions.REQUESTS
 SEARCH_REQUESTS = 200              # per page kind
 PARTS = ("noon_rush", "throughput", "search", "monitoring")  # in bench/results.json
 MONITORING_REQUESTS = 20           # per monitoring page and data size, served from the stored figures
@@ -248,11 +250,13 @@ def one_worker(app, serve, redis_pid: int | None, citizens: list[int], topic: in
     return health, booking
 
 
-def throughput(app, port: int, pids: tuple[int, int | None], data: dict, serve_one) -> dict:
+def throughput(app, port: int, pids: tuple[int, int | None], data: dict, serve_one, env: dict[str, str]) -> dict:
     _step(f"throughput: {CONCURRENCY} connections, {SECONDS} s each")
     citizens = data["citizens"][RUSH_CITIZENS:]
-    # Kept apart: the last citizen's booking, counted statement by statement at the end, and the one worker's.
+    # Kept apart: the last citizen's booking, counted statement by statement at the end, the one worker's, and
+    # those whose bookings are counted in instructions.
     counted, apart, citizens = citizens[-1], citizens[-1 - ONE_WORKER_CITIZENS:-1], citizens[:-1 - ONE_WORKER_CITIZENS]
+    by_instructions, citizens = citizens[-INSTRUCTION_CITIZENS:], citizens[:-INSTRUCTION_CITIZENS]
     health, health_cpu, health_app_cpu = _measured(app, pids, "health", scenarios.health_rate(port, CONCURRENCY,
                                                                                                 SECONDS))
     booking, booking_cpu, booking_app_cpu = _booking_run(app, port, pids, "booking", citizens, data["topic"],
@@ -271,8 +275,17 @@ def throughput(app, port: int, pids: tuple[int, int | None], data: dict, serve_o
           f"a health request's {health_app_cpu * 1000:.2f} ms; with one worker, one request at a time: "
           f"{one_booking * 1000:.2f} ms, {one_booking / one_health:.1f} times a health request's "
           f"{one_health * 1000:.2f} ms")
+    _step("throughput: instructions per request, counted by callgrind in one process built like a worker")
+    with app.app_context(), db.engine.connect() as conn:
+        slots = database.free_open_slots(conn, INSTRUCTION_CITIZENS)
+    counts = instructions.count(env, by_instructions, slots, data["topic"]) or {}
+    if counts:
+        print(f"instructions per request (repeatable to well under 1 %, unlike CPU seconds): booking "
+              f"{counts['booking'] / 1e6:.2f} M, health {counts['health'] / 1e6:.2f} M, "
+              f"{counts['booking'] / counts['health']:.1f} times")
     return {"booking_rps": round(booking.per_second, 1), "health_rps": round(health.per_second, 1),
             "ratio": round(ratio, 3), "statements_per_booking": statements,
+            "instructions_per_booking": counts.get("booking"), "instructions_per_health": counts.get("health"),
             "app_cpu_ms_per_booking": round(booking_app_cpu * 1000, 2),
             "health_app_cpu_ms": round(health_app_cpu * 1000, 2),
             "app_cpu_ms_per_booking_one_worker": round(one_booking * 1000, 2),
@@ -313,7 +326,7 @@ def main() -> int:
             results = {}
             for part, measure in (("search", lambda: search(port, data)),
                                   ("noon_rush", lambda: noon_rush(app, port, data)),
-                                  ("throughput", lambda: throughput(app, port, (pid, redis_pid), data, serve_one)),
+                                  ("throughput", lambda: throughput(app, port, (pid, redis_pid), data, serve_one, env)),
                                   ("monitoring", lambda: monitoring(app, port, data))):
                 if part in parts:
                     results[part] = measure()

@@ -1,0 +1,113 @@
+"""Instructions per request, counted by valgrind's callgrind: a figure that repeats from run to run.
+
+CPU seconds per request on a shared virtual machine move by a fifth from one run to the next (the same code gave
+6.1 and 7.5 ms a booking within the hour); the instructions a request executes move by well under 1 %. So
+``make bench`` also counts those: one process built like a gunicorn worker (``wsgi.py``, the same environment),
+under callgrind with instrumentation off until its statements and templates are compiled, then on for health
+requests and bookings, each a WSGI call with an environ made beforehand (what gunicorn itself does for a request,
+parsing and writing the HTTP, is not counted). Kernel time (the round trips to PostgreSQL and Redis) is not
+counted either: callgrind sees the process's own instructions only.
+
+``python -m bench.instructions JOB`` is that process (run by :func:`count` under valgrind); JOB is a JSON file
+naming the citizens, the free slots and the topic to book.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .server import ROOT
+
+WARM_UP = 30        # requests of each kind before counting: statements and templates compile on first use
+REQUESTS = 100      # counted requests of each kind
+
+
+def count(env: dict[str, str], citizens: list[int], slot_ids: list[int], topic_id: int) -> dict[str, int] | None:
+    """Instructions per health request and per booking, or None (printed why) without valgrind."""
+    if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
+        print("instructions per request: not counted (no valgrind on this machine)")
+        return None
+    if len(citizens) < WARM_UP + REQUESTS or len(slot_ids) < WARM_UP + REQUESTS:
+        raise RuntimeError("instructions per request: not enough citizens or free slots")
+    with tempfile.TemporaryDirectory() as tmp:
+        job, out = Path(tmp) / "job.json", Path(tmp) / "callgrind.out"
+        job.write_text(json.dumps({"citizens": citizens, "slots": slot_ids, "topic": topic_id}))
+        run = subprocess.run(["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+                              sys.executable, "-m", "bench.instructions", str(job)],
+                             cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True)
+        if run.returncode != 0:
+            raise RuntimeError(f"instructions per request: the counted process failed:\n{run.stderr[-3000:]}")
+        # Two dumps: the health requests (part 1), then the bookings (part 2).
+        totals = [_total(Path(f"{out}.{part}")) for part in (1, 2)]
+    return {"health": totals[0] // REQUESTS, "booking": totals[1] // REQUESTS}
+
+
+def _total(dump: Path) -> int:
+    for line in dump.read_text().splitlines():
+        if line.startswith("totals:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no totals in {dump}")
+
+
+def _callgrind(*args: str) -> None:
+    subprocess.run(["callgrind_control", *args, str(os.getpid())], check=True, capture_output=True)
+
+
+def main(job_path: str) -> int:
+    from werkzeug.test import EnvironBuilder
+
+    from wsgi import app  # built as gunicorn's workers build it, from the same environment
+
+    from .client import USER_AGENT
+    from .scenarios import booking_form, signed_in
+    from .server import HOST
+
+    job = json.loads(Path(job_path).read_text())
+    logins = [signed_in(app, user_id) for user_id in job["citizens"]]
+
+    def environ(path: str, **kwargs) -> dict:
+        return EnvironBuilder(path=path, base_url=f"http://{HOST}", environ_base={"REMOTE_ADDR": HOST},
+                              **kwargs).get_environ()
+
+    def booking(n: int) -> dict:
+        (cookie, csrf), slot_id = logins[n], job["slots"][n]
+        return environ(f"/reception/slots/{slot_id}/book", method="POST",
+                       headers={"Cookie": f"session={cookie}", "User-Agent": USER_AGENT},
+                       data=booking_form(job["topic"], csrf, secrets.token_urlsafe(24)))
+
+    def health(_: int) -> dict:
+        return environ("/healthz", headers={"User-Agent": USER_AGENT})
+
+    def call(environ: dict, expected: str) -> None:
+        answer = []
+        body = app(environ, lambda status, headers, exc_info=None: answer.append((status, dict(headers))))
+        try:
+            b"".join(body)
+        finally:
+            getattr(body, "close", lambda: None)()
+        status, headers = answer[0]
+        if not status.startswith(expected[:3]) or expected[3:] not in headers.get("Location", ""):
+            raise RuntimeError(f"{environ['PATH_INFO']} answered {status}")
+
+    kinds = {"health": (health, "200"), "booking": (booking, "302/my/appointments/")}
+    requests = {kind: [make(n) for n in range(WARM_UP + REQUESTS)] for kind, (make, _) in kinds.items()}
+    for kind, (_, expected) in kinds.items():
+        for environ_ in requests[kind][:WARM_UP]:
+            call(environ_, expected)
+    _callgrind("--instr=on")
+    for kind, (_, expected) in kinds.items():
+        for environ_ in requests[kind][WARM_UP:]:
+            call(environ_, expected)
+        _callgrind("--dump")  # part 1: the health requests; part 2: the bookings
+    _callgrind("--instr=off")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
