@@ -29,7 +29,8 @@ REQUESTS = 100      # counted requests of each kind
 
 
 def count(env: dict[str, str], citizens: list[int], slot_ids: list[int], topic_id: int) -> dict[str, int] | None:
-    """Instructions per health request and per booking, or None (printed why) without valgrind."""
+    """Instructions per health request and per booking, or None (printed why) without valgrind or when the
+    counted process failed: the bench's other figures are kept either way."""
     if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
         print("instructions per request: not counted (no valgrind on this machine)")
         return None
@@ -42,7 +43,8 @@ def count(env: dict[str, str], citizens: list[int], slot_ids: list[int], topic_i
                               sys.executable, "-m", "bench.instructions", str(job)],
                              cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True)
         if run.returncode != 0:
-            raise RuntimeError(f"instructions per request: the counted process failed:\n{run.stderr[-3000:]}")
+            print(f"instructions per request: not counted, the counted process failed:\n{run.stderr[-3000:]}")
+            return None
         # Two dumps: the health requests (part 1), then the bookings (part 2).
         totals = [_total(Path(f"{out}.{part}")) for part in (1, 2)]
     return {"health": totals[0] // REQUESTS, "booking": totals[1] // REQUESTS}
