@@ -1,7 +1,7 @@
 """Instructions per request, counted by valgrind's callgrind: a figure that repeats from run to run.
 
 CPU seconds per request on a shared virtual machine move by a fifth from one run to the next (the same code gave
-6.1 and 7.5 ms a booking within the hour); the instructions a request executes move by well under 1 %. So
+6.13 and 5.16 ms a booking within the hour); the instructions a request executes move by well under 1 %. So
 ``make bench`` also counts those: one process built like a gunicorn worker (``wsgi.py``, the same environment),
 under callgrind with instrumentation off until its statements and templates are compiled, then on for health
 requests and bookings, each a WSGI call with an environ made beforehand (what gunicorn itself does for a request,
