@@ -86,26 +86,28 @@ def main(job_path: str) -> int:
     def health(_: int) -> dict:
         return environ("/healthz", headers={"User-Agent": USER_AGENT})
 
-    def call(environ: dict, expected: str) -> None:
+    def call(environ: dict, status: str, to: str) -> None:
+        """One request through the app; it must answer ``status`` (and redirect to a URL holding ``to``)."""
         answer = []
         body = app(environ, lambda status, headers, exc_info=None: answer.append((status, dict(headers))))
         try:
             b"".join(body)
         finally:
             getattr(body, "close", lambda: None)()
-        status, headers = answer[0]
-        if not status.startswith(expected[:3]) or expected[3:] not in headers.get("Location", ""):
-            raise RuntimeError(f"{environ['PATH_INFO']} answered {status}")
+        got, headers = answer[0]
+        if not got.startswith(status) or to not in headers.get("Location", ""):
+            raise RuntimeError(f"{environ['PATH_INFO']} answered {got}")
 
-    kinds = {"health": (health, "200"), "booking": (booking, "302/my/appointments/")}
-    requests = {kind: [make(n) for n in range(WARM_UP + REQUESTS)] for kind, (make, _) in kinds.items()}
-    for kind, (_, expected) in kinds.items():
-        for environ_ in requests[kind][:WARM_UP]:
-            call(environ_, expected)
+    # Health requests, then bookings (each a citizen's first, for another free slot), environs made beforehand.
+    kinds = [([make(n) for n in range(WARM_UP + REQUESTS)], status, to)
+             for make, status, to in ((health, "200", ""), (booking, "302", "/my/appointments/"))]
+    for environs, status, to in kinds:
+        for environ_ in environs[:WARM_UP]:
+            call(environ_, status, to)
     _callgrind("--instr=on")
-    for kind, (_, expected) in kinds.items():
-        for environ_ in requests[kind][WARM_UP:]:
-            call(environ_, expected)
+    for environs, status, to in kinds:
+        for environ_ in environs[WARM_UP:]:
+            call(environ_, status, to)
         _callgrind("--dump")  # part 1: the health requests; part 2: the bookings
     _callgrind("--instr=off")
     return 0

@@ -145,7 +145,7 @@ def _json_rows_insert(columns: tuple[str, ...]):
     names = ", ".join(quote(c) for c in columns)
     typed = ", ".join(f"{quote(c)} {table.c[c].type.compile(dialect)}" for c in columns)
     given = ("status", "attempts", "created_at")
-    return text(f"INSERT INTO {quote(table.name)} ({names}, {', '.join(given)}) "
+    return text(f"INSERT INTO {quote(table.name)} ({names}, {', '.join(quote(c) for c in given)}) "
                 f"SELECT {names}, {', '.join(':' + c for c in given)} "
                 f"FROM ROWS FROM (jsonb_to_recordset(CAST(:rows AS jsonb)) AS ({typed})) "
                 f"WITH ORDINALITY AS r({names}, n) ORDER BY n").bindparams(
