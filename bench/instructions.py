@@ -4,12 +4,13 @@ CPU seconds per request on a shared virtual machine move by a fifth from one run
 6.13 and 5.16 ms a booking within the hour); the instructions a request executes move by well under 1 %. So
 ``make bench`` also counts those: one process built like a gunicorn worker (``wsgi.py``, the same environment),
 under callgrind with instrumentation off until its statements and templates are compiled, then on for health
-requests and bookings, each a WSGI call with an environ made beforehand (what gunicorn itself does for a request,
-parsing and writing the HTTP, is not counted). Kernel time (the round trips to PostgreSQL and Redis) is not
+requests, booking form pages, bookings and bookings that lose (409: another citizen has just taken the time, the
+noon rush's most common answer), each a WSGI call with an environ made beforehand (what gunicorn itself does for
+a request, parsing and writing the HTTP, is not counted). Kernel time (the round trips to PostgreSQL and Redis) is not
 counted either: callgrind sees the process's own instructions only.
 
 ``python -m bench.instructions JOB`` is that process (run by :func:`count` under valgrind); JOB is a JSON file
-naming the citizens, the free slots and the topic to book.
+naming the citizens (the first half book, the second half lose), the free slots and the topic to book.
 """
 from __future__ import annotations
 
@@ -26,15 +27,17 @@ from .server import ROOT
 
 WARM_UP = 30        # requests of each kind before counting: statements and templates compile on first use
 REQUESTS = 100      # counted requests of each kind
+KINDS = ("health", "form", "booking", "lost")  # in the order counted; one callgrind dump each
+CITIZENS = 2 * (WARM_UP + REQUESTS)             # those who book (and open the form first), then those who lose
 
 
 def count(env: dict[str, str], citizens: list[int], slot_ids: list[int], topic_id: int) -> dict[str, int] | None:
-    """Instructions per health request and per booking, or None (printed why) without valgrind or when the
+    """Instructions per request of each of :data:`KINDS`, or None (printed why) without valgrind or when the
     counted process failed: the bench's other figures are kept either way."""
     if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
         print("instructions per request: not counted (no valgrind on this machine)")
         return None
-    if len(citizens) < WARM_UP + REQUESTS or len(slot_ids) < WARM_UP + REQUESTS:
+    if len(citizens) < CITIZENS or len(slot_ids) < WARM_UP + REQUESTS:
         raise RuntimeError("instructions per request: not enough citizens or free slots")
     with tempfile.TemporaryDirectory() as tmp:
         job, out = Path(tmp) / "job.json", Path(tmp) / "callgrind.out"
@@ -45,9 +48,8 @@ def count(env: dict[str, str], citizens: list[int], slot_ids: list[int], topic_i
         if run.returncode != 0:
             print(f"instructions per request: not counted, the counted process failed:\n{run.stderr[-3000:]}")
             return None
-        # Two dumps: the health requests (part 1), then the bookings (part 2).
-        totals = [_total(Path(f"{out}.{part}")) for part in (1, 2)]
-    return {"health": totals[0] // REQUESTS, "booking": totals[1] // REQUESTS}
+        # One dump a kind, in the order of KINDS (parts 1 to 4).
+        return {kind: _total(Path(f"{out}.{part}")) // REQUESTS for part, kind in enumerate(KINDS, 1)}
 
 
 def _total(dump: Path) -> int:
@@ -77,11 +79,22 @@ def main(job_path: str) -> int:
         return EnvironBuilder(path=path, base_url=f"http://{HOST}", environ_base={"REMOTE_ADDR": HOST},
                               **kwargs).get_environ()
 
-    def booking(n: int) -> dict:
-        (cookie, csrf), slot_id = logins[n], job["slots"][n]
+    def form(n: int) -> dict:
+        """Citizen n opens the booking form of free slot n."""
+        cookie, _ = logins[n]
+        return environ(f"/reception/slots/{job['slots'][n]}/book",
+                       headers={"Cookie": f"session={cookie}", "User-Agent": USER_AGENT})
+
+    def booking(n: int, citizen: int | None = None) -> dict:
+        """Citizen n books slot n (or, with ``citizen``, that citizen sends the same for it)."""
+        (cookie, csrf), slot_id = logins[n if citizen is None else citizen], job["slots"][n]
         return environ(f"/reception/slots/{slot_id}/book", method="POST",
                        headers={"Cookie": f"session={cookie}", "User-Agent": USER_AGENT},
                        data=booking_form(job["topic"], csrf, secrets.token_urlsafe(24)))
+
+    def lost(n: int) -> dict:
+        """A citizen of the second half sends a booking for slot n, which citizen n has booked just before."""
+        return booking(n, citizen=len(logins) // 2 + n)
 
     def health(_: int) -> dict:
         return environ("/healthz", headers={"User-Agent": USER_AGENT})
@@ -98,9 +111,11 @@ def main(job_path: str) -> int:
         if not got.startswith(status) or to not in headers.get("Location", ""):
             raise RuntimeError(f"{environ['PATH_INFO']} answered {got}")
 
-    # Health requests, then bookings (each a citizen's first, for another free slot), environs made beforehand.
+    # Health requests, form pages, bookings (each a citizen's first, for another free slot), then bookings of
+    # the same slots by other citizens; environs made beforehand.
     kinds = [([make(n) for n in range(WARM_UP + REQUESTS)], status, to)
-             for make, status, to in ((health, "200", ""), (booking, "302", "/my/appointments/"))]
+             for make, status, to in ((health, "200", ""), (form, "200", ""),
+                                      (booking, "302", "/my/appointments/"), (lost, "409", ""))]
     for environs, status, to in kinds:
         for environ_ in environs[:WARM_UP]:
             call(environ_, status, to)
@@ -108,7 +123,7 @@ def main(job_path: str) -> int:
     for environs, status, to in kinds:
         for environ_ in environs[WARM_UP:]:
             call(environ_, status, to)
-        _callgrind("--dump")  # part 1: the health requests; part 2: the bookings
+        _callgrind("--dump")  # one part a kind, in the order of KINDS
     _callgrind("--instr=off")
     return 0
 

@@ -38,8 +38,9 @@ BOOKING_CITIZENS = 10_000          # one booking each, so that no per-citizen ru
 CONCURRENCY, SECONDS = 32, 15      # the same for the health endpoint and the booking endpoint
 # Then one worker, one request at a time (see one_worker), for citizens kept apart.
 ONE_WORKER_SECONDS, ONE_WORKER_CITIZENS = 5, 1500
-# Then the instructions of a booking and of a health request (bench/instructions.py), for citizens kept apart.
-INSTRUCTION_CITIZENS = instructions.WARM_UP + instructions.REQUESTS
+# Then the instructions of a health request, a booking form, a booking and a lost booking (bench/instructions.py),
+# for citizens kept apart.
+INSTRUCTION_CITIZENS = instructions.CITIZENS
 SEARCH_REQUESTS = 200              # per page kind
 PARTS = ("noon_rush", "throughput", "search", "monitoring")  # in bench/results.json
 MONITORING_REQUESTS = 20           # per monitoring page and data size, served from the stored figures
@@ -277,15 +278,17 @@ def throughput(app, port: int, pids: tuple[int, int | None], data: dict, serve_o
           f"{one_health * 1000:.2f} ms")
     _step("throughput: instructions per request, counted by callgrind in one process built like a worker")
     with app.app_context(), db.engine.connect() as conn:
-        slots = database.free_open_slots(conn, INSTRUCTION_CITIZENS)
+        slots = database.free_open_slots(conn, instructions.WARM_UP + instructions.REQUESTS)
     counts = instructions.count(env, by_instructions, slots, data["topic"]) or {}
     if counts:
         print(f"instructions per request (repeatable to well under 1 %, unlike CPU seconds): booking "
               f"{counts['booking'] / 1e6:.2f} M, health {counts['health'] / 1e6:.2f} M, "
-              f"{counts['booking'] / counts['health']:.1f} times")
+              f"{counts['booking'] / counts['health']:.1f} times; the noon rush's other two: the booking form "
+              f"{counts['form'] / 1e6:.2f} M, a booking that lost (409) {counts['lost'] / 1e6:.2f} M")
     return {"booking_rps": round(booking.per_second, 1), "health_rps": round(health.per_second, 1),
             "ratio": round(ratio, 3), "statements_per_booking": statements,
             "instructions_per_booking": counts.get("booking"), "instructions_per_health": counts.get("health"),
+            "instructions_per_form_page": counts.get("form"), "instructions_per_lost_booking": counts.get("lost"),
             "app_cpu_ms_per_booking": round(booking_app_cpu * 1000, 2),
             "health_app_cpu_ms": round(health_app_cpu * 1000, 2),
             "app_cpu_ms_per_booking_one_worker": round(one_booking * 1000, 2),
