@@ -113,9 +113,10 @@ def main(job_path: str) -> int:
 
     # Health requests, form pages, bookings (each a citizen's first, for another free slot), then bookings of
     # the same slots by other citizens; environs made beforehand.
+    answers = {"health": (health, "200", ""), "form": (form, "200", ""),
+               "booking": (booking, "302", "/my/appointments/"), "lost": (lost, "409", "")}
     kinds = [([make(n) for n in range(WARM_UP + REQUESTS)], status, to)
-             for make, status, to in ((health, "200", ""), (form, "200", ""),
-                                      (booking, "302", "/my/appointments/"), (lost, "409", ""))]
+             for make, status, to in (answers[kind] for kind in KINDS)]
     for environs, status, to in kinds:
         for environ_ in environs[:WARM_UP]:
             call(environ_, status, to)
