@@ -176,10 +176,11 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
     checks = queries.booking_checks(citizen, slot, data.topic_id, data.studio_id, key)
     if checks.twin_id is not None:
         return db.session.get(Appointment, checks.twin_id)
-    if checks.slot_taken or checks.same_official:
+    if checks.same_official:
+        raise SlotTaken(MSG_SAME_OFFICIAL)  # no other time to suggest: each of this official's is refused alike
+    if checks.slot_taken:
         # Lost to a booking that committed first: answered at once, with a cheap suggestion.
-        raise SlotTaken(MSG_SAME_OFFICIAL if checks.same_official else MSG_SLOT_TAKEN,
-                        alternatives=_alternatives(slot, citizen, data, now))
+        raise SlotTaken(MSG_SLOT_TAKEN, alternatives=_alternatives(slot, citizen, data, now))
     studio_id = _validate(citizen, slot, data, checks, now, config)
     session = slot.session
     official = session.official
@@ -207,7 +208,8 @@ def book_slot(citizen, slot_id: int, data: BookingData, idempotency_key: str | N
                 if twin is not None:
                     return twin
             message = _lost_race_message(citizen, slot)
-        raise SlotTaken(message, alternatives=_alternatives(slot, citizen, data, now), field=exc.field) from None
+        alternatives = [] if message is MSG_SAME_OFFICIAL else _alternatives(slot, citizen, data, now)
+        raise SlotTaken(message, alternatives=alternatives, field=exc.field) from None
     appointment = _known(Appointment(**values))
     if checks.waitlist_entry_id is not None:
         waitlist.settle_on_booking(appointment, now)  # a citizen waiting for this official is served

@@ -178,6 +178,12 @@ def _fill_choices(form, slot) -> None:
     form.topic_id.choices = queries.topic_choices_for(slot.session.official.body_id)
 
 
+def _answers(form) -> list[tuple[str, str]]:
+    """What the citizen sent in ``form`` (its own fields only, the CSRF token and idempotency key too), as
+    name and value pairs for the hidden fields of a one-tap booking of another time."""
+    return [(field.name, value) for field in form for value in request.form.getlist(field.name)]
+
+
 def _render_book(slot, form, status=None, alternatives=()):
     if form.topic_id.choices is None:
         _fill_choices(form, slot)
@@ -207,8 +213,12 @@ def book(slot_id: int):
             db.session.commit()
         except services.SlotTaken as exc:
             # Render, then roll back: the page uses what is loaded (a rollback would expire it all).
-            attach_error(form, exc)
-            page = _render_book(slot, form, exc.status, exc.alternatives)
+            if exc.field is None:  # the time itself is gone: offer the nearest ones, not this form again
+                page = render_template("booking/taken.html", slot=slot, message=exc.message,
+                                       alternatives=exc.alternatives, answers=_answers(form)), exc.status
+            else:
+                attach_error(form, exc)
+                page = _render_book(slot, form, exc.status, exc.alternatives)
             db.session.rollback()
             return page
         except NotFound:

@@ -1,11 +1,13 @@
 """Booking pages: search, booking form, talon, cancel, public talon check; bad input answered with 4xx."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from reception.booking.models import Appointment, AppointmentStatus
 from reception.core.clock import utcnow
@@ -193,24 +195,80 @@ def test_studio_of_another_region_is_refused_and_nothing_written(client, db, log
     assert appointments(db) == 0
 
 
-def test_just_taken_slot_answers_409_with_the_nearest_alternatives(client, db, login_as, book, session, make_user,
-                                                                   booking_data):
+def _lose_slot_0(client, session, make_user, booking_data, **answers):
+    """The citizen opens the form of the session's first time, another citizen books that time, then the
+    citizen sends the form (``answers`` on top of an in-person booking): the 409 answer."""
     from reception.booking.services import book_slot
-    citizen = login_as(Role.CITIZEN)
     url = f"/reception/slots/{session.slots[0].id}/book"
-    page = client.get(url)
-    key = KEY_RE.search(text(page))[1]
-    rival = make_user(Role.CITIZEN)
+    key = KEY_RE.search(text(client.get(url)))[1]
     with client.application.test_request_context():
-        book_slot(rival, session.slots[0].id, booking_data(), None, utcnow(), {})
+        book_slot(make_user(Role.CITIZEN), session.slots[0].id, booking_data(), None, utcnow(), {})
+    _db_commit()
+    data = {"format": "in_person", "studio_id": "0", "topic_id": str(booking_data().topic_id), "summary": "late",
+            "idempotency_key": key, **answers}
+    return post_form(client, url, data)
+
+
+def _db_commit():
+    from reception.extensions import db
     db.session.commit()
-    r = post_form(client, url, {"format": "in_person", "studio_id": "0", "topic_id": str(booking_data().topic_id),
-                                "summary": "late", "idempotency_key": key})
+
+
+FORM_RE = re.compile(r'<form method="post" action="(/reception/slots/[^"]+)" class="inline">(.*?)</form>', re.S)
+HIDDEN_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def test_just_taken_slot_answers_409_with_the_nearest_times_to_book_at_once(client, db, login_as, session,
+                                                                           make_user, booking_data):
+    citizen = login_as(Role.CITIZEN)
+    r = _lose_slot_0(client, session, make_user, booking_data, summary='Roof & "gutter" <leak>',
+                     needs_wheelchair="y", appeal_numbers="ЖТ-Т-123")
     assert r.status_code == 409
     body = text(r)
     assert "This time has just been taken." in body
-    assert f"/reception/slots/{session.slots[1].id}/book" in body
+    assert "<textarea" not in body  # not the form of the lost time again: the nearest times instead
+    offered = FORM_RE.findall(body)
+    assert [action for action, _ in offered] == [f"/reception/slots/{s.id}/book" for s in session.slots[1:4]]
     assert appointments(db, citizen_id=citizen.id) == 0
+
+    # One tap on the first time sends the same answers there (escaped on the page, intact when sent back).
+    action, fields = offered[0]
+    answers = [(name, html.unescape(value)) for name, value in HIDDEN_RE.findall(fields)]
+    assert {name for name, _ in answers} >= {"csrf_token", "idempotency_key", "topic_id", "summary"}
+    booked = client.post(action, data=MultiDict(answers))
+    assert booked.status_code == 302, text(booked)
+    appt = db.session.scalars(select(Appointment).where(Appointment.citizen_id == citizen.id)).one()
+    assert (appt.slot_id, appt.summary, appt.needs_wheelchair, appt.appeal_numbers) == (
+        session.slots[1].id, 'Roof & "gutter" <leak>', True, "ЖТ-Т-123")
+    # The same answers sent for another of the times (a second tap) land on that one booking, not a second.
+    again = client.post(offered[1][0], data=MultiDict(answers))
+    assert again.headers.get("Location") == booked.headers["Location"]
+    assert appointments(db, citizen_id=citizen.id) == 1
+
+
+@pytest.mark.parametrize(("language", "message", "hint"), [
+    ("kk", "Бұл уақытты жаңа ғана басқа біреу алды.", "Уақытты таңдаңыз: толтырған мәліметтеріңізбен"),
+    ("ru", "Это время только что заняли.", "Выберите время, и вы сразу будете на него записаны"),
+])
+def test_the_answer_to_a_lost_time_is_in_the_citizens_language(client, db, login_as, session, make_user,
+                                                               booking_data, language, message, hint):
+    login_as(Role.CITIZEN).language = language  # the language chosen in the citizen's profile
+    db.session.commit()
+    r = _lose_slot_0(client, session, make_user, booking_data)
+    assert r.status_code == 409
+    assert message in text(r) and hint in text(r)
+
+
+def test_no_time_is_suggested_to_a_citizen_who_already_holds_one_of_this_official(client, db, login_as, session,
+                                                                                  book):
+    login_as(Role.CITIZEN)
+    assert book(session.slots[1]).status_code == 302
+    r = book(session.slots[0])
+    assert r.status_code == 409
+    body = text(r)
+    assert "You already have an active appointment with this official." in body
+    assert FORM_RE.findall(body) == []  # each of this official's times would be refused alike
+    assert "/my/appointments/" in body
 
 
 def test_double_submit_of_one_form_books_once(client, db, login_as, session, topic):
