@@ -49,7 +49,7 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .core.i18n import KeptDomain, select_locale
+    from .core.i18n import KeptDomain, install_template_gettext, select_locale
 
     db.init_app(app)
     from .core.types import render_alembic_item
@@ -59,6 +59,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     babel.domain_instance = KeptDomain()  # flask_babel's own, with a quicker way to the loaded catalog
+    install_template_gettext(app, babel.domain_instance)
     limiter.init_app(app)
 
     from .accounts.sessions import load_user

@@ -53,3 +53,19 @@ def test_messages_follow_the_locale_once_its_catalog_is_loaded(app):
                 assert format_local(moment, "Asia/Almaty").endswith("(Астана уақыты)")
             assert str(zone) == "время Астаны"
             assert format_local(moment, "Asia/Almaty").endswith("(время Астаны)")
+
+
+def test_templates_translate_with_jinjas_newstyle_rules(app):
+    """The templates' own gettext (reception.core.i18n.install_template_gettext) keeps Jinja's rules: a name put
+    into a message is escaped in an HTML page and left as it is in a plain-text letter, a literal percent is
+    written ``%%``, ``gettext`` and ``_`` are the same, and plurals still translate."""
+    message = "Cancel your reception with %(name)s?"
+    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        html = render_template_string("{{ _(m, name=n) }}|{{ gettext(m, name=n) }}", m=message, n="<b>Ann</b>")
+        escaped = "Отменить вашу запись на приём к &lt;b&gt;Ann&lt;/b&gt;?"
+        assert html == f"{escaped}|{escaped}"
+        text = render_template_string("{% autoescape false %}{{ _(m, name=n) }}{% endautoescape %}", m=message,
+                                      n="<b>Ann</b>")
+        assert text == "Отменить вашу запись на приём к <b>Ann</b>?"
+        assert render_template_string("{{ _('100%% of %(what)s', what='x') }}") == "100% of x"
+        assert render_template_string("{% trans %}Astana time{% endtrans %}") == "время Астаны"
