@@ -278,6 +278,23 @@ def get_slot(slot_id: int, *, lock_for_citizen: int | None = None) -> Slot | Non
                              {"slot_id": slot_id, "citizen_id": lock_for_citizen})
 
 
+def get_slot_to_book(slot_id: int) -> tuple[Slot | None, int | None]:
+    """The slot of a booking form (as :func:`get_slot`) and who holds it already: the citizen of its active
+    appointment, None while it is free; (None, None) when there is no such slot. One statement."""
+    if not isinstance(slot_id, int) or not 0 < slot_id <= MAX_ID:
+        return None, None
+    row = db.session.execute(_form_slot_stmt(), {"slot_id": slot_id}).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+@cache
+def _form_slot_stmt():
+    holder = (select(Appointment.citizen_id)
+              .where(Appointment.slot_id == Slot.id, Appointment.status.in_(ACTIVE_STATUSES))
+              .limit(1).scalar_subquery())
+    return _slot_stmt(False).add_columns(holder)
+
+
 @cache
 def _slot_stmt(locking: bool):
     """The statement of :func:`get_slot`, built once (the booking path runs it on every request)."""

@@ -194,8 +194,12 @@ def _render_book(slot, form, status=None, alternatives=()):
 @booking_per_user
 @citizen_required
 def book(slot_id: int):
-    # A booking locks the citizen's row and the slot's with the same statement that loads the slot.
-    slot = queries.get_slot(slot_id, lock_for_citizen=current_user.id if request.method == "POST" else None)
+    holder = None
+    if request.method == "POST":
+        # A booking locks the citizen's row and the slot's with the same statement that loads the slot.
+        slot = queries.get_slot(slot_id, lock_for_citizen=current_user.id)
+    else:
+        slot, holder = queries.get_slot_to_book(slot_id)
     if slot is None:
         abort(404)
     now = utcnow()
@@ -204,6 +208,11 @@ def book(slot_id: int):
     # A slot that cannot be booked (past, window closed, cancelled, other region) is answered
     # by the domain-error handler with its status, before any form is shown or saved.
     policy.check_slot_bookable(slot, current_user, now)
+    if holder is not None:  # taken before the form is even shown: said now, not once it is filled in
+        mine = holder == current_user.id
+        alternatives = () if mine else queries.nearest_free_slots(slot, now, citizen_id=current_user.id)
+        return render_template("booking/taken.html", slot=slot, alternatives=alternatives, answers=(),
+                               message=services.MSG_SAME_OFFICIAL if mine else services.MSG_SLOT_TAKEN), 409
     form = _booking_form(slot)
     if form.validate_on_submit():
         data = form.booking_data()

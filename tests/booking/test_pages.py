@@ -259,6 +259,33 @@ def test_the_answer_to_a_lost_time_is_in_the_citizens_language(client, db, login
     assert message in text(r) and hint in text(r)
 
 
+def test_the_form_of_a_time_already_taken_says_so_before_anything_is_filled_in(client, db, login_as, session,
+                                                                              make_user, booking_data):
+    from reception.booking.services import book_slot
+    login_as(Role.CITIZEN)
+    with client.application.test_request_context():
+        book_slot(make_user(Role.CITIZEN), session.slots[0].id, booking_data(), None, utcnow(), {})
+    db.session.commit()
+    r = client.get(f"/reception/slots/{session.slots[0].id}/book")
+    assert r.status_code == 409
+    body = text(r)
+    assert "This time has just been taken." in body
+    assert "<textarea" not in body and FORM_RE.findall(body) == []  # nothing to fill in, nothing to send
+    for other in session.slots[1:4]:  # the next times, each opening its own form
+        assert f'<a href="/reception/slots/{other.id}/book">' in body
+    assert client.get(f"/reception/slots/{session.slots[1].id}/book").status_code == 200
+
+
+def test_the_form_of_a_time_the_citizen_booked_points_to_their_appointments(client, db, login_as, session, book):
+    login_as(Role.CITIZEN)
+    assert book(session.slots[0]).status_code == 302
+    r = client.get(f"/reception/slots/{session.slots[0].id}/book")
+    assert r.status_code == 409
+    body = text(r)
+    assert "You already have an active appointment with this official." in body
+    assert "/my/appointments/" in body and 'href="/reception/slots/' not in body  # no other time to offer
+
+
 def test_no_time_is_suggested_to_a_citizen_who_already_holds_one_of_this_official(client, db, login_as, session,
                                                                                   book):
     login_as(Role.CITIZEN)
