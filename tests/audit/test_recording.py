@@ -101,13 +101,17 @@ def test_a_change_that_rolls_back_leaves_no_record(app, db, make_user, session, 
     assert the_appointment(db, citizen).status is AppointmentStatus.SCHEDULED
 
 
-def test_a_refused_booking_records_nothing(client, db, login_as, book, session, make_user, booking_data, app):
+def test_a_refused_booking_records_nothing(client, db, login_as, session, make_user, booking_data, app, topic):
+    login_as(Role.CITIZEN)
+    url = f"/reception/slots/{session.slots[0].id}/book"
+    key = KEY_RE.search(text(client.get(url)))[1]  # the form is open when another citizen takes the time
     with app.test_request_context():
         book_slot(make_user(Role.CITIZEN), session.slots[0].id, booking_data(), None, utcnow(), CONFIG)
     db.session.commit()
     before = len(events(db))
-    login_as(Role.CITIZEN)
-    assert book(session.slots[0]).status_code == 409  # just taken: the savepoint rolled back
+    data = {"format": "in_person", "studio_id": "0", "topic_id": str(topic.id), "summary": "Too late.",
+            "idempotency_key": key}
+    assert post_form(client, url, data).status_code == 409  # just taken: nothing written
     assert len(events(db)) == before
 
 
