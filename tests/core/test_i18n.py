@@ -58,7 +58,7 @@ def test_messages_follow_the_locale_once_its_catalog_is_loaded(app):
 def test_templates_translate_with_jinjas_newstyle_rules(app):
     """The templates' own gettext (reception.core.i18n.install_template_gettext) keeps Jinja's rules: a name put
     into a message is escaped in an HTML page and left as it is in a plain-text letter, a literal percent is
-    written ``%%``, ``gettext`` and ``_`` are the same, and plurals still translate."""
+    written ``%%``, ``gettext`` and ``_`` are the same, and ``{% trans %}`` blocks still translate."""
     message = "Cancel your reception with %(name)s?"
     with app.test_request_context("/", headers={"Accept-Language": "ru"}):
         html = render_template_string("{{ _(m, name=n) }}|{{ gettext(m, name=n) }}", m=message, n="<b>Ann</b>")
